@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The idbridge CLI. Runs the compiled code in dist/ (built by `npm install` via the prepare script).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/entry/node/cli.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('idbridge: dist/ is missing; run `npm install` (or `npm run build`) first.\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exitCode = code;

@@ -1,0 +1,130 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { LoginThrottle } from './bridge/login-throttle.js';
+import type { OutgoingFetch } from './bridge/postback-client.js';
+import { BridgeSessions } from './bridge/sessions.js';
+import { BridgeSignIn } from './bridge/sign-in.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { bridgeRoutes } from './http/bridge-routes.js';
+import { SealedCookies } from './http/cookies.js';
+import { CsrfTokens } from './http/csrf.js';
+import type { AppEnv, HttpServices } from './http/context.js';
+import { notFound, onError } from './http/error-handler.js';
+import { securityHeaders } from './http/security-headers.js';
+import { jsonLogger, type Logger } from './log.js';
+import { ApiKeyVault } from './provider/api-key.js';
+import { BridgeRequestRepository } from './storage/bridge-request-repository.js';
+import { BridgeSessionRepository } from './storage/bridge-session-repository.js';
+import type { Database } from './storage/database.js';
+import { SettingsRepository } from './storage/settings-repository.js';
+import { ThrottleRepository } from './storage/throttle-repository.js';
+import { UserRepository } from './storage/user-repository.js';
+import { BuiltinUserDirectory } from './users/builtin-directory.js';
+import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
+import type { UserDirectory } from './users/user.js';
+import { utf8 } from './util/bytes.js';
+import { deriveSecret, SecretBox } from './util/secret-box.js';
+
+/** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** Outgoing HTTP (undici on Node, global fetch on Workers). */
+  fetch: OutgoingFetch;
+  /** The scrypt primitive for the built-in user directory. */
+  scrypt: ScryptFunction;
+  clock?: Clock;
+  /** The site's user database; defaults to the built-in users table. */
+  users?: UserDirectory;
+  logger?: Logger;
+  /** The TCP peer address of a request, when the runtime knows it. */
+  remoteAddress?: (c: Context) => string | undefined;
+  /** Serves `/static/*` from `public/` (runtime-specific). */
+  assets?: MiddlewareHandler;
+  /** Source of randomness for retry jitter. */
+  random?: () => number;
+}
+
+export interface AppServices {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  hasher: PasswordHasher;
+  userStore: UserRepository;
+  directory: UserDirectory;
+  apiKeys: ApiKeyVault;
+  signIn: BridgeSignIn;
+  bridgeSessions: BridgeSessions;
+  requests: BridgeRequestRepository;
+}
+
+/** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
+export function createServices(deps: AppDeps): AppServices {
+  const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? jsonLogger((line) => console.log(line), config.logLevel);
+  const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
+  const userStore = new UserRepository(db, config.tenant);
+  const directory = deps.users ?? new BuiltinUserDirectory(userStore, hasher, clock);
+  const apiKeys = new ApiKeyVault(new SettingsRepository(db, config.tenant), new SecretBox(config.secret, 'aw-api-key'), clock);
+  const requests = new BridgeRequestRepository(db, config.tenant);
+  const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
+  const configuredKey = config.bridge.apiKey;
+  const signIn = new BridgeSignIn({
+    config: config.bridge,
+    requests,
+    sessions: bridgeSessions,
+    throttle: new LoginThrottle(new ThrottleRepository(db, config.tenant), config.bridge.throttle, clock),
+    directory,
+    clock,
+    logger,
+    fetch: deps.fetch,
+    random: deps.random ?? Math.random,
+    // Split mode: the key the identity service issued, from configuration. All-in-one: the co-located
+    // identity service's own key.
+    apiKey: configuredKey ? async () => configuredKey : () => apiKeys.ensure(),
+  });
+  return { config, clock, logger, hasher, userStore, directory, apiKeys, signIn, bridgeSessions, requests };
+}
+
+/** Build the Hono app. No runtime-specific imports: the same app runs on Node and Workers. */
+export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; services: AppServices }> {
+  const services = createServices(deps);
+  const { config, logger } = services;
+  const http: HttpServices = {
+    config,
+    logger,
+    cookies: new SealedCookies(await deriveSecret(config.secret, 'cookie-seal'), config.secureCookies),
+    csrf: new CsrfTokens(utf8(await deriveSecret(config.secret, 'csrf'))),
+    clientIp: (c) => clientIp(c, config.trustProxy, deps.remoteAddress),
+  };
+
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('http', http);
+    c.set('errorFormat', 'html');
+    await next();
+  });
+  app.use('*', securityHeaders());
+  if (deps.assets) app.use('/static/*', deps.assets);
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+
+  app.onError(onError);
+  app.notFound(notFound);
+  return { app, services };
+}
+
+/**
+ * The client IP for throttling. Behind a trusted proxy, the last `X-Forwarded-For` hop is the
+ * address that proxy saw (earlier hops are client-controlled and could be forged).
+ */
+function clientIp(c: Context, trustProxy: boolean, remote: ((c: Context) => string | undefined) | undefined): string {
+  if (trustProxy) {
+    const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const last = hops.at(-1);
+    if (last) return last.slice(0, 64);
+  }
+  return remote?.(c) ?? 'unknown';
+}

@@ -1,0 +1,88 @@
+import type { SregField } from '../users/profile.js';
+
+export type BridgeRequestState = 'pending' | 'authenticated' | 'posting' | 'posted' | 'returned' | 'failed' | 'rejected';
+
+/** A sign-in request received at the Verify URL. */
+export interface BridgeRequest {
+  requestId: string;
+  realm: string | null;
+  requestedAttributes: SregField[];
+  browserHash: string;
+  state: BridgeRequestState;
+  userId: string | null;
+  postbackAttempts: number;
+  manualRetries: number;
+  leaseUntil: number | null;
+  lastStatus: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'createdAt' | 'expiresAt'>;
+
+/**
+ * Storage of bridge requests. Every state change is one conditional update that succeeds for
+ * exactly one caller, so reloads, double submits and racing tabs can never move a request twice.
+ */
+export interface BridgeRequestStore {
+  /** Insert unless a request with this id exists; returns the stored request either way. */
+  createOrGet(request: NewBridgeRequest): Promise<{ created: boolean; request: BridgeRequest }>;
+  get(requestId: string): Promise<BridgeRequest | null>;
+  /** pending → authenticated (unexpired only). */
+  authenticate(requestId: string, userId: string, now: number): Promise<boolean>;
+  /**
+   * authenticated | failed | posting-with-lapsed-lease → posting, taking a lease until `leaseUntil`.
+   * Returns the request when this caller won the claim.
+   */
+  claimForPostback(requestId: string, now: number, leaseUntil: number): Promise<BridgeRequest | null>;
+  /** posting → posted | failed | rejected, recording attempts and the last status. */
+  settlePostback(
+    requestId: string,
+    outcome: 'posted' | 'failed' | 'rejected',
+    attempts: number,
+    lastStatus: number | null,
+    now: number,
+  ): Promise<boolean>;
+  /** failed → failed with one more manual retry used, while below `max` (unexpired only). */
+  useManualRetry(requestId: string, max: number, now: number): Promise<boolean>;
+  /** posted → returned: the request is finished and cannot be replayed. */
+  finish(requestId: string, now: number): Promise<boolean>;
+  /** Delete requests that expired before `before`. */
+  purgeExpired(before: number): Promise<number>;
+}
+
+export interface BridgeSession {
+  userId: string;
+  /** When the password was last checked (ms). */
+  authTime: number;
+  /** Authentication methods (RFC 8176), e.g. `pwd`. */
+  amr: string[];
+  expiresAt: number;
+}
+
+/** Server-side bridge sessions, looked up by the SHA-256 of the random session id. */
+export interface BridgeSessionStore {
+  create(idHash: string, session: BridgeSession, now: number): Promise<void>;
+  find(idHash: string, now: number): Promise<BridgeSession | null>;
+  delete(idHash: string): Promise<void>;
+  deleteForUser(userId: string): Promise<void>;
+}
+
+export interface ThrottleCounter {
+  failures: number;
+  windowStart: number;
+  lockedUntil: number;
+}
+
+/** Failed sign-in counters. */
+export interface ThrottleStore {
+  get(key: string): Promise<ThrottleCounter | null>;
+  /**
+   * Atomically count one failure (starting a new window when the old one is older than
+   * `windowStart`) and return the counter after the increment.
+   */
+  increment(key: string, now: number, windowStartsAfter: number): Promise<ThrottleCounter>;
+  /** Raise the lock to at least `lockedUntil`. */
+  lockUntil(key: string, lockedUntil: number): Promise<void>;
+  reset(key: string): Promise<void>;
+}

@@ -1,0 +1,85 @@
+import type { Clock } from '../clock.js';
+import { checkOutgoingUrl, type PostbackRetryConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { nextStep, type AttemptOutcome } from './retry-policy.js';
+
+/** The outgoing-HTTP port: undici's fetch on Node, the global fetch on Workers. */
+export type OutgoingFetch = (input: string, init: RequestInit) => Promise<Response>;
+
+export type PostbackResult =
+  | { ok: true; status: number; attempts: number }
+  | { ok: false; reason: 'permanent' | 'attempts' | 'deadline'; status: number | null; attempts: number };
+
+export interface PostbackDeps {
+  fetch: OutgoingFetch;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  policy: PostbackRetryConfig;
+}
+
+/**
+ * POST the form to the identity service with bounded retries (attempt count and total deadline).
+ * Each attempt is logged with request_id, attempt number, status and latency — never the form,
+ * which holds the API key and profile values.
+ */
+export async function sendPostback(
+  url: string,
+  form: URLSearchParams,
+  requestId: string,
+  deps: PostbackDeps,
+): Promise<PostbackResult> {
+  const problem = checkOutgoingUrl(url);
+  // Why: re-checked here, not only at start, so no code path can ever post secrets over plain http.
+  if (problem) throw new Error(`refusing to post back: the PostBack URL ${problem}`);
+
+  const { clock, logger, policy } = deps;
+  const started = clock.now();
+  const body = form.toString();
+  let lastStatus: number | null = null;
+
+  for (let attempt = 1; ; attempt++) {
+    const attemptStart = clock.now();
+    const remaining = policy.deadlineMs - (attemptStart - started);
+    const timeout = Math.max(1, Math.min(policy.attemptTimeoutMs, remaining));
+    const outcome = await attemptOnce(deps.fetch, url, body, timeout);
+    const latencyMs = clock.now() - attemptStart;
+    if (outcome.kind === 'response') lastStatus = outcome.status;
+    logger.log(outcome.kind === 'response' && outcome.status < 300 ? 'info' : 'warn', 'postback_attempt', {
+      request_id: requestId,
+      attempt,
+      status: outcome.kind === 'response' ? outcome.status : null,
+      error: outcome.kind === 'response' ? undefined : outcome.kind,
+      latency_ms: latencyMs,
+    });
+
+    const step = nextStep(outcome, attempt, clock.now() - started, policy, deps.random, clock.now());
+    if (step.action === 'done') return { ok: true, status: lastStatus!, attempts: attempt };
+    if (step.action === 'give_up') {
+      logger.log('error', 'postback_failed', { request_id: requestId, attempts: attempt, reason: step.reason, status: lastStatus });
+      return { ok: false, reason: step.reason, status: lastStatus, attempts: attempt };
+    }
+    await clock.sleep(step.delayMs);
+  }
+}
+
+async function attemptOnce(fetch: OutgoingFetch, url: string, body: string, timeoutMs: number): Promise<AttemptOutcome> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain' },
+      body,
+      redirect: 'manual', // a redirect would carry the API key to wherever it points
+      signal: controller.signal,
+    });
+    // Drain the short text body so the connection can be reused; it is for logs, not users.
+    await response.arrayBuffer().catch(() => undefined);
+    return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after') };
+  } catch {
+    return controller.signal.aborted ? { kind: 'timeout' } : { kind: 'network_error' };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,35 @@
+import type { SregField } from '../users/profile.js';
+import type { DirectoryUser } from '../users/user.js';
+
+export interface PostbackInput {
+  apiKey: string;
+  requestId: string;
+  user: DirectoryUser;
+  requestedAttributes: readonly SregField[];
+  noPrompt: boolean;
+}
+
+/**
+ * The form of Janrain step 4: `api_key`, `request_id`, `username`, `no_prompt` and exactly those
+ * requested `sreg_*` values the user has — never the whole user row.
+ *
+ * `username` carries the user's stable opaque id, not the login name or email: the identity
+ * service derives the claimed identifier from it, and that must never change or reveal the email.
+ */
+export function buildPostbackForm(input: PostbackInput): URLSearchParams {
+  const form = new URLSearchParams();
+  form.set('api_key', input.apiKey);
+  form.set('request_id', input.requestId);
+  form.set('username', input.user.id);
+  form.set('no_prompt', input.noPrompt ? 'true' : 'false');
+  for (const field of input.requestedAttributes) {
+    const value = input.user.profile[field];
+    if (value) form.set(`sreg_${field}`, value);
+  }
+  return form;
+}
+
+/** Realms listed as trusted skip the consent prompt (exact string match, no wildcard widening). */
+export function isTrustedRealm(realm: string | null, trusted: readonly string[]): boolean {
+  return realm !== null && trusted.includes(realm);
+}

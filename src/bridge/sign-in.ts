@@ -1,0 +1,243 @@
+import type { Clock } from '../clock.js';
+import type { BridgeConfig } from '../config.js';
+import { IdbridgeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { UserDirectory } from '../users/user.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { BridgeRequest, BridgeRequestStore, BridgeSession } from './ports.js';
+import { sendPostback, type OutgoingFetch } from './postback-client.js';
+import { buildPostbackForm, isTrustedRealm } from './postback-form.js';
+import type { BridgeSessions } from './sessions.js';
+import type { VerifyParams } from './verify-params.js';
+
+/** What the HTTP layer should do next for a bridge request. */
+export type SignInStep =
+  | { kind: 'login'; request: BridgeRequest; status?: number; message?: string; identifier?: string }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'in_progress'; request: BridgeRequest }
+  | { kind: 'failed'; request: BridgeRequest; canRetry: boolean };
+
+export interface SignInDeps {
+  config: BridgeConfig;
+  requests: BridgeRequestStore;
+  sessions: BridgeSessions;
+  throttle: LoginThrottle;
+  directory: UserDirectory;
+  clock: Clock;
+  logger: Logger;
+  fetch: OutgoingFetch;
+  random: () => number;
+  /** The API key to present in the postback (configured, or provisioned by the co-located identity service). */
+  apiKey: () => Promise<string>;
+}
+
+/** Result of a password sign-in: the next step, and a new session token when one was started. */
+export interface LoginResult {
+  step: SignInStep;
+  sessionToken?: string;
+}
+
+/**
+ * The bridge's half of the Janrain flow (steps 2–6): receive the request, authenticate the user
+ * (or reuse their session), post the result back with retries, and send the browser on to the
+ * Return URL. Every state change goes through one conditional update in {@link BridgeRequestStore}.
+ */
+export class BridgeSignIn {
+  constructor(private readonly deps: SignInDeps) {}
+
+  /** Step 2 → 3: a browser arrives at the Verify URL. */
+  async open(params: VerifyParams, browserHash: string, sessionToken: string | undefined): Promise<SignInStep> {
+    const { requests, clock, config } = this.deps;
+    const now = clock.now();
+    const { created, request } = await requests.createOrGet({
+      ...params,
+      browserHash,
+      createdAt: now,
+      expiresAt: now + config.requestTtlSeconds * 1000,
+    });
+    if (!created) {
+      this.assertSameBrowser(request, browserHash);
+      if (request.realm !== params.realm || request.requestedAttributes.join(',') !== params.requestedAttributes.join(',')) {
+        throw new IdbridgeError('conflict', 'This request_id was already used for a different sign-in request.');
+      }
+    }
+    if (request.state !== 'pending') return this.status(request.requestId, browserHash);
+    this.assertUnexpired(request, now);
+
+    // Step 3: no UI when the user already has a bridge session.
+    const session = await this.deps.sessions.resolve(sessionToken);
+    if (session && (await this.usableSessionUser(session))) {
+      await requests.authenticate(request.requestId, session.userId, now);
+      return this.postAndReturn(request.requestId, browserHash);
+    }
+    return { kind: 'login', request };
+  }
+
+  /** Step 3: the login form was submitted. */
+  async login(
+    requestId: string,
+    browserHash: string,
+    identifier: string,
+    password: string,
+    clientIp: string,
+    previousSessionToken: string | undefined,
+  ): Promise<LoginResult> {
+    const { requests, throttle, directory, clock, logger } = this.deps;
+    const request = await this.load(requestId, browserHash);
+    // A double submit or a second tab: the first submit already moved the request on.
+    if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
+    this.assertUnexpired(request, clock.now());
+
+    const wait = await throttle.retryAfter(identifier, clientIp);
+    if (wait > 0) {
+      logger.log('warn', 'login_throttled', { request_id: requestId, retry_after: wait });
+      throw new IdbridgeError('too_many_requests', 'Too many failed sign-in attempts. Please wait and try again.', {
+        retryAfter: wait,
+      });
+    }
+
+    const result = await directory.authenticate(identifier, password);
+    if (!result.ok) {
+      if (result.reason === 'blocked') {
+        logger.log('warn', 'login_blocked', { request_id: requestId });
+        return { step: { kind: 'login', request, status: 403, message: 'This account is blocked. Please contact the site.', identifier } };
+      }
+      await throttle.recordFailure(identifier, clientIp);
+      logger.log('info', 'login_failed', { request_id: requestId });
+      return {
+        step: { kind: 'login', request, status: 401, message: 'The email/username or password is incorrect.', identifier },
+      };
+    }
+
+    await throttle.recordSuccess(identifier);
+    const now = clock.now();
+    const { token } = await this.deps.sessions.start(result.user.id, ['pwd'], previousSessionToken);
+    await directory.recordLogin(result.user.id, now);
+    logger.log('info', 'login_succeeded', { request_id: requestId, user_id: result.user.id });
+    if (!(await requests.authenticate(requestId, result.user.id, now))) {
+      // Another tab finished authenticating this request in the meantime; follow its progress.
+      return { step: await this.status(requestId, browserHash), sessionToken: token };
+    }
+    return { step: await this.postAndReturn(requestId, browserHash), sessionToken: token };
+  }
+
+  /** The user pressed "try again" after a failed postback. */
+  async retry(requestId: string, browserHash: string): Promise<SignInStep> {
+    const { requests, clock, config } = this.deps;
+    const request = await this.load(requestId, browserHash);
+    if (request.state !== 'failed') return this.status(requestId, browserHash);
+    this.assertUnexpired(request, clock.now());
+    if (!(await requests.useManualRetry(requestId, config.manualRetries, clock.now()))) {
+      return { kind: 'failed', request, canRetry: false };
+    }
+    return this.postAndReturn(requestId, browserHash);
+  }
+
+  /** Where a request stands, and what the browser should see for it. */
+  async status(requestId: string, browserHash: string): Promise<SignInStep> {
+    const { clock, config } = this.deps;
+    const request = await this.load(requestId, browserHash);
+    const now = clock.now();
+    switch (request.state) {
+      case 'pending':
+        this.assertUnexpired(request, now);
+        return { kind: 'login', request };
+      case 'authenticated':
+        return this.postAndReturn(requestId, browserHash);
+      case 'posting':
+        // A crashed postback's lease lapses; then this caller may take it over.
+        if (request.leaseUntil !== null && request.leaseUntil < now) return this.postAndReturn(requestId, browserHash);
+        return { kind: 'in_progress', request };
+      case 'posted':
+        return this.finish(request);
+      case 'failed':
+        return {
+          kind: 'failed',
+          request,
+          canRetry: request.expiresAt > now && request.manualRetries < config.manualRetries,
+        };
+      case 'rejected':
+        return { kind: 'failed', request, canRetry: false };
+      case 'returned':
+        throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+    }
+  }
+
+  /** Steps 4–6: post the result back (once) and redirect to the Return URL. */
+  private async postAndReturn(requestId: string, browserHash: string): Promise<SignInStep> {
+    const { requests, clock, config, directory } = this.deps;
+    const now = clock.now();
+    const lease = now + config.postback.deadlineMs + config.postback.attemptTimeoutMs + 5_000;
+    const claimed = await requests.claimForPostback(requestId, now, lease);
+    if (!claimed) return this.status(requestId, browserHash);
+
+    const user = claimed.userId ? await directory.findById(claimed.userId) : null;
+    if (!user || user.blocked) {
+      await requests.settlePostback(requestId, 'rejected', claimed.postbackAttempts, null, clock.now());
+      return { kind: 'failed', request: claimed, canRetry: false };
+    }
+    const form = buildPostbackForm({
+      apiKey: await this.deps.apiKey(),
+      requestId,
+      user,
+      requestedAttributes: claimed.requestedAttributes,
+      noPrompt: isTrustedRealm(claimed.realm, config.trustedRealms),
+    });
+    const result = await sendPostback(config.postbackUrl, form, requestId, {
+      fetch: this.deps.fetch,
+      clock,
+      logger: this.deps.logger,
+      random: this.deps.random,
+      policy: config.postback,
+    });
+    const attempts = claimed.postbackAttempts + result.attempts;
+    if (result.ok) {
+      await requests.settlePostback(requestId, 'posted', attempts, result.status, clock.now());
+      return this.finish({ ...claimed, state: 'posted' });
+    }
+    const outcome = result.reason === 'permanent' ? 'rejected' : 'failed';
+    await requests.settlePostback(requestId, outcome, attempts, result.status, clock.now());
+    const after = (await requests.get(requestId))!;
+    return {
+      kind: 'failed',
+      request: after,
+      canRetry: outcome === 'failed' && after.expiresAt > clock.now() && after.manualRetries < config.manualRetries,
+    };
+  }
+
+  /** Step 6: posted → returned, then 302 to the Return URL. Only one caller wins. */
+  private async finish(request: BridgeRequest): Promise<SignInStep> {
+    if (!(await this.deps.requests.finish(request.requestId, this.deps.clock.now()))) {
+      throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+    }
+    const url = new URL(this.deps.config.returnUrl);
+    url.searchParams.set('request_id', request.requestId);
+    return { kind: 'redirect', location: url.toString() };
+  }
+
+  private async load(requestId: string, browserHash: string): Promise<BridgeRequest> {
+    const request = await this.deps.requests.get(requestId);
+    if (!request) throw new IdbridgeError('unknown_request', 'This sign-in request is unknown. Please start again from the site you came from.');
+    this.assertSameBrowser(request, browserHash);
+    return request;
+  }
+
+  private assertSameBrowser(request: BridgeRequest, browserHash: string): void {
+    // Why: a request id seen in a URL (history, logs, a shared link) must not let another browser
+    // sign in on the original user's behalf or hijack the sign-in.
+    if (request.browserHash !== browserHash) {
+      throw new IdbridgeError('wrong_browser', 'This sign-in request was started in another browser. Please start again.');
+    }
+  }
+
+  private assertUnexpired(request: BridgeRequest, now: number): void {
+    if (request.expiresAt <= now) {
+      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.');
+    }
+  }
+
+  private async usableSessionUser(session: BridgeSession): Promise<boolean> {
+    const user = await this.deps.directory.findById(session.userId);
+    return user !== null && !user.blocked;
+  }
+}

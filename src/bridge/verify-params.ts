@@ -1,0 +1,68 @@
+import { invalidRequest } from '../errors.js';
+import { isSregField, type SregField } from '../users/profile.js';
+
+/** The parameters of Janrain step 2 (GET to the Verify URL). */
+export interface VerifyParams {
+  requestId: string;
+  realm: string | null;
+  requestedAttributes: SregField[];
+}
+
+export const MAX_REQUEST_ID_LENGTH = 128;
+export const MAX_REALM_LENGTH = 2048;
+const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * Parse the Verify URL query. `query` maps each name to all its values, so that a repeated
+ * parameter (an ambiguity an attacker could exploit) is refused rather than silently picked.
+ * Throws `invalid_request` with a message fit for the error page.
+ */
+export function parseVerifyParams(query: Record<string, string[]>): VerifyParams {
+  const requestId = single(query, 'request_id');
+  if (requestId === undefined) throw invalidRequest('The sign-in request is missing its request_id.');
+  if (!REQUEST_ID.test(requestId)) throw invalidRequest('The request_id is malformed.');
+
+  const realmRaw = single(query, 'realm');
+  let realm: string | null = null;
+  if (realmRaw !== undefined && realmRaw !== '') {
+    if (realmRaw.length > MAX_REALM_LENGTH) throw invalidRequest('The realm is too long.');
+    realm = parseRealm(realmRaw);
+  }
+
+  const attrsRaw = single(query, 'requested_attributes') ?? '';
+  if (attrsRaw.length > 512) throw invalidRequest('The requested_attributes list is too long.');
+  return { requestId, realm, requestedAttributes: parseRequestedAttributes(attrsRaw) };
+}
+
+/** `sreg_email,sreg_nickname` → `['email','nickname']` (deduplicated, SREG order kept as sent). */
+export function parseRequestedAttributes(raw: string): SregField[] {
+  const out: SregField[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const name = item.startsWith('sreg_') ? item.slice(5) : '';
+    if (!isSregField(name)) throw invalidRequest(`Unknown requested attribute "${item.slice(0, 40)}".`);
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** A realm is an http(s) URL, optionally with a `*.` wildcard as its leftmost host label, no fragment. */
+export function parseRealm(raw: string): string {
+  const probe = raw.replace(/^(https?:\/\/)\*\./, '$1wildcard.');
+  let url: URL;
+  try {
+    url = new URL(probe);
+  } catch {
+    throw invalidRequest('The realm is not a valid URL.');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hash || url.username || url.password) {
+    throw invalidRequest('The realm must be an http(s) URL without fragment or credentials.');
+  }
+  return raw;
+}
+
+function single(query: Record<string, string[]>, name: string): string | undefined {
+  const values = query[name];
+  if (!values || values.length === 0) return undefined;
+  if (values.length > 1) throw invalidRequest(`The parameter ${name} was given more than once.`);
+  return values[0];
+}

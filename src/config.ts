@@ -1,0 +1,258 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, read from environment variables (plus `.env` on Node) and validated once
+ * at start. Every bad value yields one clear message naming the variable.
+ */
+export type Role = 'all' | 'bridge' | 'identity';
+
+export interface ScryptParams {
+  /** log2 of the CPU/memory cost N. */
+  ln: number;
+  r: number;
+  p: number;
+}
+
+export interface Config {
+  environment: 'development' | 'production' | 'test';
+  role: Role;
+  port: number;
+  host: string;
+  /** Public base URL of this deployment, without trailing slash. */
+  publicUrl: string;
+  /** Tenant every row belongs to (one per deployment for now). */
+  tenant: string;
+  databasePath: string;
+  /** Master secret: cookie sealing, CSRF MACs, key encryption. Never logged. */
+  secret: string;
+  /** Whether cookies get the `Secure` flag and `__Host-` prefix (true when the public URL is https). */
+  secureCookies: boolean;
+  /** Honour `X-Forwarded-For` for the client IP (only behind a trusted proxy). */
+  trustProxy: boolean;
+  bridge: BridgeConfig;
+  passwordHash: ScryptParams;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Name of the site shown on pages (the site whose accounts users sign in with). */
+  siteName: string;
+}
+
+export interface BridgeConfig {
+  /** Identity service PostBack URL (step 4). */
+  postbackUrl: string;
+  /** Identity service Return URL (step 6). */
+  returnUrl: string;
+  /** API key the bridge presents in the postback; undefined = provisioned by the co-located identity service. */
+  apiKey: string | undefined;
+  /** Realms whose postbacks carry `no_prompt=true` (exact match). */
+  trustedRealms: string[];
+  /** Lifetime of a pending request at the bridge, in seconds. */
+  requestTtlSeconds: number;
+  /** Lifetime of a bridge sign-in session, in seconds. */
+  sessionTtlSeconds: number;
+  postback: PostbackRetryConfig;
+  /** How many times the user may press "try again" after a failed postback. */
+  manualRetries: number;
+  throttle: ThrottleConfig;
+}
+
+export interface PostbackRetryConfig {
+  maxAttempts: number;
+  deadlineMs: number;
+  attemptTimeoutMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface ThrottleConfig {
+  /** Failures per account identifier before delays start. */
+  accountFreeFailures: number;
+  /** Failures per client IP before delays start. */
+  ipFreeFailures: number;
+  /** First lockout, in seconds; doubles with each further failure. */
+  baseLockSeconds: number;
+  /** Longest lockout, in seconds. */
+  maxLockSeconds: number;
+  /** Failures older than this are forgotten, in seconds. */
+  windowSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True for hosts that never leave this machine (plain http is tolerated only to these). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith('.localhost');
+}
+
+/**
+ * Why: the postback carries the API key and the user's profile; it must never travel in clear over
+ * a network. https is required; http is allowed only to loopback, for development and tests.
+ */
+export function checkOutgoingUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return 'must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)';
+}
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const absoluteUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  IDBRIDGE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  IDBRIDGE_ROLE: z.enum(['all', 'bridge', 'identity']).default('all'),
+  PORT: intIn(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  IDBRIDGE_PUBLIC_URL: absoluteUrl.optional(),
+  IDBRIDGE_TENANT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "_" or "-"')
+    .default('default'),
+  IDBRIDGE_DATABASE: z.string().min(1).default('./data/idbridge.sqlite'),
+  IDBRIDGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  IDBRIDGE_TRUST_PROXY: bool.default(false),
+  IDBRIDGE_POSTBACK_URL: absoluteUrl.optional(),
+  IDBRIDGE_RETURN_URL: absoluteUrl.optional(),
+  IDBRIDGE_API_KEY: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
+  IDBRIDGE_TRUSTED_REALMS: z.string().default(''),
+  IDBRIDGE_REQUEST_TTL: intIn(30, 3600).default(600),
+  IDBRIDGE_SESSION_TTL: intIn(60, 30 * 24 * 3600).default(12 * 3600),
+  IDBRIDGE_POSTBACK_ATTEMPTS: intIn(1, 10).default(4),
+  IDBRIDGE_POSTBACK_DEADLINE_MS: intIn(100, 120_000).default(10_000),
+  IDBRIDGE_POSTBACK_TIMEOUT_MS: intIn(100, 60_000).default(5_000),
+  IDBRIDGE_POSTBACK_BASE_DELAY_MS: intIn(0, 10_000).default(250),
+  IDBRIDGE_POSTBACK_MAX_DELAY_MS: intIn(0, 60_000).default(4_000),
+  IDBRIDGE_MANUAL_RETRIES: intIn(0, 10).default(3),
+  IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: intIn(1, 1000).default(5),
+  IDBRIDGE_THROTTLE_IP_FAILURES: intIn(1, 10_000).default(20),
+  IDBRIDGE_THROTTLE_BASE_SECONDS: intIn(1, 3600).default(30),
+  IDBRIDGE_THROTTLE_MAX_SECONDS: intIn(1, 86_400).default(900),
+  IDBRIDGE_THROTTLE_WINDOW_SECONDS: intIn(60, 86_400 * 7).default(3600),
+  // OWASP Password Storage Cheat Sheet minimum for scrypt: N=2^17, r=8, p=1.
+  IDBRIDGE_SCRYPT_LN: intIn(1, 22).default(17),
+  IDBRIDGE_SCRYPT_R: intIn(1, 32).default(8),
+  IDBRIDGE_SCRYPT_P: intIn(1, 16).default(1),
+  IDBRIDGE_SITE_NAME: z.string().min(1).max(80).default('idbridge'),
+  IDBRIDGE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Validate `env` into a {@link Config}. Throws {@link ConfigError} listing every bad value.
+ * `secret` is passed separately when the entry point generated or loaded one (development).
+ */
+export function loadConfig(env: Env, overrides: { secret?: string } = {}): Config {
+  // Empty strings mean "unset", as in most twelve-factor tools.
+  const cleaned: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const environment = e.IDBRIDGE_ENV ?? e.NODE_ENV ?? 'development';
+  const publicUrl = (e.IDBRIDGE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const publicHost = new URL(publicUrl).hostname;
+  if (environment === 'production' && new URL(publicUrl).protocol !== 'https:' && !isLoopbackHost(publicHost)) {
+    problems.push('IDBRIDGE_PUBLIC_URL: must use https in production');
+  }
+
+  const secret = e.IDBRIDGE_SECRET ?? overrides.secret;
+  if (!secret) {
+    problems.push(
+      environment === 'production'
+        ? 'IDBRIDGE_SECRET: required in production (at least 32 random characters, e.g. `openssl rand -base64 48`)'
+        : 'IDBRIDGE_SECRET: missing (the Node entry generates one in development)',
+    );
+  }
+
+  const postbackUrl = e.IDBRIDGE_POSTBACK_URL ?? `${publicUrl}/ows_auth`;
+  const returnUrl = e.IDBRIDGE_RETURN_URL ?? `${publicUrl}/ows_return`;
+  const postbackProblem = checkOutgoingUrl(postbackUrl);
+  if (postbackProblem) problems.push(`IDBRIDGE_POSTBACK_URL: ${postbackProblem}`);
+  if (e.IDBRIDGE_ROLE === 'bridge') {
+    if (!e.IDBRIDGE_POSTBACK_URL) problems.push('IDBRIDGE_POSTBACK_URL: required when IDBRIDGE_ROLE=bridge');
+    if (!e.IDBRIDGE_RETURN_URL) problems.push('IDBRIDGE_RETURN_URL: required when IDBRIDGE_ROLE=bridge');
+    if (!e.IDBRIDGE_API_KEY) problems.push('IDBRIDGE_API_KEY: required when IDBRIDGE_ROLE=bridge');
+  }
+
+  const trustedRealms: string[] = [];
+  for (const realm of e.IDBRIDGE_TRUSTED_REALMS.split(/[\s,]+/).filter(Boolean)) {
+    if (!absoluteUrl.safeParse(realm.replace('://*.', '://wildcard.')).success) {
+      problems.push(`IDBRIDGE_TRUSTED_REALMS: "${realm}" is not an http(s) realm URL`);
+    } else trustedRealms.push(realm);
+  }
+  if (e.IDBRIDGE_THROTTLE_MAX_SECONDS < e.IDBRIDGE_THROTTLE_BASE_SECONDS) {
+    problems.push('IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS');
+  }
+  if (e.IDBRIDGE_SCRYPT_R * e.IDBRIDGE_SCRYPT_P >= 1 << 30) {
+    problems.push('IDBRIDGE_SCRYPT_R: r * p must be below 2^30');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    environment,
+    role: e.IDBRIDGE_ROLE,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    tenant: e.IDBRIDGE_TENANT,
+    databasePath: e.IDBRIDGE_DATABASE,
+    secret: secret!,
+    secureCookies: new URL(publicUrl).protocol === 'https:',
+    trustProxy: e.IDBRIDGE_TRUST_PROXY,
+    bridge: {
+      postbackUrl,
+      returnUrl,
+      apiKey: e.IDBRIDGE_API_KEY,
+      trustedRealms,
+      requestTtlSeconds: e.IDBRIDGE_REQUEST_TTL,
+      sessionTtlSeconds: e.IDBRIDGE_SESSION_TTL,
+      postback: {
+        maxAttempts: e.IDBRIDGE_POSTBACK_ATTEMPTS,
+        deadlineMs: e.IDBRIDGE_POSTBACK_DEADLINE_MS,
+        attemptTimeoutMs: e.IDBRIDGE_POSTBACK_TIMEOUT_MS,
+        baseDelayMs: e.IDBRIDGE_POSTBACK_BASE_DELAY_MS,
+        maxDelayMs: e.IDBRIDGE_POSTBACK_MAX_DELAY_MS,
+      },
+      manualRetries: e.IDBRIDGE_MANUAL_RETRIES,
+      throttle: {
+        accountFreeFailures: e.IDBRIDGE_THROTTLE_ACCOUNT_FAILURES,
+        ipFreeFailures: e.IDBRIDGE_THROTTLE_IP_FAILURES,
+        baseLockSeconds: e.IDBRIDGE_THROTTLE_BASE_SECONDS,
+        maxLockSeconds: e.IDBRIDGE_THROTTLE_MAX_SECONDS,
+        windowSeconds: e.IDBRIDGE_THROTTLE_WINDOW_SECONDS,
+      },
+    },
+    passwordHash: { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P },
+    logLevel: e.IDBRIDGE_LOG_LEVEL,
+    siteName: e.IDBRIDGE_SITE_NAME,
+  };
+}

@@ -1,0 +1,73 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { relative } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps, type AppServices } from '../../app.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { UserDirectory } from '../../users/user.js';
+import { openDatabase } from './database.js';
+import { nodeFetch } from './fetch.js';
+import { publicFolder } from './paths.js';
+import { nodeScrypt } from './scrypt.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: AppServices;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  users?: UserDirectory;
+  /** Override pieces of the runtime (tests). */
+  deps?: Partial<AppDeps>;
+}
+
+/** Start idbridge on Node: SQLite (WAL, migrated), undici, native scrypt, static files, housekeeping. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const database = openDatabase(config.databasePath);
+  const { app, services } = await createApp({
+    config,
+    db: database.db,
+    fetch: nodeFetch(),
+    scrypt: nodeScrypt,
+    logger: options.logger,
+    users: options.users,
+    remoteAddress: (c) => getConnInfo(c).remote.address,
+    assets: serveStatic({
+      root: relative(process.cwd(), publicFolder()) || '.',
+      rewriteRequestPath: (path) => path.replace(/^\/static/, ''),
+    }),
+    ...options.deps,
+  });
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  // Housekeeping: forget requests a day after they expired.
+  const purge = setInterval(() => {
+    services.requests.purgeExpired(services.clock.now() - 24 * 3600 * 1000).catch(() => undefined);
+  }, 10 * 60 * 1000);
+  purge.unref();
+
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    services,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(purge);
+        server.close(() => {
+          database.close();
+          resolve();
+        });
+        // Do not wait for idle keep-alive connections.
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }),
+  };
+}

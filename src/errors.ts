@@ -1,0 +1,108 @@
+/**
+ * The one error family of idbridge.
+ *
+ * Every failure that reaches a client is an {@link IdbridgeError}: it carries its wire semantics
+ * (a stable string code, a description that is safe to show, the HTTP status, and whether the
+ * protocol allows sending it back to the client by redirect). Protocol and bridge code throw or
+ * return these; the HTTP layer maps them to a page, a text body, key-value form or JSON in one
+ * place (`src/http/error-handler.tsx`). Anything else that escapes is a bug and becomes a generic
+ * 500 page without details.
+ */
+export type ErrorCode =
+  // generic request problems
+  | 'invalid_request'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'csrf_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too_many_requests'
+  | 'conflict'
+  // pending-request lifecycle
+  | 'unknown_request'
+  | 'expired_request'
+  | 'request_completed'
+  | 'wrong_browser'
+  // sign-in
+  | 'invalid_credentials'
+  | 'account_blocked'
+  | 'signin_incomplete'
+  // OAuth / OpenID Connect (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6)
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'invalid_token'
+  | 'server_error'
+  // OpenID 2.0 direct errors
+  | 'unsupported-type';
+
+export interface ErrorOptions {
+  /** HTTP status to answer with; defaults per code. */
+  status?: number;
+  /** May the protocol deliver this error to the client's redirect URI? */
+  redirectable?: boolean;
+  /** Seconds after which a retry makes sense (429, 503). */
+  retryAfter?: number;
+  /** Extra wire fields (e.g. OpenID 2.0 `session_type` on unsupported-type). */
+  extra?: Record<string, string>;
+  cause?: unknown;
+}
+
+const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
+  not_found: 404,
+  unknown_request: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  csrf_failed: 403,
+  forbidden: 403,
+  wrong_browser: 403,
+  account_blocked: 403,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  invalid_client: 401,
+  invalid_token: 401,
+  too_many_requests: 429,
+  conflict: 409,
+  request_completed: 409,
+  expired_request: 410,
+  signin_incomplete: 502,
+  server_error: 500,
+};
+
+/** An error with wire semantics. `description` must never contain secrets or stack traces. */
+export class IdbridgeError extends Error {
+  readonly code: ErrorCode;
+  readonly description: string;
+  readonly status: number;
+  readonly redirectable: boolean;
+  readonly retryAfter: number | undefined;
+  readonly extra: Record<string, string>;
+
+  constructor(code: ErrorCode, description: string, options: ErrorOptions = {}) {
+    super(`${code}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'IdbridgeError';
+    this.code = code;
+    this.description = description;
+    this.status = options.status ?? DEFAULT_STATUS[code] ?? 400;
+    this.redirectable = options.redirectable ?? false;
+    this.retryAfter = options.retryAfter;
+    this.extra = options.extra ?? {};
+  }
+}
+
+/** Shorthand for a 400 `invalid_request` with a human-readable description. */
+export function invalidRequest(description: string, options?: ErrorOptions): IdbridgeError {
+  return new IdbridgeError('invalid_request', description, options);
+}
+
+export function isIdbridgeError(value: unknown): value is IdbridgeError {
+  return value instanceof IdbridgeError;
+}

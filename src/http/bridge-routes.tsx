@@ -1,0 +1,131 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { SignInStep } from '../bridge/sign-in.js';
+import type { BridgeSignIn } from '../bridge/sign-in.js';
+import { parseVerifyParams } from '../bridge/verify-params.js';
+import { invalidRequest } from '../errors.js';
+import { LoginPage } from '../views/login-page.js';
+import { MessagePage, RetryForm } from '../views/message-page.js';
+import { browserIdentity } from './browser.js';
+import type { AppEnv } from './context.js';
+import { assertCsrf } from './csrf-guard.js';
+import { formParams, queryParams, single } from './params.js';
+
+const SESSION_COOKIE = 'idb_session';
+const MAX_FORM_BYTES = 64 * 1024;
+
+/**
+ * The bridge's browser-facing routes (Janrain steps 2, 3 and 6): thin handlers that parse input,
+ * call {@link BridgeSignIn} and render its answer.
+ */
+export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
+  const app = new Hono<AppEnv>();
+  app.use('*', browserIdentity());
+  app.use('*', bodyLimit({ maxSize: MAX_FORM_BYTES, onError: () => { throw invalidRequest('The form is too large.', { status: 413 }); } }));
+
+  const readSession = async (c: Context<AppEnv>) =>
+    (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;
+
+  app.get('/verify', async (c) => {
+    const params = parseVerifyParams(queryParams(c));
+    const step = await signIn.open(params, c.get('browser').hash, await readSession(c));
+    return render(c, step);
+  });
+
+  app.post('/login', async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
+    const requestId = requireRequestId(single(form, 'request_id'));
+    const identifier = (single(form, 'identifier') ?? '').trim();
+    const password = single(form, 'password') ?? '';
+    if (identifier.length > 320 || password.length > 1024) {
+      const step = await signIn.status(requestId, c.get('browser').hash);
+      if (step.kind !== 'login') return render(c, step);
+      return render(c, { ...step, status: 400, message: 'The email/username or password is too long.' });
+    }
+    if (!identifier || !password) {
+      const step = await signIn.status(requestId, c.get('browser').hash);
+      if (step.kind !== 'login') return render(c, step);
+      return render(c, { ...step, status: 400, message: 'Please enter your email or username and your password.', identifier });
+    }
+    const result = await signIn.login(
+      requestId,
+      c.get('browser').hash,
+      identifier,
+      password,
+      c.get('http').clientIp(c),
+      await readSession(c),
+    );
+    if (result.sessionToken) {
+      await c.get('http').cookies.write(c, SESSION_COOKIE, { sid: result.sessionToken }, sessionTtlSeconds);
+    }
+    return render(c, result.step);
+  });
+
+  app.post('/verify/retry', async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
+    const requestId = requireRequestId(single(form, 'request_id'));
+    return render(c, await signIn.retry(requestId, c.get('browser').hash));
+  });
+
+  app.get('/verify/status', async (c) => {
+    const requestId = requireRequestId(single(queryParams(c), 'request_id'));
+    return render(c, await signIn.status(requestId, c.get('browser').hash));
+  });
+
+  return app;
+}
+
+function requireRequestId(value: string | undefined): string {
+  if (!value || !/^[A-Za-z0-9_-]{16,128}$/.test(value)) throw invalidRequest('The request_id is missing or malformed.');
+  return value;
+}
+
+function render(c: Context<AppEnv>, step: SignInStep) {
+  const { config } = c.get('http');
+  const { csrfToken } = c.get('browser');
+  switch (step.kind) {
+    case 'redirect':
+      return c.redirect(step.location, 302);
+    case 'login':
+      return c.html(
+        <LoginPage
+          siteName={config.siteName}
+          requestId={step.request.requestId}
+          csrfToken={csrfToken}
+          realm={step.request.realm}
+          identifier={step.identifier}
+          message={step.message}
+        />,
+        (step.status ?? 200) as 200,
+      );
+    case 'in_progress': {
+      const url = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
+      return c.html(
+        <MessagePage siteName={config.siteName} title="Completing sign-in…" message="Please wait a moment." refreshAfter={2} refreshUrl={url}>
+          <p>
+            <a href={url}>Continue</a>
+          </p>
+        </MessagePage>,
+        202,
+      );
+    }
+    case 'failed':
+      // Step 5: the user may only learn that the sign-in did not complete; details are in the log.
+      return c.html(
+        <MessagePage
+          siteName={config.siteName}
+          title="Sign-in could not be completed"
+          message={
+            step.canRetry
+              ? 'We could not complete your sign-in right now. Please try again in a moment.'
+              : 'We could not complete your sign-in. Please go back to the site you came from and start again.'
+          }
+        >
+          {step.canRetry ? <RetryForm action="/verify/retry" requestId={step.request.requestId} csrfToken={csrfToken} /> : null}
+        </MessagePage>,
+        503,
+      );
+  }
+}

@@ -1,0 +1,24 @@
+import type { MiddlewareHandler } from 'hono';
+import { randomToken, sha256Base64Url } from '../util/bytes.js';
+import type { AppEnv } from './context.js';
+
+const COOKIE = 'idb_browser';
+const TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Give every browser a random id in a sealed cookie (created on first visit). Pending requests
+ * are bound to its hash, and CSRF tokens are derived from it.
+ */
+export function browserIdentity(): MiddlewareHandler<AppEnv> {
+  return async function browserIdentity(c, next) {
+    const { cookies, csrf } = c.get('http');
+    const existing = await cookies.read<{ bid: string }>(c, COOKIE, TTL_SECONDS);
+    let id = typeof existing?.bid === 'string' ? existing.bid : undefined;
+    if (!id) {
+      id = randomToken(256);
+      await cookies.write(c, COOKIE, { bid: id }, TTL_SECONDS);
+    }
+    c.set('browser', { id, hash: await sha256Base64Url(id), csrfToken: await csrf.issue(id) });
+    await next();
+  };
+}

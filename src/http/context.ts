@@ -1,0 +1,33 @@
+import type { Context } from 'hono';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { SealedCookies } from './cookies.js';
+import type { CsrfTokens } from './csrf.js';
+
+/** How errors raised in a route are rendered (set per router). */
+export type ErrorFormat = 'html' | 'text' | 'json' | 'kv';
+
+/** The browser identity every page request carries (from the sealed browser cookie). */
+export interface BrowserIdentity {
+  id: string;
+  /** SHA-256 of the id: what is stored to bind requests to this browser. */
+  hash: string;
+  csrfToken: string;
+}
+
+/** Shared HTTP-layer services, created once by the app factory. */
+export interface HttpServices {
+  config: Config;
+  logger: Logger;
+  cookies: SealedCookies;
+  csrf: CsrfTokens;
+  clientIp: (c: Context) => string;
+}
+
+export interface AppEnv {
+  Variables: {
+    http: HttpServices;
+    browser: BrowserIdentity;
+    errorFormat: ErrorFormat;
+  };
+}

@@ -1,0 +1,44 @@
+import type { Clock } from '../clock.js';
+import type { SettingsStore } from '../storage/settings-repository.js';
+import { randomToken, timingSafeEqualStrings } from '../util/bytes.js';
+import type { SecretBox } from '../util/secret-box.js';
+
+const SETTING = 'aw_api_key';
+
+/**
+ * The API key the authenticating website (bridge) presents in its postbacks. Generated on first
+ * start (32 characters, 192 bits), stored encrypted under the deployment secret, rotatable.
+ */
+export class ApiKeyVault {
+  constructor(
+    private readonly settings: SettingsStore,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The current key, generating one if none exists yet (concurrent first starts agree on one). */
+  async ensure(): Promise<string> {
+    const stored = await this.settings.get(SETTING);
+    if (stored) return this.box.open(stored);
+    const sealed = await this.settings.putIfAbsent(SETTING, await this.box.seal(generateApiKey()), this.clock.now());
+    return this.box.open(sealed);
+  }
+
+  /** Replace the key; postbacks with the old key are refused from now on. */
+  async rotate(): Promise<string> {
+    const key = generateApiKey();
+    await this.settings.put(SETTING, await this.box.seal(key), this.clock.now());
+    return key;
+  }
+
+  /** Constant-time check of a presented key. */
+  async matches(candidate: string): Promise<boolean> {
+    const stored = await this.settings.get(SETTING);
+    if (!stored) return false;
+    return timingSafeEqualStrings(candidate, await this.box.open(stored));
+  }
+}
+
+export function generateApiKey(): string {
+  return randomToken(192); // 24 bytes → exactly 32 base64url characters
+}

@@ -1,0 +1,20 @@
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type * as schema from './schema.js';
+
+/**
+ * A Drizzle SQLite database of either runtime: better-sqlite3 (sync driver) on Node, D1 (async)
+ * on Workers. Repositories `await` every query, so one implementation serves both.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Database = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
+
+/** The message of a driver error, looking through Drizzle's wrapper. */
+export function sqlErrorMessage(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
+    parts.push(current.message);
+    current = current.cause;
+  }
+  return parts.join(' | ');
+}

@@ -1,0 +1,39 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database } from './database.js';
+import { settings } from './schema.js';
+
+/** Small key/value settings per tenant. Secret values are stored sealed (see SecretBox), never in clear. */
+export interface SettingsStore {
+  get(key: string): Promise<string | null>;
+  /** Insert unless present; returns the value that is stored afterwards (first writer wins). */
+  putIfAbsent(key: string, value: string, now: number): Promise<string>;
+  put(key: string, value: string, now: number): Promise<void>;
+}
+
+export class SettingsRepository implements SettingsStore {
+  constructor(
+    private readonly db: Database,
+    private readonly tenant: string,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    const rows = await this.db
+      .select({ value: settings.value })
+      .from(settings)
+      .where(and(eq(settings.tenant, this.tenant), eq(settings.key, key)))
+      .limit(1);
+    return rows[0]?.value ?? null;
+  }
+
+  async putIfAbsent(key: string, value: string, now: number): Promise<string> {
+    await this.db.insert(settings).values({ tenant: this.tenant, key, value, updatedAt: now }).onConflictDoNothing();
+    return (await this.get(key))!;
+  }
+
+  async put(key: string, value: string, now: number): Promise<void> {
+    await this.db
+      .insert(settings)
+      .values({ tenant: this.tenant, key, value, updatedAt: now })
+      .onConflictDoUpdate({ target: [settings.tenant, settings.key], set: { value, updatedAt: now } });
+  }
+}

@@ -1,0 +1,43 @@
+import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
+import type { AuthenticationResult, DirectoryUser, UserDirectory } from './user.js';
+import type { StoredUser, UserStore } from './user-store.js';
+
+/** The built-in {@link UserDirectory}: users in idbridge's own table, scrypt password hashes. */
+export class BuiltinUserDirectory implements UserDirectory {
+  constructor(
+    private readonly store: UserStore,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: { now(): number },
+  ) {}
+
+  async authenticate(identifier: string, password: string): Promise<AuthenticationResult> {
+    const normalized = identifier.trim().toLowerCase();
+    const user = normalized && password.length <= MAX_PASSWORD_LENGTH ? await this.store.findByLogin(normalized) : null;
+    if (!user) {
+      // Same cost as a real check, same answer: no account enumeration by timing or message.
+      await this.hasher.burn(password);
+      return { ok: false, reason: 'invalid_credentials' };
+    }
+    if (!(await this.hasher.verify(password, user.passwordHash))) return { ok: false, reason: 'invalid_credentials' };
+    if (user.blocked) return { ok: false, reason: 'blocked' };
+    if (this.hasher.needsRehash(user.passwordHash)) {
+      // Upgrade old hashes transparently when the configured cost changes.
+      await this.store.updatePasswordHash(user.id, await this.hasher.hash(password), this.clock.now());
+    }
+    return { ok: true, user: toDirectoryUser(user) };
+  }
+
+  async findById(id: string): Promise<DirectoryUser | null> {
+    const user = await this.store.findById(id);
+    return user ? toDirectoryUser(user) : null;
+  }
+
+  recordLogin(id: string, at: number): Promise<void> {
+    return this.store.recordLogin(id, at);
+  }
+}
+
+function toDirectoryUser(user: StoredUser): DirectoryUser {
+  const { passwordHash: _omit, ...rest } = user;
+  return rest;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { IdbridgeError } from '../errors.js';
+import { randomToken } from '../util/bytes.js';
+import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
+import type { DirectoryUser } from './user.js';
+import { DuplicateUserError, type UserStore } from './user-store.js';
+
+const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCalendarDate(value: string): boolean {
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** Input accepted when creating a user (CLI, admin API, import); values in SREG formats. */
+export const newUserInput = z.object({
+  email: z.email().max(254).transform((v) => v.toLowerCase()),
+  password: z.string().min(8, 'must be at least 8 characters').max(MAX_PASSWORD_LENGTH),
+  username: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+    .transform((v) => v.toLowerCase())
+    .refine((v) => !v.includes('@'), 'must not look like an email address')
+    .optional(),
+  nickname: optionalText(64),
+  fullname: optionalText(256),
+  dob: z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD').optional(),
+  gender: z.enum(['M', 'F']).optional(),
+  postcode: optionalText(32),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .transform((v) => v.toUpperCase())
+    .optional(),
+  language: z
+    .string()
+    .regex(/^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be an ISO 639 language code')
+    .optional(),
+  timezone: z.string().refine(isTimeZone, 'must be an IANA time zone name').optional(),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9 ()-]{4,32}$/, 'must be a phone number')
+    .transform((v) => v.replace(/[ ()-]/g, ''))
+    .optional(),
+  customerId: optionalText(128),
+  externalId: optionalText(128),
+  emailVerified: z.boolean().default(false),
+  blocked: z.boolean().default(false),
+});
+
+export type NewUserInput = z.input<typeof newUserInput>;
+
+/** Validate, hash the password and insert a user. Throws IdbridgeError (`invalid_request`, `conflict`). */
+export async function createUser(
+  input: NewUserInput,
+  deps: { store: UserStore; hasher: PasswordHasher; now: number },
+): Promise<DirectoryUser> {
+  const parsed = newUserInput.safeParse(input);
+  if (!parsed.success) {
+    throw new IdbridgeError(
+      'invalid_request',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  const v = parsed.data;
+  const id = `u_${randomToken(128)}`;
+  try {
+    await deps.store.insert({
+      id,
+      email: v.email,
+      username: v.username ?? null,
+      passwordHash: await deps.hasher.hash(v.password),
+      profile: {
+        nickname: v.nickname,
+        fullname: v.fullname,
+        dob: v.dob,
+        gender: v.gender,
+        postcode: v.postcode,
+        country: v.country,
+        language: v.language,
+        timezone: v.timezone,
+      },
+      phone: v.phone ?? null,
+      customerId: v.customerId ?? null,
+      externalId: v.externalId ?? null,
+      emailVerified: v.emailVerified,
+      blocked: v.blocked,
+      createTime: deps.now,
+    });
+  } catch (error) {
+    if (error instanceof DuplicateUserError) throw new IdbridgeError('conflict', error.message);
+    throw error;
+  }
+  const user = await deps.store.findById(id);
+  const { passwordHash: _omit, ...rest } = user!;
+  return rest;
+}

@@ -1,0 +1,40 @@
+import type { SregProfile } from './profile.js';
+import type { DirectoryUser } from './user.js';
+
+export interface StoredUser extends DirectoryUser {
+  passwordHash: string;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  username: string | null;
+  passwordHash: string;
+  profile: Omit<SregProfile, 'email'>;
+  phone: string | null;
+  customerId: string | null;
+  externalId: string | null;
+  emailVerified: boolean;
+  blocked: boolean;
+  createTime: number;
+}
+
+/** Storage port for the built-in user table (tenant-scoped by the implementation). */
+export interface UserStore {
+  /** Insert; throws {@link DuplicateUserError} when email, username, customer or external id is taken. */
+  insert(user: NewUser): Promise<void>;
+  findById(id: string): Promise<StoredUser | null>;
+  /** Lookup by lower-cased email or username. */
+  findByLogin(identifier: string): Promise<StoredUser | null>;
+  list(options: { limit: number; offset: number }): Promise<StoredUser[]>;
+  count(): Promise<number>;
+  recordLogin(id: string, at: number): Promise<void>;
+  updatePasswordHash(id: string, hash: string, at: number): Promise<void>;
+}
+
+export class DuplicateUserError extends Error {
+  constructor(readonly field: 'email' | 'username' | 'customer_id' | 'external_id') {
+    super(`a user with this ${field.replace('_', ' ')} already exists`);
+    this.name = 'DuplicateUserError';
+  }
+}
