@@ -1,0 +1,410 @@
+/**
+ * Integration tests of the bridge (Janrain steps 2–6) over real HTTP: a real bridge server on
+ * loopback with SQLite, a cookie-keeping test browser, and a real local HTTP server standing in
+ * for the identity service's PostBack URL.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { page, TestBrowser } from '../helpers/browser.js';
+import { newRequestId, startBridge, verifyPath, type TestBridge } from '../helpers/bridge-server.js';
+import { FakeIdentityService } from '../helpers/fake-identity-service.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('bridge sign-in over HTTP', () => {
+  const identity = new FakeIdentityService();
+  let bridge: TestBridge;
+  let alice: Awaited<ReturnType<TestBridge['addUser']>>;
+
+  beforeAll(async () => {
+    await identity.start();
+    bridge = await startBridge(identity, { IDBRIDGE_TRUSTED_REALMS: 'https://trusted.example.org/' });
+    alice = await bridge.addUser({
+      email: 'alice@example.com',
+      username: 'alice',
+      password: PASSWORD,
+      fullname: 'Alice Liddell',
+      nickname: 'ali',
+      country: 'gb',
+    });
+    await bridge.addUser({ email: 'mallory@example.com', password: PASSWORD, blocked: true });
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await identity.stop();
+  });
+  beforeEach(() => {
+    identity.postbacks.length = 0;
+    identity.script = [];
+    bridge.logger.entries.length = 0;
+  });
+
+  async function openLogin(browser: TestBrowser, requestId = newRequestId(), realm?: string, attrs?: string) {
+    const res = await browser.get(verifyPath(requestId, realm, attrs));
+    expect(res.status).toBe(200);
+    return { requestId, html: await res.text() };
+  }
+
+  function expectReturnRedirect(res: Response, requestId: string) {
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(identity.returnUrl);
+    expect(location.searchParams.get('request_id')).toBe(requestId);
+  }
+
+  it('happy path: login form names the realm, one postback with only the requested values, 302 to the Return URL', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser, newRequestId(), 'https://rp.example.com/', 'sreg_email,sreg_fullname,sreg_dob');
+    const $ = page(html);
+    expect($('.realm-url').text()).toBe('https://rp.example.com');
+    expect($('label[for=identifier]').text()).toMatch(/email or username/i);
+    expect($('label[for=password]').text()).toMatch(/password/i);
+    expect($('input[name=csrf]').attr('value')).toBeTruthy();
+
+    const res = await browser.submit(html, { identifier: 'alice@example.com', password: PASSWORD });
+    expectReturnRedirect(res, requestId);
+
+    expect(identity.postbacks).toHaveLength(1);
+    const { form, contentType } = identity.postbacks[0]!;
+    expect(contentType).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(form)).toEqual({
+      api_key: 'k'.repeat(32),
+      request_id: requestId,
+      username: alice.id,
+      no_prompt: 'false',
+      sreg_email: 'alice@example.com',
+      sreg_fullname: 'Alice Liddell',
+      // sreg_dob requested but alice has none: omitted; sreg_nickname/country not requested: omitted
+    });
+  });
+
+  it('sends no_prompt=true only for a trusted realm', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser, newRequestId(), 'https://trusted.example.org/');
+    await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expect(identity.postbacks[0]!.form.get('no_prompt')).toBe('true');
+  });
+
+  it('retries 503, 503 and completes on the third attempt, logging each attempt without secrets', async () => {
+    identity.script = [{ status: 503 }, { status: 503 }, { status: 200 }];
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser);
+    const res = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expectReturnRedirect(res, requestId);
+    expect(identity.postbacks).toHaveLength(3);
+    const attempts = bridge.logger.entries.filter((e) => e.event === 'postback_attempt');
+    expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 503],
+      [2, 503],
+      [3, 200],
+    ]);
+    for (const a of attempts) {
+      expect(a.request_id).toBe(requestId);
+      expect(typeof a.latency_ms).toBe('number');
+    }
+    const logText = JSON.stringify(bridge.logger.entries);
+    expect(logText).not.toContain('k'.repeat(32));
+    expect(logText).not.toContain(PASSWORD);
+    expect(logText).not.toContain('Alice Liddell');
+  });
+
+  it('honours Retry-After before the next attempt', async () => {
+    identity.script = [{ status: 503, retryAfter: '1' }, { status: 200 }];
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser);
+    const res = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expectReturnRedirect(res, requestId);
+    expect(identity.postbacks).toHaveLength(2);
+    const gap = identity.postbacks[1]!.at - identity.postbacks[0]!.at;
+    expect(gap).toBeGreaterThanOrEqual(950); // base delay is 20 ms: only Retry-After explains a 1 s wait
+  });
+
+  it('does not retry a 400 from the identity service and offers no "try again"', async () => {
+    identity.script = [{ status: 400, body: 'malformed request' }];
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    const res = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expect(res.status).toBe(503);
+    const $ = page(await res.text());
+    expect($('h1').text()).toBe('Sign-in could not be completed');
+    expect($('form[action="/verify/retry"]').length).toBe(0);
+    expect($.text()).not.toContain('malformed request'); // the identity service's text is for logs only
+    expect(identity.postbacks).toHaveLength(1);
+  });
+
+  it('gives up after the attempt limit, tells the user only that sign-in did not complete, and "try again" works once the receiver is back', async () => {
+    identity.script = [{ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }];
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser);
+    const failed = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expect(failed.status).toBe(503);
+    const failedHtml = await failed.text();
+    expect(page(failedHtml)('h1').text()).toBe('Sign-in could not be completed');
+    expect(identity.postbacks).toHaveLength(4); // default attempt count
+
+    // The receiver recovers; the user presses "try again".
+    const retried = await browser.submit(failedHtml, {}, 'form[action="/verify/retry"]');
+    expectReturnRedirect(retried, requestId);
+    expect(identity.postbacks).toHaveLength(5);
+  });
+
+  it('survives the receiver being down (connection refused) and completes after it comes back', async () => {
+    const port = identity.port;
+    await identity.stop();
+    try {
+      const browser = new TestBrowser(bridge.url);
+      const { requestId, html } = await openLogin(browser);
+      const failed = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+      expect(failed.status).toBe(503);
+      const failedHtml = await failed.text();
+      expect(page(failedHtml)('form[action="/verify/retry"] button').text()).toBe('Try again');
+      const networkErrors = bridge.logger.entries.filter((e) => e.event === 'postback_attempt' && e.error === 'network_error');
+      expect(networkErrors.length).toBeGreaterThanOrEqual(1);
+
+      await identity.start(port);
+      const retried = await browser.submit(failedHtml, {}, 'form[action="/verify/retry"]');
+      expectReturnRedirect(retried, requestId);
+      expect(identity.postbacks).toHaveLength(1);
+    } finally {
+      if (identity.port !== port) await identity.start(port).catch(() => undefined);
+    }
+  });
+
+  it('bounds the "try again" button', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    identity.script = Array.from({ length: 40 }, () => ({ status: 503 }));
+    let res = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    let body = await res.text();
+    for (let i = 0; i < 3; i++) {
+      expect(page(body)('form[action="/verify/retry"]').length).toBe(1);
+      res = await browser.submit(body, {}, 'form[action="/verify/retry"]');
+      body = await res.text();
+    }
+    expect(res.status).toBe(503);
+    expect(page(body)('form[action="/verify/retry"]').length).toBe(0);
+    expect(identity.postbacks).toHaveLength(16); // 4 attempts × (1 + 3 manual retries)
+  });
+
+  it('never posts a completed request twice: reload, double submit', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser);
+    expectReturnRedirect(await browser.submit(html, { identifier: 'alice', password: PASSWORD }), requestId);
+
+    const reload = await browser.get(verifyPath(requestId));
+    expect(reload.status).toBe(409);
+    expect(page(await reload.text())('h1').text()).toBe('Sign-in already completed');
+
+    const resubmit = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expect(resubmit.status).toBe(409);
+    expect(identity.postbacks).toHaveLength(1);
+  });
+
+  it('posts once when two tabs submit at the same time', async () => {
+    identity.script = [{ status: 200, delayMs: 300 }];
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser);
+    const [a, b] = await Promise.all([
+      browser.submit(html, { identifier: 'alice', password: PASSWORD }),
+      browser.submit(html, { identifier: 'alice', password: PASSWORD }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses[0]).toBe(202); // the loser waits on a "completing" page…
+    expect(statuses[1]).toBe(302); // …the winner redirects
+    expect(identity.postbacks).toHaveLength(1);
+    const winner = a.status === 302 ? a : b;
+    expectReturnRedirect(winner, requestId);
+  });
+
+  it('answers unknown and expired request ids with clear pages', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const unknown = await browser.get(`/verify/status?request_id=${newRequestId()}`);
+    expect(unknown.status).toBe(404);
+    expect(page(await unknown.text())('h1').text()).toBe('Unknown sign-in request');
+
+    const { html } = await openLogin(browser);
+    bridge.clock.advance(11 * 60 * 1000); // default lifetime: 10 minutes
+    try {
+      const res = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+      expect(res.status).toBe(410);
+      expect(page(await res.text())('h1').text()).toBe('Sign-in request expired');
+      expect(identity.postbacks).toHaveLength(0);
+    } finally {
+      bridge.clock.advance(-11 * 60 * 1000);
+    }
+  });
+
+  it('refuses a login without or with a wrong CSRF token and keeps the request usable', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(browser);
+    const missing = await browser.post('/login', { request_id: requestId, identifier: 'alice', password: PASSWORD });
+    expect(missing.status).toBe(403);
+    const wrong = await browser.post('/login', { request_id: requestId, csrf: 'A'.repeat(43), identifier: 'alice', password: PASSWORD });
+    expect(wrong.status).toBe(403);
+    expect(identity.postbacks).toHaveLength(0);
+    expectReturnRedirect(await browser.submit(html, { identifier: 'alice', password: PASSWORD }), requestId);
+  });
+
+  it('refuses a request id continued from another browser', async () => {
+    const owner = new TestBrowser(bridge.url);
+    const { requestId, html } = await openLogin(owner);
+    const intruder = new TestBrowser(bridge.url);
+    const res = await intruder.get(verifyPath(requestId));
+    expect(res.status).toBe(403);
+    expect(page(await res.text())('h1').text()).toBe('Wrong browser');
+    // The intruder replaying the owner's form (with the owner's CSRF token) fails CSRF.
+    const replay = await intruder.submit(html, { identifier: 'alice', password: PASSWORD });
+    expect(replay.status).toBe(403);
+    expect(identity.postbacks).toHaveLength(0);
+  });
+
+  it('gives a wrong password and an unknown user the same answer', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    const wrong = await browser.submit(html, { identifier: 'alice', password: 'not the password' });
+    const unknown = await browser.submit(html, { identifier: 'nobody@example.com', password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const a = page(await wrong.text())('[role=alert]').text();
+    const b = page(await unknown.text())('[role=alert]').text();
+    expect(a).toBe('The email/username or password is incorrect.');
+    expect(b).toBe(a);
+    expect(identity.postbacks).toHaveLength(0);
+  });
+
+  it('handles a 10 kB username and an SQL-looking username without error or damage', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    const huge = await browser.submit(html, { identifier: 'a'.repeat(10 * 1024), password: 'x' });
+    expect(huge.status).toBe(400);
+    expect(page(await huge.text())('[role=alert]').text()).toMatch(/too long/);
+
+    const sql = await browser.submit(html, { identifier: "alice' OR '1'='1' --", password: "' OR 1=1; DROP TABLE users; --" });
+    expect(sql.status).toBe(401);
+    expect(await bridge.server.services.userStore.count()).toBe(2);
+    // The request is intact: the real password still works.
+    const ok = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
+    expect(ok.status).toBe(302);
+  });
+
+  it('does not let a blocked user sign in', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    const res = await browser.submit(html, { identifier: 'mallory@example.com', password: PASSWORD });
+    expect(res.status).toBe(403);
+    expect(page(await res.text())('[role=alert]').text()).toMatch(/blocked/);
+    expect(identity.postbacks).toHaveLength(0);
+  });
+
+  it('skips the login UI when the browser already has a session (and does not count that as a login)', async () => {
+    const browser = new TestBrowser(bridge.url);
+    // A first session…
+    const first = await openLogin(browser);
+    await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
+    const sessionCookie = [...browser.cookies.keys()].find((k) => k.includes('idb_session'))!;
+    const firstSession = browser.cookies.get(sessionCookie);
+    expect(firstSession).toBeTruthy();
+    const before = (await bridge.server.services.userStore.findById(alice.id))!.loginsCount;
+
+    // …means no form for the next request: straight to postback and Return URL.
+    const requestId = newRequestId();
+    const res = await browser.get(verifyPath(requestId));
+    expectReturnRedirect(res, requestId);
+    expect(identity.postbacks.at(-1)!.form.get('username')).toBe(alice.id);
+    expect((await bridge.server.services.userStore.findById(alice.id))!.loginsCount).toBe(before); // not a password login
+
+  });
+
+  it('rotates the session id on password login and invalidates the previous one', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const first = await openLogin(browser);
+    await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
+    const name = [...browser.cookies.keys()].find((k) => k.includes('idb_session'))!;
+    const oldSession = browser.cookies.get(name)!;
+    const before = (await bridge.server.services.userStore.findById(alice.id))!.loginsCount;
+
+    // Force the form again by dropping the session cookie from the jar, keeping the old value aside.
+    browser.cookies.delete(name);
+    const second = await openLogin(browser);
+    browser.cookies.set(name, oldSession); // the browser still presents the old session when logging in
+    const res = await browser.submit(second.html, { identifier: 'alice', password: PASSWORD });
+    expect(res.status).toBe(302);
+    const newSession = browser.cookies.get(name)!;
+    expect(newSession).not.toBe(oldSession);
+    expect((await bridge.server.services.userStore.findById(alice.id))!.loginsCount).toBe(before + 1);
+
+    // The old session id no longer skips the login form.
+    const other = new TestBrowser(bridge.url);
+    other.cookies.set(name, oldSession);
+    const page2 = await other.get(verifyPath(newRequestId()));
+    expect(page2.status).toBe(200);
+    expect(page(await page2.text())('form[action="/login"]').length).toBe(1);
+  });
+
+  it('sets secure cookie flags and security headers', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const res = await browser.get(verifyPath(newRequestId()));
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('idb_browser='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('bridge sign-in throttling', () => {
+  const identity = new FakeIdentityService();
+  let bridge: TestBridge;
+
+  beforeAll(async () => {
+    await identity.start();
+    bridge = await startBridge(identity, { IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3', IDBRIDGE_THROTTLE_IP_FAILURES: '6' });
+    await bridge.addUser({ email: 'bob@example.com', password: PASSWORD });
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await identity.stop();
+  });
+  afterEach(() => {
+    identity.postbacks.length = 0;
+  });
+
+  it('locks an account after repeated failures with a growing delay, even for the right password', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    for (let i = 0; i < 3; i++) {
+      expect((await browser.submit(html, { identifier: 'bob@example.com', password: `wrong${i}` })).status).toBe(401);
+    }
+    const locked = await browser.submit(html, { identifier: 'bob@example.com', password: PASSWORD });
+    expect(locked.status).toBe(429);
+    const first = Number(locked.headers.get('retry-after'));
+    expect(first).toBeGreaterThan(0);
+    expect(page(await locked.text())('h1').text()).toBe('Too many attempts');
+    expect(identity.postbacks).toHaveLength(0);
+
+    // After the lock passes, one more failure locks for twice as long.
+    bridge.clock.advance(first * 1000 + 1);
+    expect((await browser.submit(html, { identifier: 'bob@example.com', password: 'wrong again' })).status).toBe(401);
+    const second = await browser.submit(html, { identifier: 'bob@example.com', password: PASSWORD });
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(first * 2 - 1);
+  });
+
+  it('throttles a client IP trying many accounts', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    // 6 free failures per IP in this configuration; the account key above already counts 4 from this IP.
+    let status = 0;
+    for (let i = 0; i < 8 && status !== 429; i++) {
+      status = (await browser.submit(html, { identifier: `user${i}@example.com`, password: 'guess' })).status;
+    }
+    expect(status).toBe(429);
+  });
+
+  async function openLogin(browser: TestBrowser) {
+    const requestId = newRequestId();
+    const res = await browser.get(verifyPath(requestId));
+    return { requestId, html: await res.text() };
+  }
+});

@@ -1,0 +1,24 @@
+import { createApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import { openDatabase } from '../../src/entry/node/database.js';
+import { nodeScrypt } from '../../src/entry/node/scrypt.js';
+import { memoryLogger } from '../../src/log.js';
+import { TestClock } from './clock.js';
+import { testConfig } from './config.js';
+
+/** An app on a fresh in-memory database, for `app.request()` tests. Outgoing fetch fails unless given. */
+export async function testApp(options: { config?: Config; fetch?: typeof fetch } = {}) {
+  const config = options.config ?? testConfig();
+  const database = openDatabase(':memory:');
+  const logger = memoryLogger();
+  const clock = new TestClock();
+  const { app, services } = await createApp({
+    config,
+    db: database.db,
+    clock,
+    logger,
+    scrypt: nodeScrypt,
+    fetch: options.fetch ?? (async () => Promise.reject(new Error('no network in this test'))),
+  });
+  return { app, services, logger, clock, close: database.close };
+}
