@@ -30,6 +30,7 @@ export interface Config {
   /** Honour `X-Forwarded-For` for the client IP (only behind a trusted proxy). */
   trustProxy: boolean;
   bridge: BridgeConfig;
+  identity: IdentityConfig;
   passwordHash: ScryptParams;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Name of the site shown on pages (the site whose accounts users sign in with). */
@@ -53,6 +54,18 @@ export interface BridgeConfig {
   /** How many times the user may press "try again" after a failed postback. */
   manualRetries: number;
   throttle: ThrottleConfig;
+}
+
+/** The identity-service half. */
+export interface IdentityConfig {
+  /** The bridge's Verify URL the browser is sent to (step 2). */
+  verifyUrl: string;
+  /** Lifetime of a pending sign-in request at the identity service, in seconds. */
+  requestTtlSeconds: number;
+  /** Lifetime of OpenID 2.0 shared associations, in seconds. */
+  associationTtlSeconds: number;
+  /** Serve the demo relying party at /demo (never in production). */
+  demo: boolean;
 }
 
 export interface PostbackRetryConfig {
@@ -106,7 +119,14 @@ export function checkOutgoingUrl(value: string): string | undefined {
   return 'must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)';
 }
 
-const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Plain decimal integers only: no hex, exponents or blanks sneaking through Number().
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .or(z.number().int().min(min).max(max));
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -135,6 +155,10 @@ const envSchema = z.object({
   IDBRIDGE_TRUST_PROXY: bool.default(false),
   IDBRIDGE_POSTBACK_URL: absoluteUrl.optional(),
   IDBRIDGE_RETURN_URL: absoluteUrl.optional(),
+  IDBRIDGE_VERIFY_URL: absoluteUrl.optional(),
+  IDBRIDGE_AUTH_REQUEST_TTL: intIn(60, 3600).default(900),
+  IDBRIDGE_ASSOCIATION_TTL: intIn(60, 14 * 24 * 3600).default(24 * 3600),
+  IDBRIDGE_DEMO: bool.optional(),
   IDBRIDGE_API_KEY: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
   IDBRIDGE_TRUSTED_REALMS: z.string().default(''),
   IDBRIDGE_REQUEST_TTL: intIn(30, 3600).default(600),
@@ -165,19 +189,27 @@ export type Env = Record<string, string | undefined>;
  * `secret` is passed separately when the entry point generated or loaded one (development).
  */
 export function loadConfig(env: Env, overrides: { secret?: string } = {}): Config {
-  // Empty strings mean "unset", as in most twelve-factor tools.
+  // Empty or blank strings mean "unset", as in most twelve-factor tools.
   const cleaned: Env = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
 
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
-  }
-  const e = parsed.data;
+  // Each variable on its own, so that every bad value is reported, not only the first; a bad
+  // value falls back to its default so the cross-field checks below still run.
   const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(envSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(cleaned[key]);
+    if (result.success) values[key] = result.data;
+    else {
+      problems.push(...result.error.issues.map((issue) => `${key}: ${issue.message}`));
+      values[key] = (schema as z.ZodType).safeParse(undefined).data;
+    }
+  }
+  const e = values as z.output<typeof envSchema>;
   const environment = e.IDBRIDGE_ENV ?? e.NODE_ENV ?? 'development';
+  if (environment === 'production' && !e.IDBRIDGE_PUBLIC_URL) {
+    problems.push('IDBRIDGE_PUBLIC_URL: required in production (the https URL users reach this server at)');
+  }
   const publicUrl = (e.IDBRIDGE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const publicHost = new URL(publicUrl).hostname;
   if (environment === 'production' && new URL(publicUrl).protocol !== 'https:' && !isLoopbackHost(publicHost)) {
@@ -185,7 +217,7 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
   }
 
   const secret = e.IDBRIDGE_SECRET ?? overrides.secret;
-  if (!secret) {
+  if (!secret && cleaned['IDBRIDGE_SECRET'] === undefined) {
     problems.push(
       environment === 'production'
         ? 'IDBRIDGE_SECRET: required in production (at least 32 random characters, e.g. `openssl rand -base64 48`)'
@@ -202,6 +234,16 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
     if (!e.IDBRIDGE_RETURN_URL) problems.push('IDBRIDGE_RETURN_URL: required when IDBRIDGE_ROLE=bridge');
     if (!e.IDBRIDGE_API_KEY) problems.push('IDBRIDGE_API_KEY: required when IDBRIDGE_ROLE=bridge');
   }
+
+  const verifyUrl = e.IDBRIDGE_VERIFY_URL ?? `${publicUrl}/verify`;
+  if (e.IDBRIDGE_ROLE === 'identity' && !e.IDBRIDGE_VERIFY_URL) {
+    problems.push("IDBRIDGE_VERIFY_URL: required when IDBRIDGE_ROLE=identity (the bridge's Verify URL)");
+  }
+  if (environment === 'production' && new URL(verifyUrl).protocol !== 'https:' && !isLoopbackHost(new URL(verifyUrl).hostname)) {
+    problems.push('IDBRIDGE_VERIFY_URL: must use https in production');
+  }
+  const demo = e.IDBRIDGE_DEMO ?? environment === 'development';
+  if (demo && environment === 'production') problems.push('IDBRIDGE_DEMO: the demo relying party cannot run in production');
 
   const trustedRealms: string[] = [];
   for (const realm of e.IDBRIDGE_TRUSTED_REALMS.split(/[\s,]+/).filter(Boolean)) {
@@ -250,6 +292,12 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
         maxLockSeconds: e.IDBRIDGE_THROTTLE_MAX_SECONDS,
         windowSeconds: e.IDBRIDGE_THROTTLE_WINDOW_SECONDS,
       },
+    },
+    identity: {
+      verifyUrl,
+      requestTtlSeconds: e.IDBRIDGE_AUTH_REQUEST_TTL,
+      associationTtlSeconds: e.IDBRIDGE_ASSOCIATION_TTL,
+      demo,
     },
     passwordHash: { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P },
     logLevel: e.IDBRIDGE_LOG_LEVEL,

@@ -45,6 +45,8 @@ export interface BridgeRequestStore {
   ): Promise<boolean>;
   /** failed → failed with one more manual retry used, while below `max` (unexpired only). */
   useManualRetry(requestId: string, max: number, now: number): Promise<boolean>;
+  /** pending → returned without a sign-in (immediate requests without a session). */
+  returnUnauthenticated(requestId: string, now: number): Promise<boolean>;
   /** posted → returned: the request is finished and cannot be replayed. */
   finish(requestId: string, now: number): Promise<boolean>;
   /** Delete requests that expired before `before`. */

@@ -50,7 +50,9 @@ export class BridgeSignIn {
     const { requests, clock, config } = this.deps;
     const now = clock.now();
     const { created, request } = await requests.createOrGet({
-      ...params,
+      requestId: params.requestId,
+      realm: params.realm,
+      requestedAttributes: params.requestedAttributes,
       browserHash,
       createdAt: now,
       expiresAt: now + config.requestTtlSeconds * 1000,
@@ -69,6 +71,12 @@ export class BridgeSignIn {
     if (session && (await this.usableSessionUser(session))) {
       await requests.authenticate(request.requestId, session.userId, now);
       return this.postAndReturn(request.requestId, browserHash);
+    }
+    if (params.immediate) {
+      // No interaction allowed and nobody signed in: straight back, without a postback; the
+      // identity service answers setup_needed / login_required.
+      if (!(await requests.returnUnauthenticated(request.requestId, now))) return this.status(request.requestId, browserHash);
+      return { kind: 'redirect', location: this.returnUrl(request.requestId) };
     }
     return { kind: 'login', request };
   }
@@ -210,9 +218,13 @@ export class BridgeSignIn {
     if (!(await this.deps.requests.finish(request.requestId, this.deps.clock.now()))) {
       throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
     }
+    return { kind: 'redirect', location: this.returnUrl(request.requestId) };
+  }
+
+  private returnUrl(requestId: string): string {
     const url = new URL(this.deps.config.returnUrl);
-    url.searchParams.set('request_id', request.requestId);
-    return { kind: 'redirect', location: url.toString() };
+    url.searchParams.set('request_id', requestId);
+    return url.toString();
   }
 
   private async load(requestId: string, browserHash: string): Promise<BridgeRequest> {

@@ -6,6 +6,12 @@ export interface VerifyParams {
   requestId: string;
   realm: string | null;
   requestedAttributes: SregField[];
+  /**
+   * Our extension of step 2: `immediate=true` means the relying party allows no interaction
+   * (OpenID 2.0 checkid_immediate, OIDC prompt=none). Without a bridge session the bridge then
+   * returns to the identity service at once, without a postback, instead of showing the form.
+   */
+  immediate: boolean;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -31,7 +37,9 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
 
   const attrsRaw = single(query, 'requested_attributes') ?? '';
   if (attrsRaw.length > 512) throw invalidRequest('The requested_attributes list is too long.');
-  return { requestId, realm, requestedAttributes: parseRequestedAttributes(attrsRaw) };
+  const immediateRaw = single(query, 'immediate') ?? 'false';
+  if (immediateRaw !== 'true' && immediateRaw !== 'false') throw invalidRequest('immediate must be true or false.');
+  return { requestId, realm, requestedAttributes: parseRequestedAttributes(attrsRaw), immediate: immediateRaw === 'true' };
 }
 
 /** `sreg_email,sreg_nickname` → `['email','nickname']` (deduplicated, SREG order kept as sent). */
@@ -47,6 +55,7 @@ export function parseRequestedAttributes(raw: string): SregField[] {
 
 /** A realm is an http(s) URL, optionally with a `*.` wildcard as its leftmost host label, no fragment. */
 export function parseRealm(raw: string): string {
+  if (raw.includes('#')) throw invalidRequest('The realm must not contain a fragment.');
   const probe = raw.replace(/^(https?:\/\/)\*\./, '$1wildcard.');
   let url: URL;
   try {
@@ -57,6 +66,7 @@ export function parseRealm(raw: string): string {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hash || url.username || url.password) {
     throw invalidRequest('The realm must be an http(s) URL without fragment or credentials.');
   }
+  if (url.hostname.includes('*')) throw invalidRequest('A realm wildcard may only be the leftmost "*." label.');
   return raw;
 }
 

@@ -1,0 +1,419 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, checkOutgoingUrl, isLoopbackHost, loadConfig, type Config, type Env } from '../src/config.js';
+
+const SECRET = 'test-secret-test-secret-test-secret-0123456789';
+const API_KEY = 'a'.repeat(40);
+
+/** The problems of a failed load (fails the test when loading succeeds or throws something else). */
+function problems(env: Env, overrides?: { secret?: string }): string[] {
+  let caught: unknown;
+  try {
+    loadConfig(env, overrides);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  return (caught as ConfigError).problems;
+}
+
+const prod = (env: Env = {}): Env => ({
+  IDBRIDGE_ENV: 'production',
+  IDBRIDGE_SECRET: SECRET,
+  IDBRIDGE_PUBLIC_URL: 'https://id.example.com',
+  ...env,
+});
+
+describe('loadConfig: defaults', () => {
+  it('defaults to a development configuration', () => {
+    const config = loadConfig({ IDBRIDGE_SECRET: SECRET });
+    expect(config).toMatchObject({
+      environment: 'development',
+      role: 'all',
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      tenant: 'default',
+      databasePath: './data/idbridge.sqlite',
+      secret: SECRET,
+      secureCookies: false,
+      trustProxy: false,
+      bridge: {
+        postbackUrl: 'http://localhost:3000/ows_auth',
+        returnUrl: 'http://localhost:3000/ows_return',
+        apiKey: undefined,
+        trustedRealms: [],
+        requestTtlSeconds: 600,
+        sessionTtlSeconds: 12 * 3600,
+        postback: { maxAttempts: 4, deadlineMs: 10_000, attemptTimeoutMs: 5_000, baseDelayMs: 250, maxDelayMs: 4_000 },
+        manualRetries: 3,
+        throttle: {
+          accountFreeFailures: 5,
+          ipFreeFailures: 20,
+          baseLockSeconds: 30,
+          maxLockSeconds: 900,
+          windowSeconds: 3600,
+        },
+      },
+      passwordHash: { ln: 17, r: 8, p: 1 },
+      logLevel: 'info',
+      siteName: 'idbridge',
+    });
+  });
+
+  it('derives the default public URL from PORT', () => {
+    const config = loadConfig({ IDBRIDGE_SECRET: SECRET, PORT: '8080' });
+    expect(config.port).toBe(8080);
+    expect(config.publicUrl).toBe('http://localhost:8080');
+    expect(config.bridge.postbackUrl).toBe('http://localhost:8080/ows_auth');
+  });
+
+  it('strips trailing slashes from the public URL', () => {
+    const config = loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_PUBLIC_URL: 'http://127.0.0.1:4000///' });
+    expect(config.publicUrl).toBe('http://127.0.0.1:4000');
+    expect(config.bridge.returnUrl).toBe('http://127.0.0.1:4000/ows_return');
+  });
+
+  it('takes the environment from IDBRIDGE_ENV before NODE_ENV', () => {
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET, NODE_ENV: 'test' }).environment).toBe('test');
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET, NODE_ENV: 'production', IDBRIDGE_ENV: 'development' }).environment).toBe(
+      'development',
+    );
+  });
+
+  it('parses booleans and numbers', () => {
+    const config = loadConfig({
+      IDBRIDGE_SECRET: SECRET,
+      IDBRIDGE_TRUST_PROXY: 'yes',
+      IDBRIDGE_SCRYPT_LN: '15',
+      IDBRIDGE_POSTBACK_ATTEMPTS: '2',
+    });
+    expect(config.trustProxy).toBe(true);
+    expect(config.passwordHash.ln).toBe(15);
+    expect(config.bridge.postback.maxAttempts).toBe(2);
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_TRUST_PROXY: '0' }).trustProxy).toBe(false);
+  });
+});
+
+describe('loadConfig: secret', () => {
+  it('uses the secret passed by the entry point in development', () => {
+    expect(loadConfig({}, { secret: SECRET }).secret).toBe(SECRET);
+  });
+
+  it('prefers IDBRIDGE_SECRET over the generated one', () => {
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET }, { secret: 'g'.repeat(40) }).secret).toBe(SECRET);
+  });
+
+  it('reports a missing secret in development', () => {
+    expect(problems({})).toEqual([expect.stringMatching(/^IDBRIDGE_SECRET: missing/)]);
+  });
+
+  it('refuses a short secret, naming the variable', () => {
+    expect(problems({ IDBRIDGE_SECRET: 'short' })).toEqual(['IDBRIDGE_SECRET: must be at least 32 characters']);
+  });
+});
+
+describe('loadConfig: production', () => {
+  it('accepts an https deployment with a secret', () => {
+    const config = loadConfig(prod({ IDBRIDGE_PUBLIC_URL: 'https://id.example.com/' }));
+    expect(config.environment).toBe('production');
+    expect(config.publicUrl).toBe('https://id.example.com');
+    expect(config.secureCookies).toBe(true);
+    expect(config.bridge.postbackUrl).toBe('https://id.example.com/ows_auth');
+  });
+
+  it('requires IDBRIDGE_SECRET', () => {
+    expect(problems(prod({ IDBRIDGE_SECRET: undefined }))).toEqual([
+      expect.stringMatching(/^IDBRIDGE_SECRET: required in production/),
+    ]);
+    expect(problems({ NODE_ENV: 'production', IDBRIDGE_PUBLIC_URL: 'https://id.example.com' })).toEqual([
+      expect.stringMatching(/^IDBRIDGE_SECRET: required in production/),
+    ]);
+  });
+
+  it('requires an https public URL', () => {
+    const found = problems(prod({ IDBRIDGE_PUBLIC_URL: 'http://id.example.com' }));
+    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production');
+  });
+
+  it.each(['http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:3000'])(
+    'tolerates plain http to the loopback public URL %s',
+    (url) => {
+      const config = loadConfig(prod({ IDBRIDGE_PUBLIC_URL: url }));
+      expect(config.publicUrl).toBe(url);
+      expect(config.secureCookies).toBe(false);
+    },
+  );
+
+  it('collects the missing secret and the http public URL together', () => {
+    const found = problems({ IDBRIDGE_ENV: 'production', IDBRIDGE_PUBLIC_URL: 'http://id.example.com' });
+    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production');
+    expect(found.some((p) => p.startsWith('IDBRIDGE_SECRET: required in production'))).toBe(true);
+  });
+});
+
+describe('loadConfig: collecting problems', () => {
+  it('reports a bad PORT and a bad IDBRIDGE_SCRYPT_LN at once, one message each', () => {
+    const found = problems({ IDBRIDGE_SECRET: SECRET, PORT: 'abc', IDBRIDGE_SCRYPT_LN: '99' });
+    expect(found).toHaveLength(2);
+    expect(found.filter((p) => p.startsWith('PORT: '))).toHaveLength(1);
+    expect(found.filter((p) => p.startsWith('IDBRIDGE_SCRYPT_LN: '))).toHaveLength(1);
+  });
+
+  it('names every bad variable in the error message', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ IDBRIDGE_SECRET: SECRET, PORT: '70000', IDBRIDGE_LOG_LEVEL: 'verbose', IDBRIDGE_TENANT: 'Bad Tenant' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const error = caught as ConfigError;
+    expect(error.name).toBe('ConfigError');
+    expect(error.problems).toHaveLength(3);
+    for (const name of ['PORT', 'IDBRIDGE_LOG_LEVEL', 'IDBRIDGE_TENANT']) expect(error.message).toContain(`  - ${name}: `);
+  });
+
+  it.each([
+    ['PORT', '1.5'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['IDBRIDGE_SCRYPT_LN', '0'],
+    ['IDBRIDGE_SCRYPT_LN', '23'],
+    ['IDBRIDGE_POSTBACK_ATTEMPTS', '11'],
+    ['IDBRIDGE_TRUST_PROXY', 'maybe'],
+    ['IDBRIDGE_ROLE', 'admin'],
+    ['IDBRIDGE_ENV', 'staging'],
+    ['IDBRIDGE_PUBLIC_URL', 'id.example.com'],
+    ['IDBRIDGE_PUBLIC_URL', 'ftp://id.example.com'],
+    ['IDBRIDGE_TENANT', 'UPPER'],
+    ['IDBRIDGE_API_KEY', 'too-short'],
+  ])('refuses %s=%j with one message naming the variable', (name, value) => {
+    const found = problems({ IDBRIDGE_SECRET: SECRET, [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.startsWith(`${name}: `)).toBe(true);
+  });
+
+  // ConfigError promises to list *every* bad value; a syntactically bad variable must not hide a
+  // semantically bad one.
+  it('reports a bad PORT together with an http postback URL to a remote host', () => {
+    const found = problems({ IDBRIDGE_SECRET: SECRET, PORT: 'abc', IDBRIDGE_POSTBACK_URL: 'http://example.com/ows_auth' });
+    expect(found.some((p) => p.startsWith('PORT: '))).toBe(true);
+    expect(found.some((p) => p.startsWith('IDBRIDGE_POSTBACK_URL: '))).toBe(true);
+  });
+
+  it('refuses a maximum lockout shorter than the base lockout', () => {
+    expect(
+      problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_THROTTLE_BASE_SECONDS: '60', IDBRIDGE_THROTTLE_MAX_SECONDS: '30' }),
+    ).toEqual(['IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS']);
+  });
+});
+
+describe('loadConfig: empty values', () => {
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({
+      IDBRIDGE_SECRET: SECRET,
+      PORT: '',
+      HOST: '',
+      IDBRIDGE_ROLE: '',
+      IDBRIDGE_PUBLIC_URL: '',
+      IDBRIDGE_POSTBACK_URL: '',
+      IDBRIDGE_API_KEY: '',
+      IDBRIDGE_TRUST_PROXY: '',
+      IDBRIDGE_SCRYPT_LN: '',
+      IDBRIDGE_ENV: '',
+    });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.role).toBe('all');
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.bridge.postbackUrl).toBe('http://localhost:3000/ows_auth');
+    expect(config.bridge.apiKey).toBeUndefined();
+    expect(config.trustProxy).toBe(false);
+    expect(config.passwordHash.ln).toBe(17);
+    expect(config.environment).toBe('development');
+  });
+
+  it('treats an empty IDBRIDGE_SECRET as missing in production', () => {
+    expect(problems(prod({ IDBRIDGE_SECRET: '' }))).toEqual([expect.stringMatching(/^IDBRIDGE_SECRET: required in production/)]);
+  });
+
+  it('treats an empty IDBRIDGE_SECRET as unset, falling back to the generated one', () => {
+    expect(loadConfig({ IDBRIDGE_SECRET: '' }, { secret: SECRET }).secret).toBe(SECRET);
+  });
+
+  // Number('   ') is 0: a blank PORT must not silently become "any free port" (nor a blank delay 0 ms).
+  it.each([
+    ['PORT', 3000, (c: Config) => c.port],
+    ['IDBRIDGE_POSTBACK_BASE_DELAY_MS', 250, (c: Config) => c.bridge.postback.baseDelayMs],
+    ['IDBRIDGE_MANUAL_RETRIES', 3, (c: Config) => c.bridge.manualRetries],
+  ] as const)('does not read a whitespace-only %s as 0', (name, fallback, pick) => {
+    let outcome: number | string[];
+    try {
+      outcome = pick(loadConfig({ IDBRIDGE_SECRET: SECRET, [name]: '   ' }));
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      outcome = (error as ConfigError).problems;
+    }
+    // Either treated as unset (the default) or refused with a message naming the variable.
+    if (typeof outcome === 'number') expect(outcome).toBe(fallback);
+    else expect(outcome.some((p) => p.startsWith(`${name}: `))).toBe(true);
+  });
+});
+
+describe('loadConfig: postback URL', () => {
+  it.each([
+    'http://127.0.0.1:9000/ows_auth',
+    'http://localhost/ows_auth',
+    'http://[::1]:8080/ows_auth',
+    'http://127.1.2.3/ows_auth',
+    'https://identity.example.com/ows_auth',
+  ])('accepts %s', (url) => {
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_POSTBACK_URL: url }).bridge.postbackUrl).toBe(url);
+  });
+
+  it.each([
+    'http://example.com/ows_auth',
+    'http://10.0.0.5/ows_auth',
+    'http://0.0.0.0/ows_auth',
+    'http://localhost.example.com/ows_auth',
+    'http://127.0.0.1.nip.io/ows_auth',
+  ])('refuses plain http to the non-loopback %s', (url) => {
+    expect(problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_POSTBACK_URL: url })).toEqual([
+      'IDBRIDGE_POSTBACK_URL: must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)',
+    ]);
+  });
+
+  it.each(['ftp://example.com/x', 'not a url', '/ows_auth'])('refuses the non-http(s) postback URL %j', (url) => {
+    const found = problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_POSTBACK_URL: url });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.startsWith('IDBRIDGE_POSTBACK_URL: ')).toBe(true);
+  });
+
+  it('refuses the default postback URL derived from an http public URL in production', () => {
+    expect(problems(prod({ IDBRIDGE_PUBLIC_URL: 'http://id.example.com' }))).toContain(
+      'IDBRIDGE_POSTBACK_URL: must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)',
+    );
+  });
+});
+
+describe('loadConfig: role=bridge', () => {
+  const bridgeEnv: Env = {
+    IDBRIDGE_SECRET: SECRET,
+    IDBRIDGE_ROLE: 'bridge',
+    IDBRIDGE_POSTBACK_URL: 'https://identity.example.com/ows_auth',
+    IDBRIDGE_RETURN_URL: 'https://identity.example.com/ows_return',
+    IDBRIDGE_API_KEY: API_KEY,
+  };
+
+  it('accepts a complete bridge configuration', () => {
+    const config = loadConfig(bridgeEnv);
+    expect(config.role).toBe('bridge');
+    expect(config.bridge.postbackUrl).toBe('https://identity.example.com/ows_auth');
+    expect(config.bridge.returnUrl).toBe('https://identity.example.com/ows_return');
+    expect(config.bridge.apiKey).toBe(API_KEY);
+  });
+
+  it('requires the postback URL, the return URL and the API key, all reported together', () => {
+    const found = problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_ROLE: 'bridge' });
+    expect(found).toEqual([
+      'IDBRIDGE_POSTBACK_URL: required when IDBRIDGE_ROLE=bridge',
+      'IDBRIDGE_RETURN_URL: required when IDBRIDGE_ROLE=bridge',
+      'IDBRIDGE_API_KEY: required when IDBRIDGE_ROLE=bridge',
+    ]);
+  });
+
+  it.each(['IDBRIDGE_POSTBACK_URL', 'IDBRIDGE_RETURN_URL', 'IDBRIDGE_API_KEY'])('requires %s alone', (name) => {
+    expect(problems({ ...bridgeEnv, [name]: undefined })).toEqual([`${name}: required when IDBRIDGE_ROLE=bridge`]);
+    expect(problems({ ...bridgeEnv, [name]: '' })).toEqual([`${name}: required when IDBRIDGE_ROLE=bridge`]);
+  });
+
+  it('does not require them for the other roles', () => {
+    expect(
+      loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_ROLE: 'identity', IDBRIDGE_VERIFY_URL: 'https://bridge.example.com/verify' })
+        .role,
+    ).toBe('identity');
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_ROLE: 'all' }).bridge.apiKey).toBeUndefined();
+  });
+});
+
+describe('loadConfig: trusted realms', () => {
+  it('splits on commas and whitespace, skipping empties', () => {
+    const config = loadConfig({
+      IDBRIDGE_SECRET: SECRET,
+      IDBRIDGE_TRUSTED_REALMS: ' https://a.example.com/, https://*.b.example.com/\nhttp://c.example.com:8080/app/ ,, ',
+    });
+    expect(config.bridge.trustedRealms).toEqual([
+      'https://a.example.com/',
+      'https://*.b.example.com/',
+      'http://c.example.com:8080/app/',
+    ]);
+  });
+
+  it('is empty when unset or blank', () => {
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET }).bridge.trustedRealms).toEqual([]);
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_TRUSTED_REALMS: ' , ' }).bridge.trustedRealms).toEqual([]);
+  });
+
+  it('reports each invalid realm by value', () => {
+    const found = problems({
+      IDBRIDGE_SECRET: SECRET,
+      IDBRIDGE_TRUSTED_REALMS: 'https://ok.example.com/ javascript:alert(1) ftp://files.example.com/ example.com',
+    });
+    expect(found).toEqual([
+      'IDBRIDGE_TRUSTED_REALMS: "javascript:alert(1)" is not an http(s) realm URL',
+      'IDBRIDGE_TRUSTED_REALMS: "ftp://files.example.com/" is not an http(s) realm URL',
+      'IDBRIDGE_TRUSTED_REALMS: "example.com" is not an http(s) realm URL',
+    ]);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['localhost', true],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['127.255.255.255', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['app.localhost', true],
+    ['example.com', false],
+    ['localhost.example.com', false],
+    ['notlocalhost', false],
+    ['127.0.0.1.nip.io', false],
+    ['x127.0.0.1', false],
+    ['128.0.0.1', false],
+    ['10.0.0.1', false],
+    ['0.0.0.0', false],
+    ['[::]', false],
+    ['', false],
+  ])('%j → %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
+
+describe('checkOutgoingUrl', () => {
+  const HTTPS_ONLY = 'must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)';
+  it.each([
+    ['https://identity.example.com/ows_auth', undefined],
+    ['https://127.0.0.1/', undefined],
+    ['http://127.0.0.1:9000/x', undefined],
+    ['http://localhost/x', undefined],
+    ['http://LOCALHOST:3000/x', undefined],
+    ['http://[::1]:8080/x', undefined],
+    ['http://127.9.9.9/', undefined],
+    ['http://api.localhost/', undefined],
+    ['http://example.com/x', HTTPS_ONLY],
+    ['http://192.168.1.10/x', HTTPS_ONLY],
+    ['http://localhost.example.com/', HTTPS_ONLY],
+    ['http://127.0.0.1.nip.io/', HTTPS_ONLY],
+    ['http://[::ffff:8.8.8.8]/', HTTPS_ONLY],
+    ['ftp://localhost/', HTTPS_ONLY],
+    ['ws://localhost/', HTTPS_ONLY],
+    ['javascript:alert(1)', HTTPS_ONLY],
+    ['not a url', 'must be an absolute URL'],
+    ['/ows_auth', 'must be an absolute URL'],
+    ['', 'must be an absolute URL'],
+  ])('%j → %j', (url, expected) => {
+    expect(checkOutgoingUrl(url)).toBe(expected);
+  });
+});
