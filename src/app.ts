@@ -12,7 +12,16 @@ import type { AppEnv, HttpServices } from './http/context.js';
 import { notFound, onError } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
 import { jsonLogger, type Logger } from './log.js';
+import { demoRoutes } from './demo/demo-routes.js';
+import { janrainRoutes } from './http/identity-routes.js';
+import { openId2Routes } from './http/openid2-routes.js';
 import { ApiKeyVault } from './provider/api-key.js';
+import { OpenId2Provider } from './provider/openid2-provider.js';
+import { ReturnFlow } from './provider/return-flow.js';
+import { AssociationRepository } from './storage/association-repository.js';
+import { AuthRequestRepository } from './storage/auth-request-repository.js';
+import { ConsentRepository } from './storage/consent-repository.js';
+import { IdentityRepository } from './storage/identity-repository.js';
 import { BridgeRequestRepository } from './storage/bridge-request-repository.js';
 import { BridgeSessionRepository } from './storage/bridge-session-repository.js';
 import type { Database } from './storage/database.js';
@@ -56,6 +65,12 @@ export interface AppServices {
   signIn: BridgeSignIn;
   bridgeSessions: BridgeSessions;
   requests: BridgeRequestRepository;
+  authRequests: AuthRequestRepository;
+  associations: AssociationRepository;
+  identities: IdentityRepository;
+  consents: ConsentRepository;
+  openid2: OpenId2Provider;
+  returnFlow: ReturnFlow;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -84,7 +99,30 @@ export function createServices(deps: AppDeps): AppServices {
     // identity service's own key.
     apiKey: configuredKey ? async () => configuredKey : () => apiKeys.ensure(),
   });
-  return { config, clock, logger, hasher, userStore, directory, apiKeys, signIn, bridgeSessions, requests };
+  const authRequests = new AuthRequestRepository(db, config.tenant);
+  const associations = new AssociationRepository(db, config.tenant, new SecretBox(config.secret, 'openid2-associations'), () => clock.now());
+  const identities = new IdentityRepository(db, config.tenant);
+  const consents = new ConsentRepository(db, config.tenant);
+  const openid2 = new OpenId2Provider({ config, associations, requests: authRequests, identities, clock, logger });
+  const returnFlow = new ReturnFlow({ requests: authRequests, identities, consents, responders: { openid2, oidc: openid2 }, clock, logger });
+  return {
+    config,
+    clock,
+    logger,
+    hasher,
+    userStore,
+    directory,
+    apiKeys,
+    signIn,
+    bridgeSessions,
+    requests,
+    authRequests,
+    associations,
+    identities,
+    consents,
+    openid2,
+    returnFlow,
+  };
 }
 
 /** Build the Hono app. No runtime-specific imports: the same app runs on Node and Workers. */
@@ -110,6 +148,18 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  if (config.role !== 'bridge') {
+    app.route(
+      '/',
+      janrainRoutes(
+        { requests: services.authRequests, apiKeyMatches: (key) => services.apiKeys.matches(key), clock: services.clock, logger },
+        services.returnFlow,
+      ),
+    );
+    app.route('/', openId2Routes(services.openid2, services.identities));
+    if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
+  }
+  app.get('/', (c) => c.redirect(config.identity.demo && config.role !== 'bridge' ? '/demo' : '/openid', 302));
 
   app.onError(onError);
   app.notFound(notFound);

@@ -20,8 +20,12 @@ const MAX_FORM_BYTES = 64 * 1024;
  */
 export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   const app = new Hono<AppEnv>();
-  app.use('*', browserIdentity());
-  app.use('*', bodyLimit({ maxSize: MAX_FORM_BYTES, onError: () => { throw invalidRequest('The form is too large.', { status: 413 }); } }));
+  // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
+  const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: () => { throw invalidRequest('The form is too large.', { status: 413 }); } });
+  for (const path of ['/verify', '/verify/*', '/login']) {
+    app.use(path, browserIdentity());
+    app.use(path, limit);
+  }
 
   const readSession = async (c: Context<AppEnv>) =>
     (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;

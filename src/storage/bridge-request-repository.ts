@@ -100,6 +100,15 @@ export class BridgeRequestRepository implements BridgeRequestStore {
     return rows.length === 1;
   }
 
+  async returnUnauthenticated(requestId: string, now: number): Promise<boolean> {
+    const rows = await this.db
+      .update(bridgeRequests)
+      .set({ state: 'returned', updatedAt: now })
+      .where(and(this.key(requestId), eq(bridgeRequests.state, 'pending')))
+      .returning({ id: bridgeRequests.requestId });
+    return rows.length === 1;
+  }
+
   async finish(requestId: string, now: number): Promise<boolean> {
     const rows = await this.db
       .update(bridgeRequests)

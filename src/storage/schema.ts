@@ -120,3 +120,76 @@ export const settings = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.key] })],
 );
+
+/**
+ * Sign-in requests at the identity service (OpenID 2.0 checkid, later OIDC authorize), from step 1
+ * to the assertion. State machine: created → posted_back → completed | cancelled, each transition
+ * one conditional UPDATE, so a request id is usable once.
+ */
+export const authRequests = sqliteTable(
+  'auth_requests',
+  {
+    tenant: text('tenant').notNull(),
+    requestId: text('request_id').notNull(),
+    protocol: text('protocol', { enum: ['openid2', 'oidc'] }).notNull(),
+    /** SHA-256 of the browser id that started the request: only it may finish the request. */
+    browserHash: text('browser_hash').notNull(),
+    state: text('state', { enum: ['created', 'posted_back', 'completed', 'cancelled'] }).notNull(),
+    realm: text('realm').notNull(),
+    requestedAttributes: text('requested_attributes').notNull().default(''),
+    immediate: integer('immediate', { mode: 'boolean' }).notNull().default(false),
+    /** Protocol-specific request data (JSON) needed to answer the relying party. */
+    payload: text('payload').notNull(),
+    username: text('username'),
+    /** Attributes received in the postback (JSON object of SREG field → value). */
+    attributes: text('attributes'),
+    noPrompt: integer('no_prompt', { mode: 'boolean' }),
+    createdAt: integer('created_at').notNull(),
+    postedAt: integer('posted_at'),
+    completedAt: integer('completed_at'),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.requestId] }), index('auth_requests_expiry').on(t.expiresAt)],
+);
+
+/** Stable opaque public ids for the usernames the bridge reports (the claimed identifier path). */
+export const identities = sqliteTable(
+  'identities',
+  {
+    tenant: text('tenant').notNull(),
+    username: text('username').notNull(),
+    publicId: text('public_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.username] }), uniqueIndex('identities_public').on(t.tenant, t.publicId)],
+);
+
+/** Remembered consent: this user shares these attributes with this relying party (realm / client). */
+export const consents = sqliteTable(
+  'consents',
+  {
+    tenant: text('tenant').notNull(),
+    username: text('username').notNull(),
+    audience: text('audience').notNull(),
+    /** Sorted, comma-separated list of what was granted (SREG fields or scopes). */
+    grants: text('grants').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.username, t.audience] })],
+);
+
+/** OpenID 2.0 associations; the MAC key is stored encrypted under the deployment secret. */
+export const associations = sqliteTable(
+  'associations',
+  {
+    tenant: text('tenant').notNull(),
+    handle: text('handle').notNull(),
+    type: text('type', { enum: ['HMAC-SHA1', 'HMAC-SHA256'] }).notNull(),
+    secret: text('secret').notNull(),
+    /** Private (stateless-mode) associations are used for one assertion and checked at most once. */
+    private: integer('private', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.handle] }), index('associations_expiry').on(t.expiresAt)],
+);

@@ -8,6 +8,8 @@ export interface LayoutProps {
   /** Seconds after which the page reloads itself (pages that wait for a background step). */
   refreshAfter?: number;
   refreshUrl?: string;
+  /** Extra markup for <head> (already escaped). */
+  head?: Child;
 }
 
 /** The page frame: works without JavaScript, scales down to a 375 px phone, styled from /static. */
@@ -26,6 +28,7 @@ export function Layout(props: LayoutProps) {
         <title>{`${props.title} · ${props.siteName}`}</title>
         <link rel="stylesheet" href="/static/styles.css" />
         <link rel="icon" href="/static/logo.svg" type="image/svg+xml" />
+        {props.head}
       </head>
       <body>
         <header class="site-header">

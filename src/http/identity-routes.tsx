@@ -1,0 +1,70 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { invalidRequest } from '../errors.js';
+import { receivePostback, type PostbackReceiverDeps } from '../provider/postback-receiver.js';
+import type { ReturnFlow } from '../provider/return-flow.js';
+import { ConsentPage } from '../views/consent-page.js';
+import { browserIdentity } from './browser.js';
+import type { AppEnv } from './context.js';
+import { assertCsrf } from './csrf-guard.js';
+import { formParams, queryParams, single } from './params.js';
+import { sendAnswer } from './relying-party-answer.js';
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The identity service's side of the Janrain flow: the PostBack URL (server to server, text
+ * answers) and the Return URL with the consent page (browser, HTML).
+ */
+export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) {
+  const app = new Hono<AppEnv>();
+
+  app.post(
+    '/ows_auth',
+    async (c, next) => {
+      c.set('errorFormat', 'text');
+      await next();
+    },
+    bodyLimit({ maxSize: 32 * 1024, onError: () => { throw invalidRequest('body too large', { status: 413 }); } }),
+    async (c) => {
+      await receivePostback(await formParams(c), postback);
+      return c.text('OK', 200);
+    },
+  );
+
+  const browser = app;
+  browser.use('/ows_return', browserIdentity());
+  browser.use('/ows_consent', browserIdentity());
+  browser.get('/ows_return', async (c) => {
+    const step = await flow.arrive(requestId(single(queryParams(c), 'request_id')), c.get('browser').hash);
+    if (step.kind === 'answer') return sendAnswer(c, step.answer);
+    return c.html(
+      <ConsentPage
+        siteName={c.get('http').config.siteName}
+        requestId={step.request.requestId}
+        csrfToken={c.get('browser').csrfToken}
+        audience={step.request.realm}
+        attributes={step.attributes}
+      />,
+    );
+  });
+  browser.post('/ows_consent', bodyLimit({ maxSize: 16 * 1024 }), async (c: Context<AppEnv>) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
+    const decision = single(form, 'decision');
+    if (decision !== 'approve' && decision !== 'deny') throw invalidRequest('Please choose Allow or Deny.');
+    const answer = await flow.decide(
+      requestId(single(form, 'request_id')),
+      c.get('browser').hash,
+      decision === 'approve',
+      single(form, 'remember') === 'yes',
+    );
+    return sendAnswer(c, answer);
+  });
+  return app;
+}
+
+function requestId(value: string | undefined): string {
+  if (!value || !REQUEST_ID.test(value)) throw invalidRequest('The request_id is missing or malformed.');
+  return value;
+}

@@ -1,0 +1,61 @@
+import type { SregField, SregProfile } from '../users/profile.js';
+
+export type AuthRequestState = 'created' | 'posted_back' | 'completed' | 'cancelled';
+
+/** A relying party's sign-in request at the identity service, from step 1 to step 8. */
+export interface AuthRequest {
+  requestId: string;
+  protocol: 'openid2' | 'oidc';
+  browserHash: string;
+  state: AuthRequestState;
+  /** Who is asking: the OpenID 2.0 realm (or the OIDC client's name/URI). */
+  realm: string;
+  requestedAttributes: SregField[];
+  /** No user interaction allowed (checkid_immediate, prompt=none). */
+  immediate: boolean;
+  /** Protocol-specific data needed to answer the relying party. */
+  payload: unknown;
+  /** From the postback: the bridge's stable user id. */
+  username: string | null;
+  attributes: SregProfile | null;
+  noPrompt: boolean | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type NewAuthRequest = Pick<
+  AuthRequest,
+  'requestId' | 'protocol' | 'browserHash' | 'realm' | 'requestedAttributes' | 'immediate' | 'payload' | 'createdAt' | 'expiresAt'
+>;
+
+export interface PostbackData {
+  username: string;
+  attributes: SregProfile;
+  noPrompt: boolean;
+}
+
+/** Storage of identity-service requests; transitions are single conditional updates. */
+export interface AuthRequestStore {
+  create(request: NewAuthRequest): Promise<void>;
+  get(requestId: string): Promise<AuthRequest | null>;
+  /** created → posted_back (unexpired only); true when this call made the transition. */
+  recordPostback(requestId: string, data: PostbackData, now: number): Promise<boolean>;
+  /** `from` → completed | cancelled; returns the request when this caller won (single use). */
+  complete(requestId: string, from: 'created' | 'posted_back', outcome: 'completed' | 'cancelled', now: number): Promise<AuthRequest | null>;
+  purgeExpired(before: number): Promise<number>;
+}
+
+/** Stable opaque public ids per bridge username (claimed identifiers, subjects). */
+export interface IdentityStore {
+  /** The public id for `username`, created on first use. */
+  publicIdFor(username: string, now: number): Promise<string>;
+  usernameFor(publicId: string): Promise<string | null>;
+}
+
+/** Remembered consent per user and audience (realm or client). */
+export interface ConsentStore {
+  /** What the user granted this audience, or null. */
+  find(username: string, audience: string): Promise<string[] | null>;
+  remember(username: string, audience: string, grants: string[], now: number): Promise<void>;
+  revoke(username: string, audience: string): Promise<boolean>;
+}

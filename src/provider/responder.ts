@@ -1,0 +1,28 @@
+import type { SregProfile } from '../users/profile.js';
+import type { AuthRequest } from './ports.js';
+
+/** How the identity service answers the relying party's browser at step 8. */
+export type RelyingPartyAnswer =
+  | { kind: 'redirect'; location: string }
+  /** An auto-submitting form (OIDC form_post; OpenID 2.0 indirect messages too long for a URL). */
+  | { kind: 'form_post'; action: string; fields: Array<[string, string]> };
+
+/** The signed-in subject, as the identity service knows it. */
+export interface Subject {
+  /** The bridge's stable user id (postback `username`). */
+  username: string;
+  /** The opaque public id derived for it (claimed identifier path, OIDC `sub`). */
+  publicId: string;
+}
+
+/**
+ * Protocol-specific end of a sign-in: each protocol (OpenID 2.0, OIDC) implements this; the
+ * shared return/consent flow calls it without knowing which protocol is waiting.
+ */
+export interface RelyingPartyResponder {
+  approve(request: AuthRequest, subject: Subject, attributes: SregProfile): Promise<RelyingPartyAnswer>;
+  /** The user declined (OpenID 2.0 `cancel`, OIDC `access_denied`). */
+  deny(request: AuthRequest): Promise<RelyingPartyAnswer>;
+  /** Interaction was needed but not allowed (OpenID 2.0 `setup_needed`, OIDC `login_required`/`consent_required`). */
+  interactionRequired(request: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer>;
+}

@@ -1,0 +1,120 @@
+import type { Clock } from '../clock.js';
+import { IdbridgeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SregField, SregProfile } from '../users/profile.js';
+import type { AuthRequest, AuthRequestStore, ConsentStore, IdentityStore } from './ports.js';
+import type { RelyingPartyAnswer, RelyingPartyResponder } from './responder.js';
+
+/** What the Return URL leads to: an answer for the relying party, or the consent page. */
+export type ReturnStep =
+  | { kind: 'answer'; answer: RelyingPartyAnswer }
+  | { kind: 'consent'; request: AuthRequest; attributes: Array<[SregField, string]> };
+
+export interface ReturnFlowDeps {
+  requests: AuthRequestStore;
+  identities: IdentityStore;
+  consents: ConsentStore;
+  responders: Record<AuthRequest['protocol'], RelyingPartyResponder>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Steps 6–8 at the identity service, shared by both protocols: the browser comes back from the
+ * bridge with `request_id`; the request must belong to this browser and have been posted back;
+ * consent is asked unless the bridge said `no_prompt` or the user chose to remember it; then the
+ * protocol's responder answers the relying party. Completion is single-use.
+ */
+export class ReturnFlow {
+  constructor(private readonly deps: ReturnFlowDeps) {}
+
+  async arrive(requestId: string, browserHash: string): Promise<ReturnStep> {
+    const request = await this.load(requestId, browserHash);
+    const responder = this.deps.responders[request.protocol];
+    if (request.state === 'created') {
+      // The bridge sends an immediate request back without a postback when nobody is signed in.
+      if (request.immediate && (await this.deps.requests.complete(requestId, 'created', 'cancelled', this.deps.clock.now()))) {
+        return { kind: 'answer', answer: await responder.interactionRequired(request, 'login') };
+      }
+      throw new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
+        status: 400,
+      });
+    }
+    this.assertPostedBack(request);
+    const attributes = sharedAttributes(request);
+    if (request.noPrompt || (await this.consentRemembered(request, attributes))) {
+      return { kind: 'answer', answer: await this.finish(request, true) };
+    }
+    if (request.immediate) {
+      if (await this.deps.requests.complete(requestId, 'posted_back', 'cancelled', this.deps.clock.now())) {
+        return { kind: 'answer', answer: await responder.interactionRequired(request, 'consent') };
+      }
+      throw completed();
+    }
+    return { kind: 'consent', request, attributes };
+  }
+
+  /** The user answered the consent page. */
+  async decide(requestId: string, browserHash: string, approve: boolean, remember: boolean): Promise<RelyingPartyAnswer> {
+    const request = await this.load(requestId, browserHash);
+    this.assertPostedBack(request);
+    if (approve && remember) {
+      await this.deps.consents.remember(
+        request.username!,
+        request.realm,
+        sharedAttributes(request).map(([field]) => field),
+        this.deps.clock.now(),
+      );
+    }
+    return this.finish(request, approve);
+  }
+
+  private async finish(request: AuthRequest, approve: boolean): Promise<RelyingPartyAnswer> {
+    const { requests, clock, identities, logger } = this.deps;
+    const won = await requests.complete(request.requestId, 'posted_back', approve ? 'completed' : 'cancelled', clock.now());
+    if (!won) throw completed();
+    const responder = this.deps.responders[request.protocol];
+    logger.log('info', approve ? 'signin_approved' : 'signin_denied', { request_id: request.requestId, protocol: request.protocol });
+    if (!approve) return responder.deny(won);
+    const publicId = await identities.publicIdFor(won.username!, clock.now());
+    return responder.approve(won, { username: won.username!, publicId }, Object.fromEntries(sharedAttributes(won)) as SregProfile);
+  }
+
+  private async consentRemembered(request: AuthRequest, attributes: Array<[SregField, string]>): Promise<boolean> {
+    const granted = await this.deps.consents.find(request.username!, request.realm);
+    return granted !== null && attributes.every(([field]) => granted.includes(field));
+  }
+
+  private async load(requestId: string, browserHash: string): Promise<AuthRequest> {
+    const request = await this.deps.requests.get(requestId);
+    if (!request) throw new IdbridgeError('unknown_request', 'This sign-in request is unknown. Please start again from the site you came from.');
+    // Why: only the browser that started the request may receive its assertion; a leaked
+    // request_id (logs, history, a shared link) is useless elsewhere.
+    if (request.browserHash !== browserHash) {
+      throw new IdbridgeError('wrong_browser', 'This sign-in was started in another browser. Please start again from the site you came from.');
+    }
+    if (request.state === 'completed' || request.state === 'cancelled') throw completed();
+    if (request.expiresAt <= this.deps.clock.now()) {
+      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.');
+    }
+    return request;
+  }
+
+  private assertPostedBack(request: AuthRequest): void {
+    if (request.state !== 'posted_back') {
+      throw new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
+        status: 400,
+      });
+    }
+  }
+}
+
+/** Exactly the requested attributes the bridge sent values for, in request order. */
+export function sharedAttributes(request: AuthRequest): Array<[SregField, string]> {
+  const values = request.attributes ?? {};
+  return request.requestedAttributes.flatMap((field) => (values[field] ? [[field, values[field]] as [SregField, string]] : []));
+}
+
+function completed(): IdbridgeError {
+  return new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+}

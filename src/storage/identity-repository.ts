@@ -1,0 +1,39 @@
+import { and, eq } from 'drizzle-orm';
+import type { IdentityStore } from '../provider/ports.js';
+import { randomToken } from '../util/bytes.js';
+import type { Database } from './database.js';
+import { identities } from './schema.js';
+
+/** {@link IdentityStore} on `identities`: random 128-bit public ids, created once per username. */
+export class IdentityRepository implements IdentityStore {
+  constructor(
+    private readonly db: Database,
+    private readonly tenant: string,
+  ) {}
+
+  async publicIdFor(username: string, now: number): Promise<string> {
+    const existing = await this.find(username);
+    if (existing) return existing;
+    // Concurrent first sign-ins: the first insert wins, everyone reads the winner.
+    await this.db.insert(identities).values({ tenant: this.tenant, username, publicId: randomToken(128), createdAt: now }).onConflictDoNothing();
+    return (await this.find(username))!;
+  }
+
+  async usernameFor(publicId: string): Promise<string | null> {
+    const rows = await this.db
+      .select({ username: identities.username })
+      .from(identities)
+      .where(and(eq(identities.tenant, this.tenant), eq(identities.publicId, publicId)))
+      .limit(1);
+    return rows[0]?.username ?? null;
+  }
+
+  private async find(username: string): Promise<string | null> {
+    const rows = await this.db
+      .select({ publicId: identities.publicId })
+      .from(identities)
+      .where(and(eq(identities.tenant, this.tenant), eq(identities.username, username)))
+      .limit(1);
+    return rows[0]?.publicId ?? null;
+  }
+}
