@@ -340,6 +340,28 @@ describe('bridge sign-in over HTTP', () => {
     expect(page(await page2.text())('form[action="/login"]').length).toBe(1);
   });
 
+  it('answers an immediate request without a session by returning at once, without a form or postback', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const requestId = newRequestId();
+    const res = await browser.get(`${verifyPath(requestId)}&immediate=true`);
+    expectReturnRedirect(res, requestId);
+    expect(identity.postbacks).toHaveLength(0);
+    // …and the request is finished: it cannot be turned into a password sign-in afterwards.
+    const again = await browser.get(`${verifyPath(requestId)}&immediate=true`);
+    expect(again.status).toBe(409);
+  });
+
+  it('answers an immediate request with a session by posting back without UI', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const first = await openLogin(browser);
+    await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
+    identity.postbacks.length = 0;
+    const requestId = newRequestId();
+    expectReturnRedirect(await browser.get(`${verifyPath(requestId)}&immediate=true`), requestId);
+    expect(identity.postbacks).toHaveLength(1);
+    expect(identity.postbacks[0]!.form.get('username')).toBe(alice.id);
+  });
+
   it('sets secure cookie flags and security headers', async () => {
     const browser = new TestBrowser(bridge.url);
     const res = await browser.get(verifyPath(newRequestId()));

@@ -51,7 +51,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // Housekeeping: forget requests a day after they expired.
   const purge = setInterval(() => {
-    services.requests.purgeExpired(services.clock.now() - 24 * 3600 * 1000).catch(() => undefined);
+    const before = services.clock.now() - 24 * 3600 * 1000;
+    for (const job of [services.requests, services.authRequests, services.associations]) {
+      job.purgeExpired(before).catch(() => undefined);
+    }
   }, 10 * 60 * 1000);
   purge.unref();
 
