@@ -81,10 +81,14 @@ export function createServices(deps: AppDeps): AppServices {
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
   const directory = deps.users ?? new BuiltinUserDirectory(userStore, hasher, clock);
-  const apiKeys = new ApiKeyVault(new SettingsRepository(db, config.tenant), new SecretBox(config.secret, 'aw-api-key'), clock);
+  const apiKeys = new ApiKeyVault(
+    new SettingsRepository(db, config.tenant),
+    new SecretBox(config.secret, 'aw-api-key'),
+    clock,
+    config.bridge.apiKey,
+  );
   const requests = new BridgeRequestRepository(db, config.tenant);
   const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
-  const configuredKey = config.bridge.apiKey;
   const signIn = new BridgeSignIn({
     config: config.bridge,
     requests,
@@ -95,9 +99,9 @@ export function createServices(deps: AppDeps): AppServices {
     logger,
     fetch: deps.fetch,
     random: deps.random ?? Math.random,
-    // Split mode: the key the identity service issued, from configuration. All-in-one: the co-located
-    // identity service's own key.
-    apiKey: configuredKey ? async () => configuredKey : () => apiKeys.ensure(),
+    // Split mode: the key the identity service issued (IDBRIDGE_API_KEY). All-in-one: the co-located
+    // identity service's own key (the same vault).
+    apiKey: () => apiKeys.ensure(),
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(config.secret, 'openid2-associations'), () => clock.now());

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { IdbridgeError } from '../errors.js';
 import type { SettingsStore } from '../storage/settings-repository.js';
 import { randomToken, timingSafeEqualStrings } from '../util/bytes.js';
 import type { SecretBox } from '../util/secret-box.js';
@@ -10,14 +11,20 @@ const SETTING = 'aw_api_key';
  * start (32 characters, 192 bits), stored encrypted under the deployment secret, rotatable.
  */
 export class ApiKeyVault {
+  /**
+   * @param fixedKey a key set by configuration (`IDBRIDGE_API_KEY`); it then replaces the stored
+   *   one, and rotation happens in the configuration.
+   */
   constructor(
     private readonly settings: SettingsStore,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly fixedKey?: string,
   ) {}
 
   /** The current key, generating one if none exists yet (concurrent first starts agree on one). */
   async ensure(): Promise<string> {
+    if (this.fixedKey) return this.fixedKey;
     const stored = await this.settings.get(SETTING);
     if (stored) return this.box.open(stored);
     const sealed = await this.settings.putIfAbsent(SETTING, await this.box.seal(generateApiKey()), this.clock.now());
@@ -26,6 +33,7 @@ export class ApiKeyVault {
 
   /** Replace the key; postbacks with the old key are refused from now on. */
   async rotate(): Promise<string> {
+    if (this.fixedKey) throw new IdbridgeError('conflict', 'The API key is set by IDBRIDGE_API_KEY; change it there.');
     const key = generateApiKey();
     await this.settings.put(SETTING, await this.box.seal(key), this.clock.now());
     return key;
@@ -33,6 +41,7 @@ export class ApiKeyVault {
 
   /** Constant-time check of a presented key. */
   async matches(candidate: string): Promise<boolean> {
+    if (this.fixedKey) return timingSafeEqualStrings(candidate, this.fixedKey);
     const stored = await this.settings.get(SETTING);
     if (!stored) return false;
     return timingSafeEqualStrings(candidate, await this.box.open(stored));

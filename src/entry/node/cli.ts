@@ -240,7 +240,7 @@ function awInfo(config: Config, apiKey: string) {
     api_key: apiKey,
     postback_url: `${config.publicUrl}/ows_auth`,
     return_url: `${config.publicUrl}/ows_return`,
-    verify_url: `${config.publicUrl}/verify`,
+    verify_url: config.identity.verifyUrl,
   };
 }
 

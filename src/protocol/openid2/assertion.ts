@@ -118,20 +118,29 @@ export async function buildPositiveAssertion(
   return toHttpParams(Object.entries(fields));
 }
 
-/** `setup_needed` (§10.2.1): a checkid_immediate request cannot be answered without the user. */
-export function buildSetupNeeded(): Record<string, string> {
-  return toHttpParams([
-    ['ns', OPENID2_NS],
-    ['mode', 'setup_needed'],
-  ]);
+/**
+ * `setup_needed` (§10.2.1): a checkid_immediate request cannot be answered without the user.
+ *
+ * Pass the request's return_to: negative answers then echo `openid.return_to`, which §10.2 does
+ * not ask for but node `openid` needs — it checks return_to before it looks at the mode, and
+ * without it reports "Invalid return URL" instead of a cancellation.
+ */
+export function buildSetupNeeded(returnTo?: string): Record<string, string> {
+  return negative('setup_needed', returnTo);
 }
 
-/** `cancel` (§10.2.2): the user declined, or the sign-in did not complete. */
-export function buildCancel(): Record<string, string> {
-  return toHttpParams([
+/** `cancel` (§10.2.2): the user declined, or the sign-in did not complete. Pass return_to (see above). */
+export function buildCancel(returnTo?: string): Record<string, string> {
+  return negative('cancel', returnTo);
+}
+
+function negative(mode: 'setup_needed' | 'cancel', returnTo: string | undefined): Record<string, string> {
+  const fields: Array<[string, string]> = [
     ['ns', OPENID2_NS],
-    ['mode', 'cancel'],
-  ]);
+    ['mode', mode],
+  ];
+  if (returnTo !== undefined) fields.push(['return_to', returnTo]);
+  return toHttpParams(fields);
 }
 
 /**

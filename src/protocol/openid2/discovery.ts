@@ -53,11 +53,12 @@ export function claimedIdentifierXrds(opEndpoint: string, localId: string): stri
 }
 
 /**
- * `<link>` elements for the `<head>` of a claimed identifier's HTML page (§7.3.3). Each on its own
- * line: node `openid` matches link tags line by line and would otherwise read the wrong `href`.
+ * `<link>` elements for the `<head>` of a claimed identifier's HTML page (§7.3.3). Each on a line of
+ * its own, the first one too: node `openid` matches a link tag from the first `<link` on a line
+ * and takes the first `href` after it, so another `<link>` earlier on the same line would win.
  */
 export function htmlDiscoveryLinks(opEndpoint: string, localId?: string): string {
   const links = [`<link rel="openid2.provider" href="${escapeMarkup(opEndpoint)}">`];
   if (localId !== undefined) links.push(`<link rel="openid2.local_id" href="${escapeMarkup(localId)}">`);
-  return `${links.join('\n')}\n`;
+  return `\n${links.join('\n')}\n`;
 }

@@ -145,12 +145,14 @@ export function directErrorFields(error: IdbridgeError): Record<string, string> 
 
 /**
  * `openid.*` parameters of an indirect error response (§5.2.3), for a redirect to a return_to
- * that has already been checked against the realm.
+ * that has already been checked against the realm. `return_to` is echoed because node `openid`
+ * refuses any response without it before reading the mode.
  */
-export function indirectErrorParams(description: string): Record<string, string> {
+export function indirectErrorParams(returnTo: string, description: string): Record<string, string> {
   return toHttpParams([
     ['ns', OPENID2_NS],
     ['mode', 'error'],
     ['error', oneLine(description)],
+    ['return_to', returnTo],
   ]);
 }
