@@ -135,7 +135,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
   }
 
   private negative(request: CheckIdRequest, mode: 'cancel' | 'setup_needed'): RelyingPartyAnswer {
-    const params = mode === 'cancel' ? buildCancel() : buildSetupNeeded();
+    const params = mode === 'cancel' ? buildCancel(request.returnTo) : buildSetupNeeded(request.returnTo);
     return { kind: 'redirect', location: buildRedirectUrl(request.returnTo, params) };
   }
 }
