@@ -1,4 +1,4 @@
-import type { SregField } from '../users/profile.js';
+import type { AttributeName } from '../users/profile.js';
 
 export type BridgeRequestState = 'pending' | 'authenticated' | 'posting' | 'posted' | 'returned' | 'failed' | 'rejected';
 
@@ -6,10 +6,13 @@ export type BridgeRequestState = 'pending' | 'authenticated' | 'posting' | 'post
 export interface BridgeRequest {
   requestId: string;
   realm: string | null;
-  requestedAttributes: SregField[];
+  requestedAttributes: AttributeName[];
   browserHash: string;
   state: BridgeRequestState;
   userId: string | null;
+  authTime: number | null;
+  amr: string[] | null;
+  loginHint: string | null;
   postbackAttempts: number;
   manualRetries: number;
   leaseUntil: number | null;
@@ -18,7 +21,7 @@ export interface BridgeRequest {
   expiresAt: number;
 }
 
-export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'createdAt' | 'expiresAt'>;
+export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'loginHint' | 'createdAt' | 'expiresAt'>;
 
 /**
  * Storage of bridge requests. Every state change is one conditional update that succeeds for
@@ -28,8 +31,8 @@ export interface BridgeRequestStore {
   /** Insert unless a request with this id exists; returns the stored request either way. */
   createOrGet(request: NewBridgeRequest): Promise<{ created: boolean; request: BridgeRequest }>;
   get(requestId: string): Promise<BridgeRequest | null>;
-  /** pending → authenticated (unexpired only). */
-  authenticate(requestId: string, userId: string, now: number): Promise<boolean>;
+  /** pending → authenticated (unexpired only), recording when and how the user authenticated. */
+  authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean>;
   /**
    * authenticated | failed | posting-with-lapsed-lease → posting, taking a lease until `leaseUntil`.
    * Returns the request when this caller won the claim.

@@ -1,11 +1,15 @@
-import type { SregField } from '../users/profile.js';
+import { attributeWireName, type AttributeName } from '../users/profile.js';
+import { userAttributes } from '../users/user-attributes.js';
 import type { DirectoryUser } from '../users/user.js';
 
 export interface PostbackInput {
   apiKey: string;
   requestId: string;
   user: DirectoryUser;
-  requestedAttributes: readonly SregField[];
+  requestedAttributes: readonly AttributeName[];
+  /** When the password was checked (ms) and how (RFC 8176), for OIDC auth_time / amr. */
+  authTime?: number;
+  amr?: readonly string[];
   noPrompt: boolean;
 }
 
@@ -22,9 +26,13 @@ export function buildPostbackForm(input: PostbackInput): URLSearchParams {
   form.set('request_id', input.requestId);
   form.set('username', input.user.id);
   form.set('no_prompt', input.noPrompt ? 'true' : 'false');
+  // idbridge extension of step 4: when the user authenticated, for OIDC auth_time / amr / max_age.
+  if (input.authTime !== undefined) form.set('auth_time', String(Math.floor(input.authTime / 1000)));
+  if (input.amr && input.amr.length > 0) form.set('amr', input.amr.join(' '));
+  const values = userAttributes(input.user);
   for (const field of input.requestedAttributes) {
-    const value = input.user.profile[field];
-    if (value) form.set(`sreg_${field}`, value);
+    const value = values[field];
+    if (value) form.set(attributeWireName(field), value);
   }
   return form;
 }

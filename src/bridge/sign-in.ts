@@ -53,6 +53,7 @@ export class BridgeSignIn {
       requestId: params.requestId,
       realm: params.realm,
       requestedAttributes: params.requestedAttributes,
+      loginHint: params.loginHint ?? null,
       browserHash,
       createdAt: now,
       expiresAt: now + config.requestTtlSeconds * 1000,
@@ -68,8 +69,10 @@ export class BridgeSignIn {
 
     // Step 3: no UI when the user already has a bridge session.
     const session = await this.deps.sessions.resolve(sessionToken);
-    if (session && (await this.usableSessionUser(session))) {
-      await requests.authenticate(request.requestId, session.userId, now);
+    // max_age (OIDC; 0 for prompt=login): a session whose password check is older does not count.
+    const fresh = session !== null && (params.maxAge === undefined || now - session.authTime <= params.maxAge * 1000);
+    if (session && fresh && (await this.usableSessionUser(session))) {
+      await requests.authenticate(request.requestId, session.userId, session.authTime, session.amr, now);
       return this.postAndReturn(request.requestId, browserHash);
     }
     if (params.immediate) {
@@ -78,7 +81,7 @@ export class BridgeSignIn {
       if (!(await requests.returnUnauthenticated(request.requestId, now))) return this.status(request.requestId, browserHash);
       return { kind: 'redirect', location: this.returnUrl(request.requestId) };
     }
-    return { kind: 'login', request };
+    return { kind: 'login', request, identifier: request.loginHint ?? undefined };
   }
 
   /** Step 3: the login form was submitted. */
@@ -122,7 +125,7 @@ export class BridgeSignIn {
     const { token } = await this.deps.sessions.start(result.user.id, ['pwd'], previousSessionToken);
     await directory.recordLogin(result.user.id, now);
     logger.log('info', 'login_succeeded', { request_id: requestId, user_id: result.user.id });
-    if (!(await requests.authenticate(requestId, result.user.id, now))) {
+    if (!(await requests.authenticate(requestId, result.user.id, now, ['pwd'], now))) {
       // Another tab finished authenticating this request in the meantime; follow its progress.
       return { step: await this.status(requestId, browserHash), sessionToken: token };
     }
@@ -189,6 +192,8 @@ export class BridgeSignIn {
       requestId,
       user,
       requestedAttributes: claimed.requestedAttributes,
+      authTime: claimed.authTime ?? undefined,
+      amr: claimed.amr ?? undefined,
       noPrompt: isTrustedRealm(claimed.realm, config.trustedRealms),
     });
     const result = await sendPostback(config.postbackUrl, form, requestId, {

@@ -1,17 +1,21 @@
 import { invalidRequest } from '../errors.js';
-import { isSregField, type SregField } from '../users/profile.js';
+import { parseAttributeWireName, type AttributeName } from '../users/profile.js';
 
 /** The parameters of Janrain step 2 (GET to the Verify URL). */
 export interface VerifyParams {
   requestId: string;
   realm: string | null;
-  requestedAttributes: SregField[];
+  requestedAttributes: AttributeName[];
   /**
    * Our extension of step 2: `immediate=true` means the relying party allows no interaction
    * (OpenID 2.0 checkid_immediate, OIDC prompt=none). Without a bridge session the bridge then
    * returns to the identity service at once, without a postback, instead of showing the form.
    */
   immediate: boolean;
+  /** idbridge extension: re-authenticate when the session's password check is older (seconds; 0 = always). */
+  maxAge: number | undefined;
+  /** idbridge extension: pre-fill the login form's identifier. */
+  loginHint: string | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -39,15 +43,26 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
   if (attrsRaw.length > 512) throw invalidRequest('The requested_attributes list is too long.');
   const immediateRaw = single(query, 'immediate') ?? 'false';
   if (immediateRaw !== 'true' && immediateRaw !== 'false') throw invalidRequest('immediate must be true or false.');
-  return { requestId, realm, requestedAttributes: parseRequestedAttributes(attrsRaw), immediate: immediateRaw === 'true' };
+  const maxAgeRaw = single(query, 'max_age');
+  if (maxAgeRaw !== undefined && !/^\d{1,9}$/.test(maxAgeRaw)) throw invalidRequest('max_age must be a whole number of seconds.');
+  const loginHint = single(query, 'login_hint');
+  if (loginHint !== undefined && loginHint.length > 320) throw invalidRequest('The login_hint is too long.');
+  return {
+    requestId,
+    realm,
+    requestedAttributes: parseRequestedAttributes(attrsRaw),
+    immediate: immediateRaw === 'true',
+    maxAge: maxAgeRaw === undefined ? undefined : Number(maxAgeRaw),
+    loginHint: loginHint || undefined,
+  };
 }
 
-/** `sreg_email,sreg_nickname` → `['email','nickname']` (deduplicated, SREG order kept as sent). */
-export function parseRequestedAttributes(raw: string): SregField[] {
-  const out: SregField[] = [];
+/** `sreg_email,x_phone` → `['email','phone']` (deduplicated, order kept as sent). */
+export function parseRequestedAttributes(raw: string): AttributeName[] {
+  const out: AttributeName[] = [];
   for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const name = item.startsWith('sreg_') ? item.slice(5) : '';
-    if (!isSregField(name)) throw invalidRequest(`Unknown requested attribute "${item.slice(0, 40)}".`);
+    const name = parseAttributeWireName(item);
+    if (!name) throw invalidRequest(`Unknown requested attribute "${item.slice(0, 40)}".`);
     if (!out.includes(name)) out.push(name);
   }
   return out;

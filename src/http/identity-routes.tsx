@@ -43,8 +43,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
         siteName={c.get('http').config.siteName}
         requestId={step.request.requestId}
         csrfToken={c.get('browser').csrfToken}
-        audience={step.request.realm}
-        attributes={step.attributes}
+        policy={step.policy}
       />,
     );
   });
@@ -53,7 +52,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
     await assertCsrf(c, single(form, 'csrf'));
     const decision = single(form, 'decision');
     if (decision !== 'approve' && decision !== 'deny') throw invalidRequest('Please choose Allow or Deny.');
-    const answer = await flow.decide(
+    const { answer } = await flow.decide(
       requestId(single(form, 'request_id')),
       c.get('browser').hash,
       decision === 'approve',

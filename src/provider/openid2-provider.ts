@@ -17,10 +17,11 @@ import {
   type CheckIdRequest,
   type OpenIdMessage,
 } from '../protocol/openid2/index.js';
-import type { SregProfile } from '../users/profile.js';
+import { ATTRIBUTE_LABELS, isSregField, type Attributes, type SregProfile } from '../users/profile.js';
 import { randomToken } from '../util/bytes.js';
 import type { AuthRequest, AuthRequestStore, IdentityStore } from './ports.js';
-import type { RelyingPartyAnswer, RelyingPartyResponder, Subject } from './responder.js';
+import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder, Subject } from './responder.js';
+import { sharedAttributes } from './return-flow.js';
 
 export interface OpenId2ProviderDeps {
   config: Config;
@@ -104,7 +105,20 @@ export class OpenId2Provider implements RelyingPartyResponder {
     return { kind: 'redirect', location: verify.toString() };
   }
 
-  async approve(auth: AuthRequest, subject: Subject, attributes: SregProfile): Promise<RelyingPartyAnswer> {
+  async consentPolicy(auth: AuthRequest): Promise<ConsentPolicy> {
+    const shared = sharedAttributes(auth);
+    return {
+      audience: auth.realm,
+      audienceLabel: auth.realm.replace(/\/$/, ''),
+      grants: shared.map(([field]) => field),
+      items: shared.map(([field, value]) => ({ label: ATTRIBUTE_LABELS[field], value })),
+      skip: auth.noPrompt === true,
+      force: false,
+    };
+  }
+
+  async approve(auth: AuthRequest, subject: Subject, all: Attributes): Promise<RelyingPartyAnswer> {
+    const attributes: SregProfile = Object.fromEntries(Object.entries(all).filter(([k]) => isSregField(k)));
     const request = auth.payload as CheckIdRequest;
     const localIdentity = this.urls.identifier(subject.publicId);
     if (assertedIdentifiers(request, localIdentity) === null) {

@@ -1,4 +1,4 @@
-import type { SregField, SregProfile } from '../users/profile.js';
+import type { AttributeName, Attributes } from '../users/profile.js';
 
 export type AuthRequestState = 'created' | 'posted_back' | 'completed' | 'cancelled';
 
@@ -10,14 +10,17 @@ export interface AuthRequest {
   state: AuthRequestState;
   /** Who is asking: the OpenID 2.0 realm (or the OIDC client's name/URI). */
   realm: string;
-  requestedAttributes: SregField[];
+  requestedAttributes: AttributeName[];
   /** No user interaction allowed (checkid_immediate, prompt=none). */
   immediate: boolean;
   /** Protocol-specific data needed to answer the relying party. */
   payload: unknown;
   /** From the postback: the bridge's stable user id. */
   username: string | null;
-  attributes: SregProfile | null;
+  attributes: Attributes | null;
+  /** From the postback: when and how the user authenticated at the bridge. */
+  authTime: number | null;
+  amr: string[] | null;
   noPrompt: boolean | null;
   createdAt: number;
   expiresAt: number;
@@ -30,8 +33,10 @@ export type NewAuthRequest = Pick<
 
 export interface PostbackData {
   username: string;
-  attributes: SregProfile;
+  attributes: Attributes;
   noPrompt: boolean;
+  authTime: number | null;
+  amr: string[] | null;
 }
 
 /** Storage of identity-service requests; transitions are single conditional updates. */

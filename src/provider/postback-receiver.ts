@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isSregField, type SregProfile } from '../users/profile.js';
+import { parseAttributeWireName, type Attributes } from '../users/profile.js';
 import type { AuthRequestStore, PostbackData } from './ports.js';
 
 export interface PostbackReceiverDeps {
@@ -46,17 +46,28 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
   const request = await deps.requests.get(requestId);
   if (!request) throw new IdbridgeError('unknown_request', 'unknown request_id');
 
-  const attributes: SregProfile = {};
+  const authTimeRaw = one('auth_time');
+  if (authTimeRaw !== undefined && !/^\d{1,12}$/.test(authTimeRaw)) throw invalidRequest('malformed auth_time');
+  const amrRaw = one('amr');
+  if (amrRaw !== undefined && !/^[a-z0-9_ -]{1,200}$/i.test(amrRaw)) throw invalidRequest('malformed amr');
+
+  const attributes: Attributes = {};
   for (const [name, values] of Object.entries(form)) {
-    if (!name.startsWith('sreg_')) continue;
-    const field = name.slice(5);
-    if (!isSregField(field)) throw invalidRequest(`unknown attribute ${name.slice(0, 40)}`);
+    if (!name.startsWith('sreg_') && !name.startsWith('x_')) continue;
+    const field = parseAttributeWireName(name);
+    if (!field) throw invalidRequest(`unknown attribute ${name.slice(0, 40)}`);
     const value = one(name)!;
     if (values.length !== 1 || value.length > 1024 || !PRINTABLE.test(value)) throw invalidRequest(`malformed ${name}`);
     // Only what the relying party asked for is kept: the consent page lists exactly that.
     if (request.requestedAttributes.includes(field) && value !== '') attributes[field] = value;
   }
-  const data: PostbackData = { username, attributes, noPrompt: noPromptRaw === 'true' };
+  const data: PostbackData = {
+    username,
+    attributes,
+    noPrompt: noPromptRaw === 'true',
+    authTime: authTimeRaw === undefined ? null : Number(authTimeRaw) * 1000,
+    amr: amrRaw === undefined ? null : amrRaw.split(' ').filter(Boolean),
+  };
 
   const now = deps.clock.now();
   if (await deps.requests.recordPostback(requestId, data, now)) {
@@ -75,10 +86,13 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
   throw new IdbridgeError('expired_request', 'request expired');
 }
 
-function samePostback(current: { username: string | null; noPrompt: boolean | null; attributes: SregProfile | null }, data: PostbackData): boolean {
-  if (current.username !== data.username || current.noPrompt !== data.noPrompt) return false;
+function samePostback(
+  current: { username: string | null; noPrompt: boolean | null; attributes: Attributes | null; authTime: number | null },
+  data: PostbackData,
+): boolean {
+  if (current.username !== data.username || current.noPrompt !== data.noPrompt || current.authTime !== data.authTime) return false;
   const a = current.attributes ?? {};
   const keys = new Set([...Object.keys(a), ...Object.keys(data.attributes)]);
-  for (const k of keys) if (a[k as keyof SregProfile] !== data.attributes[k as keyof SregProfile]) return false;
+  for (const k of keys) if (a[k as keyof Attributes] !== data.attributes[k as keyof Attributes]) return false;
   return true;
 }

@@ -1,4 +1,4 @@
-import type { SregProfile } from '../users/profile.js';
+import type { Attributes } from '../users/profile.js';
 import type { AuthRequest } from './ports.js';
 
 /** How the identity service answers the relying party's browser at step 8. */
@@ -15,12 +15,29 @@ export interface Subject {
   publicId: string;
 }
 
+/** What consent a request needs, as the protocol sees it. */
+export interface ConsentPolicy {
+  /** Key under which a decision is remembered (realm, client id). */
+  audience: string;
+  /** Who is asking, as shown to the user (realm URL, client name). */
+  audienceLabel: string;
+  /** What is granted, as remembered (attribute names, scopes). */
+  grants: string[];
+  /** What the user is shown: a label and, where known, the value that will be shared. */
+  items: Array<{ label: string; value?: string }>;
+  /** Skip the page (trusted realm or client, `no_prompt`). */
+  skip: boolean;
+  /** Always ask, even when remembered (OIDC prompt=consent). */
+  force: boolean;
+}
+
 /**
  * Protocol-specific end of a sign-in: each protocol (OpenID 2.0, OIDC) implements this; the
  * shared return/consent flow calls it without knowing which protocol is waiting.
  */
 export interface RelyingPartyResponder {
-  approve(request: AuthRequest, subject: Subject, attributes: SregProfile): Promise<RelyingPartyAnswer>;
+  consentPolicy(request: AuthRequest): Promise<ConsentPolicy>;
+  approve(request: AuthRequest, subject: Subject, attributes: Attributes): Promise<RelyingPartyAnswer>;
   /** The user declined (OpenID 2.0 `cancel`, OIDC `access_denied`). */
   deny(request: AuthRequest): Promise<RelyingPartyAnswer>;
   /** Interaction was needed but not allowed (OpenID 2.0 `setup_needed`, OIDC `login_required`/`consent_required`). */

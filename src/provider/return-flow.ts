@@ -1,14 +1,14 @@
 import type { Clock } from '../clock.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { SregField, SregProfile } from '../users/profile.js';
+import type { AttributeName, Attributes } from '../users/profile.js';
 import type { AuthRequest, AuthRequestStore, ConsentStore, IdentityStore } from './ports.js';
-import type { RelyingPartyAnswer, RelyingPartyResponder } from './responder.js';
+import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder } from './responder.js';
 
 /** What the Return URL leads to: an answer for the relying party, or the consent page. */
 export type ReturnStep =
-  | { kind: 'answer'; answer: RelyingPartyAnswer }
-  | { kind: 'consent'; request: AuthRequest; attributes: Array<[SregField, string]> };
+  | { kind: 'answer'; answer: RelyingPartyAnswer; request: AuthRequest }
+  | { kind: 'consent'; request: AuthRequest; policy: ConsentPolicy };
 
 export interface ReturnFlowDeps {
   requests: AuthRequestStore;
@@ -22,8 +22,8 @@ export interface ReturnFlowDeps {
 /**
  * Steps 6–8 at the identity service, shared by both protocols: the browser comes back from the
  * bridge with `request_id`; the request must belong to this browser and have been posted back;
- * consent is asked unless the bridge said `no_prompt` or the user chose to remember it; then the
- * protocol's responder answers the relying party. Completion is single-use.
+ * consent is asked unless the protocol's policy skips it or the user chose to remember it; then
+ * the protocol's responder answers the relying party. Completion is single-use.
  */
 export class ReturnFlow {
   constructor(private readonly deps: ReturnFlowDeps) {}
@@ -34,39 +34,33 @@ export class ReturnFlow {
     if (request.state === 'created') {
       // The bridge sends an immediate request back without a postback when nobody is signed in.
       if (request.immediate && (await this.deps.requests.complete(requestId, 'created', 'cancelled', this.deps.clock.now()))) {
-        return { kind: 'answer', answer: await responder.interactionRequired(request, 'login') };
+        return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'login') };
       }
-      throw new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
-        status: 400,
-      });
+      throw incomplete();
     }
     this.assertPostedBack(request);
-    const attributes = sharedAttributes(request);
-    if (request.noPrompt || (await this.consentRemembered(request, attributes))) {
-      return { kind: 'answer', answer: await this.finish(request, true) };
+    const policy = await responder.consentPolicy(request);
+    if (!policy.force && (policy.skip || (await this.remembered(request, policy)))) {
+      return { kind: 'answer', request, answer: await this.finish(request, true) };
     }
     if (request.immediate) {
       if (await this.deps.requests.complete(requestId, 'posted_back', 'cancelled', this.deps.clock.now())) {
-        return { kind: 'answer', answer: await responder.interactionRequired(request, 'consent') };
+        return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'consent') };
       }
       throw completed();
     }
-    return { kind: 'consent', request, attributes };
+    return { kind: 'consent', request, policy };
   }
 
   /** The user answered the consent page. */
-  async decide(requestId: string, browserHash: string, approve: boolean, remember: boolean): Promise<RelyingPartyAnswer> {
+  async decide(requestId: string, browserHash: string, approve: boolean, remember: boolean): Promise<{ answer: RelyingPartyAnswer; request: AuthRequest }> {
     const request = await this.load(requestId, browserHash);
     this.assertPostedBack(request);
     if (approve && remember) {
-      await this.deps.consents.remember(
-        request.username!,
-        request.realm,
-        sharedAttributes(request).map(([field]) => field),
-        this.deps.clock.now(),
-      );
+      const policy = await this.deps.responders[request.protocol].consentPolicy(request);
+      await this.deps.consents.remember(request.username!, policy.audience, policy.grants, this.deps.clock.now());
     }
-    return this.finish(request, approve);
+    return { answer: await this.finish(request, approve), request };
   }
 
   private async finish(request: AuthRequest, approve: boolean): Promise<RelyingPartyAnswer> {
@@ -77,12 +71,12 @@ export class ReturnFlow {
     logger.log('info', approve ? 'signin_approved' : 'signin_denied', { request_id: request.requestId, protocol: request.protocol });
     if (!approve) return responder.deny(won);
     const publicId = await identities.publicIdFor(won.username!, clock.now());
-    return responder.approve(won, { username: won.username!, publicId }, Object.fromEntries(sharedAttributes(won)) as SregProfile);
+    return responder.approve(won, { username: won.username!, publicId }, Object.fromEntries(sharedAttributes(won)) as Attributes);
   }
 
-  private async consentRemembered(request: AuthRequest, attributes: Array<[SregField, string]>): Promise<boolean> {
-    const granted = await this.deps.consents.find(request.username!, request.realm);
-    return granted !== null && attributes.every(([field]) => granted.includes(field));
+  private async remembered(request: AuthRequest, policy: ConsentPolicy): Promise<boolean> {
+    const granted = await this.deps.consents.find(request.username!, policy.audience);
+    return granted !== null && policy.grants.every((g) => granted.includes(g));
   }
 
   private async load(requestId: string, browserHash: string): Promise<AuthRequest> {
@@ -101,20 +95,22 @@ export class ReturnFlow {
   }
 
   private assertPostedBack(request: AuthRequest): void {
-    if (request.state !== 'posted_back') {
-      throw new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
-        status: 400,
-      });
-    }
+    if (request.state !== 'posted_back') throw incomplete();
   }
 }
 
 /** Exactly the requested attributes the bridge sent values for, in request order. */
-export function sharedAttributes(request: AuthRequest): Array<[SregField, string]> {
+export function sharedAttributes(request: AuthRequest): Array<[AttributeName, string]> {
   const values = request.attributes ?? {};
-  return request.requestedAttributes.flatMap((field) => (values[field] ? [[field, values[field]] as [SregField, string]] : []));
+  return request.requestedAttributes.flatMap((field) => (values[field] ? [[field, values[field]] as [AttributeName, string]] : []));
 }
 
 function completed(): IdbridgeError {
   return new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+}
+
+function incomplete(): IdbridgeError {
+  return new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
+    status: 400,
+  });
 }

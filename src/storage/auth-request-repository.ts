@@ -1,6 +1,6 @@
 import { and, eq, gt, lt } from 'drizzle-orm';
 import type { AuthRequest, AuthRequestStore, NewAuthRequest, PostbackData } from '../provider/ports.js';
-import { isSregField } from '../users/profile.js';
+import { isAttributeName } from '../users/profile.js';
 import type { Database } from './database.js';
 import { authRequests } from './schema.js';
 
@@ -46,6 +46,8 @@ export class AuthRequestRepository implements AuthRequestStore {
         username: data.username,
         attributes: JSON.stringify(data.attributes),
         noPrompt: data.noPrompt,
+        authTime: data.authTime,
+        amr: data.amr?.join(' ') ?? null,
         postedAt: now,
       })
       .where(and(this.key(requestId), eq(authRequests.state, 'created'), gt(authRequests.expiresAt, now)))
@@ -83,12 +85,14 @@ function toRequest(row: Row): AuthRequest {
     browserHash: row.browserHash,
     state: row.state,
     realm: row.realm,
-    requestedAttributes: row.requestedAttributes.split(',').filter(isSregField),
+    requestedAttributes: row.requestedAttributes.split(',').filter(isAttributeName),
     immediate: row.immediate,
     payload: JSON.parse(row.payload),
     username: row.username,
     attributes: row.attributes ? JSON.parse(row.attributes) : null,
     noPrompt: row.noPrompt,
+    authTime: row.authTime,
+    amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
   };

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { BridgeRequest, BridgeRequestStore, NewBridgeRequest } from '../bridge/ports.js';
-import { isSregField } from '../users/profile.js';
+import { isAttributeName } from '../users/profile.js';
 import type { Database } from './database.js';
 import { bridgeRequests } from './schema.js';
 
@@ -26,6 +26,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
         realm: request.realm,
         requestedAttributes: request.requestedAttributes.join(','),
         browserHash: request.browserHash,
+        loginHint: request.loginHint,
         state: 'pending',
         createdAt: request.createdAt,
         updatedAt: request.createdAt,
@@ -42,10 +43,10 @@ export class BridgeRequestRepository implements BridgeRequestStore {
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
-  async authenticate(requestId: string, userId: string, now: number): Promise<boolean> {
+  async authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean> {
     const rows = await this.db
       .update(bridgeRequests)
-      .set({ state: 'authenticated', userId, updatedAt: now })
+      .set({ state: 'authenticated', userId, authTime, amr: amr.join(' '), updatedAt: now })
       .where(and(this.key(requestId), eq(bridgeRequests.state, 'pending'), sql`${bridgeRequests.expiresAt} > ${now}`))
       .returning({ id: bridgeRequests.requestId });
     return rows.length === 1;
@@ -131,10 +132,13 @@ function toRequest(row: Row): BridgeRequest {
   return {
     requestId: row.requestId,
     realm: row.realm,
-    requestedAttributes: row.requestedAttributes.split(',').filter(isSregField),
+    requestedAttributes: row.requestedAttributes.split(',').filter(isAttributeName),
     browserHash: row.browserHash,
     state: row.state,
     userId: row.userId,
+    authTime: row.authTime,
+    amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
+    loginHint: row.loginHint,
     postbackAttempts: row.postbackAttempts,
     manualRetries: row.manualRetries,
     leaseUntil: row.leaseUntil,

@@ -63,6 +63,11 @@ export const bridgeRequests = sqliteTable(
       enum: ['pending', 'authenticated', 'posting', 'posted', 'returned', 'failed', 'rejected'],
     }).notNull(),
     userId: text('user_id'),
+    /** When (ms) and how (space list) the user authenticated for this request. */
+    authTime: integer('auth_time'),
+    amr: text('amr'),
+    /** Pre-fills the login form (OIDC login_hint). */
+    loginHint: text('login_hint'),
     postbackAttempts: integer('postback_attempts').notNull().default(0),
     manualRetries: integer('manual_retries').notNull().default(0),
     /** While `posting`: until when the current postback owns the request (a crashed one is retaken). */
@@ -144,6 +149,9 @@ export const authRequests = sqliteTable(
     /** Attributes received in the postback (JSON object of SREG field → value). */
     attributes: text('attributes'),
     noPrompt: integer('no_prompt', { mode: 'boolean' }),
+    /** From the postback: when the user's password was checked (ms) and how (space list). */
+    authTime: integer('auth_time'),
+    amr: text('amr'),
     createdAt: integer('created_at').notNull(),
     postedAt: integer('posted_at'),
     completedAt: integer('completed_at'),
@@ -192,4 +200,123 @@ export const associations = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.handle] }), index('associations_expiry').on(t.expiresAt)],
+);
+
+/** OpenID Connect clients (relying parties). Secrets are stored hashed, never in clear. */
+export const oidcClients = sqliteTable(
+  'oidc_clients',
+  {
+    tenant: text('tenant').notNull(),
+    clientId: text('client_id').notNull(),
+    name: text('name').notNull(),
+    /** JSON array of exact redirect URIs. */
+    redirectUris: text('redirect_uris').notNull(),
+    /** JSON array of exact post-logout redirect URIs. */
+    postLogoutRedirectUris: text('post_logout_redirect_uris').notNull().default('[]'),
+    public: integer('public', { mode: 'boolean' }).notNull(),
+    /** First-party clients skip the consent page (unless prompt=consent). */
+    trusted: integer('trusted', { mode: 'boolean' }).notNull().default(false),
+    /** Space-separated scopes the client may ask for. */
+    scopes: text('scopes').notNull(),
+    secretHash: text('secret_hash'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.clientId] })],
+);
+
+/** JWS signing keys. Private JWKs are sealed under the deployment secret; public ones are published. */
+export const signingKeys = sqliteTable(
+  'signing_keys',
+  {
+    tenant: text('tenant').notNull(),
+    kid: text('kid').notNull(),
+    alg: text('alg', { enum: ['ES256', 'RS256'] }).notNull(),
+    publicJwk: text('public_jwk').notNull(),
+    privateJwk: text('private_jwk').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** When a newer key replaced this one for signing (null: current). */
+    retiredAt: integer('retired_at'),
+    /** Published in the JWKS until then (tokens it signed have expired by then). */
+    publishUntil: integer('publish_until'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.kid] })],
+);
+
+/**
+ * A grant: what one sign-in gave one client (user, scopes, claims snapshot, authentication facts).
+ * Codes, access and refresh tokens hang off it; revoking it revokes them all (code reuse, refresh
+ * token reuse, logout).
+ */
+export const oidcGrants = sqliteTable(
+  'oidc_grants',
+  {
+    tenant: text('tenant').notNull(),
+    grantId: text('grant_id').notNull(),
+    clientId: text('client_id').notNull(),
+    username: text('username').notNull(),
+    sub: text('sub').notNull(),
+    scopes: text('scopes').notNull(),
+    /** JSON claims captured at sign-in (from the postback), served by userinfo. */
+    claims: text('claims').notNull(),
+    authTime: integer('auth_time').notNull(),
+    acr: text('acr'),
+    amr: text('amr'),
+    sid: text('sid'),
+    openid2Id: text('openid2_id'),
+    createdAt: integer('created_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.grantId] }), index('oidc_grants_sid').on(t.tenant, t.sid)],
+);
+
+/** Authorization codes (only their SHA-256 is stored); single use, short-lived. */
+export const oidcCodes = sqliteTable(
+  'oidc_codes',
+  {
+    tenant: text('tenant').notNull(),
+    codeHash: text('code_hash').notNull(),
+    grantId: text('grant_id').notNull(),
+    clientId: text('client_id').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    codeChallenge: text('code_challenge'),
+    nonce: text('nonce'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    consumedAt: integer('consumed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.codeHash] })],
+);
+
+/** Opaque access and refresh tokens (only their SHA-256 is stored). */
+export const oidcTokens = sqliteTable(
+  'oidc_tokens',
+  {
+    tenant: text('tenant').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    kind: text('kind', { enum: ['access', 'refresh'] }).notNull(),
+    grantId: text('grant_id').notNull(),
+    clientId: text('client_id').notNull(),
+    scopes: text('scopes').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    /** Refresh tokens: when it was exchanged (rotation); a second use is reuse. */
+    consumedAt: integer('consumed_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.tokenHash] }), index('oidc_tokens_grant').on(t.tenant, t.grantId)],
+);
+
+/** Identity-service sessions (the `sid` of ID tokens; ended by RP-initiated logout). */
+export const opSessions = sqliteTable(
+  'op_sessions',
+  {
+    tenant: text('tenant').notNull(),
+    idHash: text('id_hash').notNull(),
+    sid: text('sid').notNull(),
+    username: text('username').notNull(),
+    authTime: integer('auth_time').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.idHash] }), uniqueIndex('op_sessions_sid').on(t.tenant, t.sid)],
 );

@@ -1,31 +1,30 @@
-import type { SregField } from '../users/profile.js';
-import { SREG_LABELS } from '../users/profile.js';
+import type { ConsentPolicy } from '../provider/responder.js';
 import { Layout } from './layout.js';
 
 export interface ConsentPageProps {
   siteName: string;
   requestId: string;
   csrfToken: string;
-  /** Who is asking (realm or client name). */
-  audience: string;
-  attributes: Array<[SregField, string]>;
+  policy: ConsentPolicy;
 }
 
-/** Step 7: approve or deny sharing exactly these attributes with this relying party. */
+/** Step 7: approve or deny sharing exactly these items with this relying party. */
 export function ConsentPage(props: ConsentPageProps) {
+  const { policy } = props;
   return (
     <Layout title="Share your information?" siteName={props.siteName}>
       <h1>Sign in to another site?</h1>
       <p class="realm">
-        <strong class="realm-url">{props.audience.replace(/\/$/, '')}</strong> <span>wants to sign you in with your {props.siteName} account.</span>
+        <strong class="realm-url">{policy.audienceLabel}</strong> <span>wants to sign you in with your {props.siteName} account.</span>
       </p>
-      {props.attributes.length > 0 ? (
+      {policy.items.length > 0 ? (
         <>
           <p>It will receive:</p>
           <ul class="attributes" aria-label="Information to be shared">
-            {props.attributes.map(([field, value]) => (
-              <li data-field={field}>
-                <strong>{SREG_LABELS[field]}</strong>: {value}
+            {policy.items.map((item) => (
+              <li>
+                <strong>{item.label}</strong>
+                {item.value !== undefined ? `: ${item.value}` : ''}
               </li>
             ))}
           </ul>

@@ -123,6 +123,7 @@ describe('buildPostbackForm', () => {
     const weird: DirectoryUser = {
       ...user,
       id: 'id&username=admin',
+      email: 'x+tag@example.com',
       profile: { fullname: tricky, nickname: 'a=b&c=d', email: 'x+tag@example.com' },
     };
     const form = buildPostbackForm(

@@ -71,6 +71,8 @@ describe('bridge sign-in over HTTP', () => {
       request_id: requestId,
       username: alice.id,
       no_prompt: 'false',
+      auth_time: expect.stringMatching(/^\d{10}$/),
+      amr: 'pwd',
       sreg_email: 'alice@example.com',
       sreg_fullname: 'Alice Liddell',
       // sreg_dob requested but alice has none: omitted; sreg_nickname/country not requested: omitted

@@ -1,0 +1,11 @@
+import type { Attributes } from './profile.js';
+import type { DirectoryUser } from './user.js';
+
+/** All releasable attribute values of a user, in wire formats (the bridge then sends only requested ones). */
+export function userAttributes(user: DirectoryUser): Attributes {
+  const out: Attributes = { ...user.profile, email: user.email, email_verified: user.emailVerified ? 'true' : 'false' };
+  if (user.phone) out.phone = user.phone;
+  if (user.customerId) out.customer_id = user.customerId;
+  out.updated_at = String(Math.floor(user.updateTime / 1000));
+  return out;
+}
