@@ -17,6 +17,17 @@ import { janrainRoutes } from './http/identity-routes.js';
 import { openId2Routes } from './http/openid2-routes.js';
 import { ApiKeyVault } from './provider/api-key.js';
 import { OpenId2Provider } from './provider/openid2-provider.js';
+import { ClientRegistry } from './provider/oidc/client-registry.js';
+import { OidcAuthorization } from './provider/oidc/oidc-authorization.js';
+import { RpLogout } from './provider/oidc/rp-logout.js';
+import { SigningKeys } from './provider/oidc/signing-keys.js';
+import { TokenService } from './provider/oidc/token-service.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { oidcRoutes } from './http/oidc-routes.js';
+import { GrantRepository } from './storage/grant-repository.js';
+import { OidcClientRepository } from './storage/oidc-client-repository.js';
+import { OpSessionRepository } from './storage/op-session-repository.js';
+import { SigningKeyRepository } from './storage/signing-key-repository.js';
 import { ReturnFlow } from './provider/return-flow.js';
 import { AssociationRepository } from './storage/association-repository.js';
 import { AuthRequestRepository } from './storage/auth-request-repository.js';
@@ -71,6 +82,11 @@ export interface AppServices {
   consents: ConsentRepository;
   openid2: OpenId2Provider;
   returnFlow: ReturnFlow;
+  clients: ClientRegistry;
+  signingKeys: SigningKeys;
+  oidc: OidcAuthorization;
+  tokens: TokenService;
+  rpLogout: RpLogout;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -108,7 +124,21 @@ export function createServices(deps: AppDeps): AppServices {
   const identities = new IdentityRepository(db, config.tenant);
   const consents = new ConsentRepository(db, config.tenant);
   const openid2 = new OpenId2Provider({ config, associations, requests: authRequests, identities, clock, logger });
-  const returnFlow = new ReturnFlow({ requests: authRequests, identities, consents, responders: { openid2, oidc: openid2 }, clock, logger });
+  const clientStore = new OidcClientRepository(db, config.tenant);
+  const clients = new ClientRegistry(clientStore, clock);
+  const oidcConfig = config.identity.oidc;
+  const signingKeys = new SigningKeys(
+    new SigningKeyRepository(db, config.tenant),
+    new SecretBox(config.secret, 'oidc-signing-keys'),
+    clock,
+    Math.max(oidcConfig.idTokenTtlSeconds, oidcConfig.accessTokenTtlSeconds) + 300,
+  );
+  const grants = new GrantRepository(db, config.tenant);
+  const opSessions = new OpSessionRepository(db, config.tenant);
+  const oidc = new OidcAuthorization({ config, clients: clientStore, requests: authRequests, grants, opSessions, clock, logger });
+  const tokens = new TokenService({ issuer: config.publicUrl, config: oidcConfig, clients: clientStore, grants, keys: signingKeys, clock, logger });
+  const rpLogout = new RpLogout({ issuer: config.publicUrl, clients: clientStore, grants, opSessions, keys: signingKeys, clock, logger });
+  const returnFlow = new ReturnFlow({ requests: authRequests, identities, consents, responders: { openid2, oidc }, clock, logger });
   return {
     config,
     clock,
@@ -126,6 +156,11 @@ export function createServices(deps: AppDeps): AppServices {
     consents,
     openid2,
     returnFlow,
+    clients,
+    signingKeys,
+    oidc,
+    tokens,
+    rpLogout,
   };
 }
 
@@ -161,6 +196,11 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
       ),
     );
     app.route('/', openId2Routes(services.openid2, services.identities));
+    app.route(
+      '/',
+      oidcRoutes({ authorization: services.oidc, tokens: services.tokens, keys: services.signingKeys, logout: services.rpLogout, clients: services.clients }),
+    );
+    app.route('/', adminRoutes(services.clients, config.identity.adminToken));
     if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
   }
   app.get('/', (c) => c.redirect(config.identity.demo && config.role !== 'bridge' ? '/demo' : '/openid', 302));

@@ -66,6 +66,20 @@ export interface IdentityConfig {
   associationTtlSeconds: number;
   /** Serve the demo relying party at /demo (never in production). */
   demo: boolean;
+  oidc: OidcConfig;
+  /** Bearer token for the admin JSON API; undefined disables the API. */
+  adminToken: string | undefined;
+  /** The bridge's logout URL (RP-initiated logout ends the bridge session there too). */
+  bridgeLogoutUrl: string;
+}
+
+export interface OidcConfig {
+  codeTtlSeconds: number;
+  idTokenTtlSeconds: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Lifetime of the identity-service session (sid, logout). */
+  sessionTtlSeconds: number;
 }
 
 export interface PostbackRetryConfig {
@@ -159,6 +173,12 @@ const envSchema = z.object({
   IDBRIDGE_AUTH_REQUEST_TTL: intIn(60, 3600).default(900),
   IDBRIDGE_ASSOCIATION_TTL: intIn(60, 14 * 24 * 3600).default(24 * 3600),
   IDBRIDGE_DEMO: bool.optional(),
+  IDBRIDGE_CODE_TTL: intIn(10, 600).default(60),
+  IDBRIDGE_ID_TOKEN_TTL: intIn(60, 86_400).default(3600),
+  IDBRIDGE_ACCESS_TOKEN_TTL: intIn(60, 86_400).default(3600),
+  IDBRIDGE_REFRESH_TOKEN_TTL: intIn(300, 365 * 86_400).default(30 * 86_400),
+  IDBRIDGE_BRIDGE_LOGOUT_URL: absoluteUrl.optional(),
+  IDBRIDGE_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
   IDBRIDGE_API_KEY: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
   IDBRIDGE_TRUSTED_REALMS: z.string().default(''),
   IDBRIDGE_REQUEST_TTL: intIn(30, 3600).default(600),
@@ -298,6 +318,15 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
       requestTtlSeconds: e.IDBRIDGE_AUTH_REQUEST_TTL,
       associationTtlSeconds: e.IDBRIDGE_ASSOCIATION_TTL,
       demo,
+      oidc: {
+        codeTtlSeconds: e.IDBRIDGE_CODE_TTL,
+        idTokenTtlSeconds: e.IDBRIDGE_ID_TOKEN_TTL,
+        accessTokenTtlSeconds: e.IDBRIDGE_ACCESS_TOKEN_TTL,
+        refreshTokenTtlSeconds: e.IDBRIDGE_REFRESH_TOKEN_TTL,
+        sessionTtlSeconds: e.IDBRIDGE_SESSION_TTL,
+      },
+      adminToken: e.IDBRIDGE_ADMIN_TOKEN,
+      bridgeLogoutUrl: e.IDBRIDGE_BRIDGE_LOGOUT_URL ?? new URL('/signout', verifyUrl).toString(),
     },
     passwordHash: { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P },
     logLevel: e.IDBRIDGE_LOG_LEVEL,

@@ -144,6 +144,11 @@ export class BridgeSignIn {
     return this.postAndReturn(requestId, browserHash);
   }
 
+  /** End a bridge session (logout). */
+  endSession(token: string): Promise<void> {
+    return this.deps.sessions.end(token);
+  }
+
   /** Where a request stands, and what the browser should see for it. */
   async status(requestId: string, browserHash: string): Promise<SignInStep> {
     const { clock, config } = this.deps;

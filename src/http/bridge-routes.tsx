@@ -22,7 +22,7 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   const app = new Hono<AppEnv>();
   // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
   const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: () => { throw invalidRequest('The form is too large.', { status: 413 }); } });
-  for (const path of ['/verify', '/verify/*', '/login']) {
+  for (const path of ['/verify', '/verify/*', '/login', '/signout']) {
     app.use(path, browserIdentity());
     app.use(path, limit);
   }
@@ -76,6 +76,26 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   app.get('/verify/status', async (c) => {
     const requestId = requireRequestId(single(queryParams(c), 'request_id'));
     return render(c, await signIn.status(requestId, c.get('browser').hash));
+  });
+
+  // Bridge logout (end of RP-initiated logout at the identity service): end the bridge session,
+  // then continue — only ever to the identity service's own origin, never an arbitrary URL.
+  app.get('/signout', async (c) => {
+    const { cookies, config } = c.get('http');
+    const token = await readSession(c);
+    if (token) await signIn.endSession(token);
+    cookies.clear(c, SESSION_COOKIE);
+    const next = single(queryParams(c), 'continue');
+    if (next) {
+      let url: URL | undefined;
+      try {
+        url = new URL(next);
+      } catch {
+        url = undefined;
+      }
+      if (url && url.origin === new URL(config.bridge.returnUrl).origin) return c.redirect(url.toString(), 302);
+    }
+    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
   });
 
   return app;

@@ -3,12 +3,19 @@ import type { RelyingPartyAnswer } from '../provider/responder.js';
 import { Layout } from '../views/layout.js';
 import type { AppEnv } from './context.js';
 
+/** The identity service's own session cookie (OIDC sid, RP-initiated logout). */
+export const OP_SESSION_COOKIE = 'idb_op';
+
 /**
  * Deliver an answer to the relying party's browser: a 302, or an auto-submitting form. The form
  * needs one inline script to submit itself, allowed by a per-response CSP hash-free nonce; without
  * JavaScript the user presses the button.
  */
-export function sendAnswer(c: Context<AppEnv>, answer: RelyingPartyAnswer) {
+export async function sendAnswer(c: Context<AppEnv>, answer: RelyingPartyAnswer & { opSessionToken?: string }) {
+  if (answer.opSessionToken) {
+    const { cookies, config } = c.get('http');
+    await cookies.write(c, OP_SESSION_COOKIE, { sid: answer.opSessionToken }, config.identity.oidc.sessionTtlSeconds);
+  }
   if (answer.kind === 'redirect') return c.redirect(answer.location, 302);
   const nonce = crypto.randomUUID().replace(/-/g, '');
   c.header(

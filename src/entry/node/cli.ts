@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createServices, type AppServices } from '../../app.js';
 import { ConfigError, type Config } from '../../config.js';
 import { IdbridgeError } from '../../errors.js';
+import { clientView } from '../../provider/oidc/client-registry.js';
 import { jsonLogger } from '../../log.js';
 import { createUser, type NewUserInput } from '../../users/create-user.js';
 import type { DirectoryUser } from '../../users/user.js';
@@ -24,6 +25,14 @@ Commands:
                                 Create a user in the built-in user table
   user list [--limit N] [--offset N]
                                 List users
+  client add --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
+           [--public] [--trusted] [--scope S ...]
+                                Register an OpenID Connect client (prints the secret once)
+  client list                   List OpenID Connect clients
+  client remove CLIENT_ID       Remove a client
+  keys rotate                   Add new signing keys; old public keys stay published until
+                                the tokens they signed expire
+  keys list                     List published signing keys
   aw show                       Show the authenticating website's API key (postback credential)
   aw rotate                     Replace that API key (the old one stops working at once)
   help                          Show this text
@@ -53,6 +62,11 @@ const OPTIONS = {
   'email-verified': { type: 'boolean' },
   blocked: { type: 'boolean' },
   limit: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  public: { type: 'boolean' },
+  trusted: { type: 'boolean' },
+  scope: { type: 'string', multiple: true },
   offset: { type: 'string' },
 } as const;
 
@@ -88,6 +102,40 @@ export async function main(argv: string[]): Promise<number> {
         if (sub === 'add') return withServices(values, (s) => userAdd(s, values));
         if (sub === 'list') return withServices(values, (s) => userList(s, values));
         throw new UsageError(`unknown user command "${sub ?? ''}"`);
+      case 'client':
+        if (sub === 'add') return withServices(values, (s) => clientAdd(s, values));
+        if (sub === 'list')
+          return withServices(values, async (s) => {
+            const clients = (await s.clients.list()).map(clientView);
+            if (values.json) return void process.stdout.write(`${JSON.stringify({ clients })}\n`);
+            table(
+              ['CLIENT_ID', 'NAME', 'TYPE', 'TRUSTED', 'REDIRECT_URIS'],
+              clients.map((c) => [c.client_id, c.name, c.public ? 'public' : 'confidential', c.trusted ? 'yes' : 'no', c.redirect_uris.join(' ')]),
+            );
+          });
+        if (sub === 'remove') {
+          const id = positionals[2];
+          if (!id) throw new UsageError('client remove needs a CLIENT_ID');
+          return withServices(values, async (s) => {
+            await s.clients.remove(id);
+            print(values, { removed: id }, `Removed client ${id}`);
+          });
+        }
+        throw new UsageError(`unknown client command "${sub ?? ''}"`);
+      case 'keys':
+        if (sub === 'rotate')
+          return withServices(values, async (s) => {
+            await s.signingKeys.jwks(); // make sure the current keys exist before retiring them
+            const kids = await s.signingKeys.rotate();
+            print(values, { rotated: true, kids }, `New signing keys: ${kids.join(', ')}`);
+          });
+        if (sub === 'list')
+          return withServices(values, async (s) => {
+            const { keys } = await s.signingKeys.jwks();
+            if (values.json) return void process.stdout.write(`${JSON.stringify({ keys })}\n`);
+            table(['KID', 'ALG'], keys.map((k) => [String(k.kid), String(k.alg)]));
+          });
+        throw new UsageError(`unknown keys command "${sub ?? ''}"`);
       case 'aw':
         if (sub === 'show')
           return withServices(values, async (s) => {
@@ -196,6 +244,24 @@ async function userAdd(services: AppServices, values: Values): Promise<void> {
   };
   const user = await createUser(input, { store: services.userStore, hasher: services.hasher, now: services.clock.now() });
   print(values, userJson(services.config, user), `Created user ${user.id} <${user.email}>`);
+}
+
+async function clientAdd(services: AppServices, values: Values): Promise<void> {
+  if (!values.name || !values['redirect-uri']?.length) throw new UsageError('client add needs --name and at least one --redirect-uri');
+  const { client, clientSecret } = await services.clients.register({
+    name: values.name,
+    redirectUris: values['redirect-uri'],
+    postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+    public: values.public ?? false,
+    trusted: values.trusted ?? false,
+    scopes: values.scope?.flatMap((s) => s.split(/[\s,]+/).filter(Boolean)),
+  });
+  const view = { ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) };
+  print(
+    values,
+    view,
+    [`Client ${client.name} registered.`, `client_id:     ${client.clientId}`, ...(clientSecret ? [`client_secret: ${clientSecret}   (shown once; only its hash is stored)`] : [])].join('\n'),
+  );
 }
 
 async function userList(services: AppServices, values: Values): Promise<void> {

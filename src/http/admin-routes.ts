@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { IdbridgeError, invalidRequest } from '../errors.js';
+import { clientView, type ClientRegistry } from '../provider/oidc/client-registry.js';
+import { timingSafeEqualStrings } from '../util/bytes.js';
+import type { AppEnv } from './context.js';
+
+/**
+ * Admin JSON API (clients), behind the bearer token from `IDBRIDGE_ADMIN_TOKEN`; absent token
+ * configuration disables the API entirely (404).
+ */
+export function adminRoutes(clients: ClientRegistry, adminToken: string | undefined) {
+  const app = new Hono<AppEnv>();
+  app.use('/admin/*', async (c, next) => {
+    c.set('errorFormat', 'json');
+    if (!adminToken) throw new IdbridgeError('not_found', 'The admin API is not enabled.');
+    const m = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '');
+    // Constant-time: the admin token is the key to every client's configuration.
+    if (!m || !(await timingSafeEqualStrings(m[1]!, adminToken))) {
+      c.header('www-authenticate', 'Bearer');
+      throw new IdbridgeError('unauthorized', 'A valid admin bearer token is required.');
+    }
+    await next();
+  });
+  app.use('/admin/*', bodyLimit({ maxSize: 32 * 1024, onError: () => { throw invalidRequest('The request is too large.', { status: 413 }); } }));
+
+  app.get('/admin/clients', async (c) => c.json({ clients: (await clients.list()).map(clientView) }));
+  app.post('/admin/clients', async (c) => {
+    if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {
+      throw new IdbridgeError('invalid_request', 'Expected a JSON body.', { status: 415 });
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = (await c.req.json()) as Record<string, unknown>;
+    } catch {
+      throw invalidRequest('The body is not valid JSON.');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('The body must be a JSON object.');
+    const { client, clientSecret } = await clients.register({
+      name: body['name'] as string,
+      redirectUris: body['redirect_uris'] as string[],
+      postLogoutRedirectUris: body['post_logout_redirect_uris'] as string[] | undefined,
+      public: body['public'] as boolean | undefined,
+      trusted: body['trusted'] as boolean | undefined,
+      scopes: body['scopes'] as string[] | undefined,
+    });
+    c.header('cache-control', 'no-store');
+    return c.json({ ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) }, 201);
+  });
+  app.get('/admin/clients/:id', async (c) => {
+    const client = await clients.find(c.req.param('id'));
+    if (!client) throw new IdbridgeError('not_found', 'No such client.');
+    return c.json(clientView(client));
+  });
+  app.delete('/admin/clients/:id', async (c) => {
+    await clients.remove(c.req.param('id'));
+    return c.body(null, 204);
+  });
+  return app;
+}

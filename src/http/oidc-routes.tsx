@@ -1,0 +1,193 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { IdbridgeError, invalidRequest } from '../errors.js';
+import type { ClientRegistry } from '../provider/oidc/client-registry.js';
+import type { OidcAuthorization } from '../provider/oidc/oidc-authorization.js';
+import { ACR_PASSWORD } from '../provider/oidc/oidc-authorization.js';
+import type { RpLogout } from '../provider/oidc/rp-logout.js';
+import type { SigningKeys } from '../provider/oidc/signing-keys.js';
+import type { TokenService } from '../provider/oidc/token-service.js';
+import { providerMetadata } from '../protocol/oidc/discovery.js';
+import { MessagePage } from '../views/message-page.js';
+import { browserIdentity } from './browser.js';
+import type { AppEnv } from './context.js';
+import { assertCsrf } from './csrf-guard.js';
+import { formParams, queryParams, single } from './params.js';
+import { OP_SESSION_COOKIE, sendAnswer } from './relying-party-answer.js';
+
+const LOGOUT_COOKIE = 'idb_logout';
+
+export interface OidcRouteDeps {
+  authorization: OidcAuthorization;
+  tokens: TokenService;
+  keys: SigningKeys;
+  logout: RpLogout;
+  clients: ClientRegistry;
+}
+
+/** OpenID Connect endpoints: thin handlers over the OIDC services. */
+export function oidcRoutes(deps: OidcRouteDeps) {
+  const app = new Hono<AppEnv>();
+  const json = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    c.set('errorFormat', 'json');
+    await next();
+  };
+  const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw invalidRequest('The request is too large.', { status: 413 }); } });
+
+  app.get('/.well-known/openid-configuration', json, (c) => {
+    c.header('cache-control', 'public, max-age=300');
+    c.header('access-control-allow-origin', '*');
+    return c.json(providerMetadata(deps.authorization.issuer, { acrValuesSupported: [ACR_PASSWORD] }));
+  });
+  app.get('/jwks', json, async (c) => {
+    c.header('cache-control', 'public, max-age=300');
+    c.header('access-control-allow-origin', '*');
+    c.header('content-type', 'application/jwk-set+json');
+    return c.body(JSON.stringify(await deps.keys.jwks()));
+  });
+
+  // Authorization endpoint (browser): errors that may not go to the client are error pages.
+  for (const path of ['/authorize', '/logout', '/logout/confirm', '/logout/done']) app.use(path, browserIdentity());
+  const authorize = async (c: Context<AppEnv>) => {
+    const params = c.req.method === 'POST' ? await formParams(c) : queryParams(c);
+    return sendAnswer(c, await deps.authorization.authorize(params, c.get('browser').hash));
+  };
+  app.get('/authorize', authorize);
+  app.post('/authorize', limit, authorize);
+
+  app.post('/token', json, limit, async (c) => {
+    noStore(c);
+    const form = await formParams(c);
+    const client = await authenticated(c, form);
+    return c.json(await deps.tokens.exchange(client, form));
+  });
+
+  const userinfo = async (c: Context<AppEnv>) => {
+    c.set('errorFormat', 'json');
+    noStore(c);
+    const token = await bearerToken(c);
+    const active = token ? await deps.tokens.activeAccessToken(token) : null;
+    if (!active || !active.token.scopes.includes('openid')) {
+      // RFC 6750 §3: the challenge tells the client why.
+      c.header('www-authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
+      throw new IdbridgeError('invalid_token', 'The access token is missing, invalid, expired or revoked.', { status: 401 });
+    }
+    return c.json({ ...active.grant.claims, sub: active.grant.sub });
+  };
+  app.get('/userinfo', userinfo);
+  app.post('/userinfo', limit, userinfo);
+
+  app.post('/revoke', json, limit, async (c) => {
+    noStore(c);
+    const form = await formParams(c);
+    const client = await authenticated(c, form);
+    const token = single(form, 'token');
+    if (!token) throw invalidRequest('token is missing.');
+    await deps.tokens.revoke(client, token);
+    return c.body(null, 200);
+  });
+
+  app.post('/introspect', json, limit, async (c) => {
+    noStore(c);
+    const form = await formParams(c);
+    const client = await authenticated(c, form);
+    const token = single(form, 'token');
+    if (!token) throw invalidRequest('token is missing.');
+    const active = await deps.tokens.activeTokenFor(client, token);
+    if (!active) return c.json({ active: false });
+    return c.json({
+      active: true,
+      scope: active.token.scopes.join(' '),
+      client_id: active.token.clientId,
+      sub: active.grant.sub,
+      exp: Math.floor(active.token.expiresAt / 1000),
+      iat: Math.floor(active.token.createdAt / 1000),
+      iss: deps.authorization.issuer,
+      aud: active.token.clientId,
+      token_type: active.token.kind === 'access' ? 'Bearer' : 'refresh_token',
+    });
+  });
+
+  // RP-initiated logout: confirm unless a valid id_token_hint shows the RP asked, then end the
+  // identity-service session, then the bridge's, then back to the client (or a signed-out page).
+  const logout = async (c: Context<AppEnv>) => {
+    const params = c.req.method === 'POST' ? await formParams(c) : queryParams(c);
+    const request = await deps.logout.validate(params);
+    if (!request.confirmed) {
+      const { config } = c.get('http');
+      return c.html(
+        <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}${request.client ? ` and ${request.client.name}` : ''}?`}>
+          <form method="post" action="/logout/confirm" class="form">
+            <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
+            {request.client ? <input type="hidden" name="client_id" value={request.client.clientId} /> : null}
+            {request.postLogoutRedirectUri ? <input type="hidden" name="post_logout_redirect_uri" value={request.postLogoutRedirectUri} /> : null}
+            {request.state !== null ? <input type="hidden" name="state" value={request.state} /> : null}
+            <button type="submit">Sign out</button>
+          </form>
+        </MessagePage>,
+      );
+    }
+    return finishLogout(c, request.postLogoutRedirectUri, request.state);
+  };
+  app.get('/logout', logout);
+  app.post('/logout', limit, logout);
+  app.post('/logout/confirm', limit, async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
+    const request = await deps.logout.validate({ client_id: form['client_id'] ?? [], post_logout_redirect_uri: form['post_logout_redirect_uri'] ?? [], state: form['state'] ?? [] });
+    return finishLogout(c, request.postLogoutRedirectUri, request.state);
+  });
+  app.get('/logout/done', async (c) => {
+    const { cookies, config } = c.get('http');
+    const target = await cookies.read<{ uri: string; state?: string }>(c, LOGOUT_COOKIE, 600);
+    cookies.clear(c, LOGOUT_COOKIE);
+    if (target?.uri) {
+      const url = new URL(target.uri);
+      if (target.state) url.searchParams.set('state', target.state);
+      return c.redirect(url.toString(), 302);
+    }
+    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+  });
+
+  async function finishLogout(c: Context<AppEnv>, uri: string | null, state: string | null) {
+    const { cookies, config } = c.get('http');
+    const token = (await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, config.identity.oidc.sessionTtlSeconds))?.sid;
+    await deps.logout.end(token);
+    cookies.clear(c, OP_SESSION_COOKIE);
+    if (uri) await cookies.write(c, LOGOUT_COOKIE, state ? { uri, state } : { uri }, 600);
+    const bridge = new URL(config.identity.bridgeLogoutUrl);
+    bridge.searchParams.set('continue', `${config.publicUrl}/logout/done`);
+    return c.redirect(bridge.toString(), 302);
+  }
+
+  async function authenticated(c: Context<AppEnv>, form: Record<string, string[]>) {
+    try {
+      return await deps.tokens.authenticate({ authorization: c.req.header('authorization') }, form);
+    } catch (error) {
+      if (error instanceof IdbridgeError && error.code === 'invalid_client' && c.req.header('authorization')?.toLowerCase().startsWith('basic')) {
+        c.header('www-authenticate', 'Basic realm="idbridge"');
+      }
+      throw error;
+    }
+  }
+
+  return app;
+}
+
+function noStore(c: Context<AppEnv>): void {
+  c.header('cache-control', 'no-store');
+  c.header('pragma', 'no-cache');
+}
+
+/** RFC 6750: Authorization header, or `access_token` in a form body (never in the query). */
+async function bearerToken(c: Context<AppEnv>): Promise<string | undefined> {
+  const header = c.req.header('authorization');
+  if (header) {
+    const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
+    return m?.[1];
+  }
+  if (c.req.method === 'POST' && (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+    return single(await formParams(c), 'access_token');
+  }
+  return undefined;
+}

@@ -1,0 +1,211 @@
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { authorizationResponse } from '../../protocol/oidc/authorization-response.js';
+import { authorizationError } from '../../protocol/oidc/authorization-error.js';
+import { parseAuthorizationRequest, type AuthorizationRequest } from '../../protocol/oidc/authorize.js';
+import { claimsForScopes, type UserClaimsSource } from '../../protocol/oidc/claims.js';
+import { SUPPORTED_SCOPES } from '../../protocol/oidc/discovery.js';
+import { ATTRIBUTE_LABELS, attributeWireName, type AttributeName, type Attributes } from '../../users/profile.js';
+import { randomToken, sha256Base64Url } from '../../util/bytes.js';
+import { openId2Urls } from '../openid2-provider.js';
+import type { AuthRequest, AuthRequestStore } from '../ports.js';
+import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder, Subject } from '../responder.js';
+import { sharedAttributes } from '../return-flow.js';
+import type { ClientStore, GrantStore, OpSessionStore } from './ports.js';
+
+/** The one authentication context idbridge achieves: a password checked by the site's bridge. */
+export const ACR_PASSWORD = 'urn:idbridge:acr:password';
+
+/** Attributes the bridge must release for each scope (what the claims are built from). */
+const SCOPE_ATTRIBUTES: Record<string, AttributeName[]> = {
+  openid: [],
+  profile: ['nickname', 'fullname', 'dob', 'gender', 'language', 'timezone', 'updated_at', 'customer_id'],
+  email: ['email', 'email_verified'],
+  phone: ['phone'],
+  address: ['postcode', 'country'],
+  offline_access: [],
+};
+
+const SCOPE_LABELS: Record<string, string> = {
+  openid: 'Your account identifier',
+  profile: 'Your profile (name, nickname, birth date, gender, language, time zone)',
+  email: 'Your email address',
+  phone: 'Your phone number',
+  address: 'Your postal code and country',
+  offline_access: 'Access while you are not signed in',
+};
+
+export interface OidcAuthorizationDeps {
+  config: Config;
+  clients: ClientStore;
+  requests: AuthRequestStore;
+  grants: GrantStore;
+  opSessions: OpSessionStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** An answer plus, on success, a new identity-service session for the browser (cookie set by the router). */
+export type OidcAnswer = RelyingPartyAnswer & { opSessionToken?: string };
+
+/**
+ * OpenID Connect authorization: the authorization endpoint turns a validated request into a
+ * pending sign-in at the bridge (the same path as OpenID 2.0), and, as a
+ * {@link RelyingPartyResponder}, ends it with a code (or an error) sent to the client.
+ */
+export class OidcAuthorization implements RelyingPartyResponder {
+  readonly issuer: string;
+
+  constructor(private readonly deps: OidcAuthorizationDeps) {
+    this.issuer = deps.config.publicUrl;
+  }
+
+  /** The authorization endpoint. Errors that may not go to the client are thrown (error page). */
+  async authorize(params: Record<string, string[]>, browserHash: string): Promise<RelyingPartyAnswer> {
+    const { config, clients, requests, clock, logger } = this.deps;
+    let request: AuthorizationRequest;
+    try {
+      request = await parseAuthorizationRequest(params, (id) => clients.find(id), { supportedScopes: [...SUPPORTED_SCOPES] });
+    } catch (error) {
+      const redirect = (error as { redirect?: unknown }).redirect;
+      if (redirect) return this.errorAnswer(error as Parameters<typeof this.errorAnswer>[0]);
+      throw error;
+    }
+    const now = clock.now();
+    const requestId = randomToken(256);
+    const attributes = [...new Set(request.scopes.flatMap((s) => SCOPE_ATTRIBUTES[s] ?? []))];
+    const redirectOrigin = new URL(request.redirectUri).origin;
+    await requests.create({
+      requestId,
+      protocol: 'oidc',
+      browserHash,
+      realm: `${redirectOrigin}/`,
+      requestedAttributes: attributes,
+      immediate: request.prompt.includes('none'),
+      payload: request,
+      createdAt: now,
+      expiresAt: now + config.identity.requestTtlSeconds * 1000,
+    });
+    logger.log('info', 'oidc_authorize', { request_id: requestId, client_id: request.client.clientId });
+
+    const verify = new URL(config.identity.verifyUrl);
+    verify.searchParams.set('request_id', requestId);
+    verify.searchParams.set('realm', `${redirectOrigin}/`);
+    verify.searchParams.set('requested_attributes', attributes.map(attributeWireName).join(','));
+    if (request.prompt.includes('none')) verify.searchParams.set('immediate', 'true');
+    // prompt=login: a fresh password check whatever the session; max_age: one no older than that.
+    const maxAge = request.prompt.includes('login') ? 0 : request.maxAge;
+    if (maxAge !== undefined) verify.searchParams.set('max_age', String(maxAge));
+    if (request.loginHint) verify.searchParams.set('login_hint', request.loginHint);
+    return { kind: 'redirect', location: verify.toString() };
+  }
+
+  async consentPolicy(auth: AuthRequest): Promise<ConsentPolicy> {
+    const request = auth.payload as AuthorizationRequest;
+    const shared = new Map(sharedAttributes(auth));
+    const items = request.scopes.map((scope) => {
+      const values = (SCOPE_ATTRIBUTES[scope] ?? [])
+        .filter((a) => a !== 'updated_at' && a !== 'email_verified' && shared.has(a))
+        .map((a) => `${ATTRIBUTE_LABELS[a]}: ${shared.get(a)}`);
+      return { label: SCOPE_LABELS[scope] ?? scope, value: values.length > 0 ? values.join('; ') : undefined };
+    });
+    const force = request.prompt.includes('consent');
+    return {
+      audience: request.client.clientId,
+      audienceLabel: request.client.name,
+      grants: [...request.scopes].sort(),
+      items,
+      // First-party clients (and sites the bridge marks no_prompt) skip the page, unless prompt=consent.
+      skip: request.client.trusted || auth.noPrompt === true,
+      force,
+    };
+  }
+
+  async approve(auth: AuthRequest, subject: Subject, attributes: Attributes): Promise<OidcAnswer> {
+    const { grants, opSessions, clock, config } = this.deps;
+    const request = auth.payload as AuthorizationRequest;
+    const now = clock.now();
+    const authTime = Math.floor((auth.authTime ?? now) / 1000);
+
+    // One identity-service session per completed sign-in in this browser: its id is the ID token's sid.
+    const sid = randomToken(128);
+    const opSessionToken = randomToken(256);
+    await opSessions.create(
+      await sha256Base64Url(opSessionToken),
+      { sid, username: subject.username, authTime, expiresAt: now + config.identity.oidc.sessionTtlSeconds * 1000 },
+      now,
+    );
+
+    const grantId = randomToken(128);
+    await grants.createGrant({
+      grantId,
+      clientId: request.client.clientId,
+      username: subject.username,
+      sub: subject.publicId,
+      scopes: request.scopes,
+      claims: claimsForScopes(claimsSource(subject.publicId, attributes), request.scopes),
+      authTime,
+      acr: ACR_PASSWORD,
+      amr: auth.amr ?? ['pwd'],
+      sid,
+      // Migration from OpenID 2.0: the same claimed identifier the OpenID 2.0 provider asserts.
+      openid2Id: request.openid2Realm ? openId2Urls(config.publicUrl).identifier(subject.publicId) : null,
+      createdAt: now,
+      revokedAt: null,
+    });
+    const code = randomToken(256);
+    await grants.createCode(
+      await sha256Base64Url(code),
+      {
+        grantId,
+        clientId: request.client.clientId,
+        redirectUri: request.redirectUri,
+        codeChallenge: request.codeChallenge ?? null,
+        nonce: request.nonce ?? null,
+        expiresAt: now + config.identity.oidc.codeTtlSeconds * 1000,
+      },
+      now,
+    );
+    this.deps.logger.log('info', 'oidc_code_issued', { request_id: auth.requestId, client_id: request.client.clientId });
+    return { ...authorizationResponse(request, { code }, this.issuer), opSessionToken };
+  }
+
+  async deny(auth: AuthRequest): Promise<RelyingPartyAnswer> {
+    const request = auth.payload as AuthorizationRequest;
+    return authorizationResponse(request, { error: 'access_denied', error_description: 'The user denied the request.' }, this.issuer);
+  }
+
+  async interactionRequired(auth: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer> {
+    const request = auth.payload as AuthorizationRequest;
+    const error = reason === 'login' ? 'login_required' : 'consent_required';
+    return authorizationResponse(
+      request,
+      { error, error_description: reason === 'login' ? 'The user is not signed in.' : 'The user has not consented.' },
+      this.issuer,
+    );
+  }
+
+  private errorAnswer(error: ReturnType<typeof authorizationError>): RelyingPartyAnswer {
+    return authorizationResponse(error.redirect, { error: error.oauthError, error_description: error.description }, this.issuer);
+  }
+}
+
+/** The postback's attributes in the claim builder's vocabulary. */
+function claimsSource(sub: string, a: Attributes): UserClaimsSource {
+  const source: UserClaimsSource = { sub };
+  if (a.email) source.email = a.email;
+  if (a.email_verified) source.emailVerified = a.email_verified === 'true';
+  if (a.nickname) source.nickname = a.nickname;
+  if (a.fullname) source.fullname = a.fullname;
+  if (a.dob) source.dob = a.dob;
+  if (a.gender === 'M' || a.gender === 'F') source.gender = a.gender;
+  if (a.postcode) source.postcode = a.postcode;
+  if (a.country) source.country = a.country;
+  if (a.language) source.language = a.language;
+  if (a.timezone) source.timezone = a.timezone;
+  if (a.phone) source.phone = a.phone;
+  if (a.customer_id) source.customerId = a.customer_id;
+  if (a.updated_at && /^\d+$/.test(a.updated_at)) source.updatedAt = Number(a.updated_at) * 1000;
+  return source;
+}

@@ -1,0 +1,78 @@
+import type { Clock } from '../../clock.js';
+import { invalidRequest } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { OidcClient } from '../../protocol/oidc/client.js';
+import { verifyIdTokenHint } from '../../protocol/oidc/jwt-verify.js';
+import { sha256Base64Url } from '../../util/bytes.js';
+import type { ClientStore, GrantStore, OpSessionStore } from './ports.js';
+import type { SigningKeys } from './signing-keys.js';
+
+/** A validated RP-initiated logout request. */
+export interface LogoutRequest {
+  client: OidcClient | null;
+  /** Exactly one of the client's registered post-logout URIs, when one was asked for. */
+  postLogoutRedirectUri: string | null;
+  state: string | null;
+  /** A valid id_token_hint proves the RP asked: no confirmation page is needed. */
+  confirmed: boolean;
+}
+
+export interface RpLogoutDeps {
+  issuer: string;
+  clients: ClientStore;
+  grants: GrantStore;
+  opSessions: OpSessionStore;
+  keys: SigningKeys;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** RP-Initiated Logout 1.0: validate the request, then end the identity-service session. */
+export class RpLogout {
+  constructor(private readonly deps: RpLogoutDeps) {}
+
+  async validate(params: Record<string, string[]>): Promise<LogoutRequest> {
+    const get = (name: string) => {
+      const values = params[name];
+      if (values && values.length > 1) throw invalidRequest(`${name} was given more than once.`);
+      const value = values?.[0];
+      if (value !== undefined && value.length > 8192) throw invalidRequest(`${name} is too long.`);
+      return value;
+    };
+    const hint = get('id_token_hint');
+    const clientId = get('client_id');
+    const uri = get('post_logout_redirect_uri');
+    const state = get('state') ?? null;
+    if (state !== null && state.length > 2048) throw invalidRequest('state is too long.');
+
+    let audience: string[] | null = null;
+    if (hint !== undefined) {
+      // Must be an ID token we signed (no alg:none, no foreign key, our issuer); expiry is fine.
+      const verified = await verifyIdTokenHint(hint, await this.deps.keys.jwks(), { issuer: this.deps.issuer, now: this.deps.clock.now() });
+      audience = verified.aud;
+    }
+    if (clientId !== undefined && audience !== null && !audience.includes(clientId)) {
+      throw invalidRequest('client_id does not match the id_token_hint.');
+    }
+    const id = clientId ?? audience?.[0];
+    const client = id ? await this.deps.clients.find(id) : null;
+    if (id && !client) throw invalidRequest('Unknown client.');
+    if (uri !== undefined) {
+      if (!client) throw invalidRequest('post_logout_redirect_uri needs client_id or id_token_hint.');
+      // Exact match only: an open redirect after logout would be a phishing springboard.
+      if (!client.postLogoutRedirectUris.includes(uri)) throw invalidRequest('post_logout_redirect_uri is not registered for this client.');
+    }
+    return { client, postLogoutRedirectUri: uri ?? null, state, confirmed: audience !== null };
+  }
+
+  /** End the identity-service session held by this browser and revoke what it granted. */
+  async end(opSessionToken: string | undefined): Promise<void> {
+    if (!opSessionToken) return;
+    const session = await this.deps.opSessions.delete(await sha256Base64Url(opSessionToken));
+    if (session) {
+      await this.deps.grants.revokeGrantsBySid(session.sid, this.deps.clock.now());
+      this.deps.logger.log('info', 'oidc_logout', { sid_present: true });
+    }
+  }
+}
+

@@ -1,0 +1,65 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { OidcClient } from '../protocol/oidc/client.js';
+import type { ClientStore } from '../provider/oidc/ports.js';
+import type { Database } from './database.js';
+import { oidcClients } from './schema.js';
+
+type Row = typeof oidcClients.$inferSelect;
+
+/** {@link ClientStore} on `oidc_clients`. */
+export class OidcClientRepository implements ClientStore {
+  constructor(
+    private readonly db: Database,
+    private readonly tenant: string,
+  ) {}
+
+  async find(clientId: string): Promise<OidcClient | null> {
+    const rows = await this.db
+      .select()
+      .from(oidcClients)
+      .where(and(eq(oidcClients.tenant, this.tenant), eq(oidcClients.clientId, clientId)))
+      .limit(1);
+    return rows[0] ? toClient(rows[0]) : null;
+  }
+
+  async insert(client: OidcClient, now: number): Promise<void> {
+    await this.db.insert(oidcClients).values({
+      tenant: this.tenant,
+      clientId: client.clientId,
+      name: client.name,
+      redirectUris: JSON.stringify(client.redirectUris),
+      postLogoutRedirectUris: JSON.stringify(client.postLogoutRedirectUris),
+      public: client.public,
+      trusted: client.trusted,
+      scopes: client.scopes.join(' '),
+      secretHash: client.secretHash,
+      createdAt: now,
+    });
+  }
+
+  async list(): Promise<OidcClient[]> {
+    const rows = await this.db.select().from(oidcClients).where(eq(oidcClients.tenant, this.tenant)).orderBy(asc(oidcClients.createdAt));
+    return rows.map(toClient);
+  }
+
+  async remove(clientId: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(oidcClients)
+      .where(and(eq(oidcClients.tenant, this.tenant), eq(oidcClients.clientId, clientId)))
+      .returning({ id: oidcClients.clientId });
+    return rows.length > 0;
+  }
+}
+
+function toClient(row: Row): OidcClient {
+  return {
+    clientId: row.clientId,
+    name: row.name,
+    redirectUris: JSON.parse(row.redirectUris),
+    postLogoutRedirectUris: JSON.parse(row.postLogoutRedirectUris),
+    public: row.public,
+    trusted: row.trusted,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    secretHash: row.secretHash,
+  };
+}
