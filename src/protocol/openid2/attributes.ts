@@ -4,27 +4,13 @@
  */
 import { invalidRequest } from '../../errors.js';
 
-/** SREG field names, in the order the SREG spec lists them (also our output order). */
-export const SREG_FIELDS = [
-  'nickname',
-  'email',
-  'fullname',
-  'dob',
-  'gender',
-  'postcode',
-  'country',
-  'language',
-  'timezone',
-] as const;
+// The SREG vocabulary is the user model's (one definition for bridge, provider and protocol).
+import { SREG_FIELDS, isSregField, type SregField } from '../../users/profile.js';
 
-export type SregField = (typeof SREG_FIELDS)[number];
+export { SREG_FIELDS, isSregField, type SregField };
 
 /** Attribute values to release, by SREG field name. Absent or empty means "not released". */
 export type AttributeValues = Partial<Record<SregField, string>>;
-
-export function isSregField(name: string): name is SregField {
-  return (SREG_FIELDS as readonly string[]).includes(name);
-}
 
 /** Paths of the AX schema, shared by the axschema.org URIs and their older spellings. */
 const AX_PATHS: Readonly<Record<SregField, string>> = {
