@@ -102,16 +102,19 @@ function spaceList(value: string | undefined): string[] {
   return [...new Set(value.split(' ').filter((item) => item !== ''))];
 }
 
+/** Schemes that run code or read local data when navigated to or posted to. */
+const DANGEROUS_SCHEMES: ReadonlySet<string> = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
 /**
- * Can we append response parameters to this URI? RFC 6749 §3.1.2: a redirection URI is absolute
- * and has no fragment. Registration should have ensured this; we check again because appending a
- * query after a fragment would hand the code to the page's scripts instead of the server.
+ * Can we deliver a response to this URI? RFC 6749 §3.1.2: a redirection URI is absolute and has no
+ * fragment. Registration should have ensured this; we check again (defence in depth) because
+ * appending a query after a fragment would hand the code to the page's scripts instead of the
+ * server, and a `javascript:` URI as a form_post action would run script on our origin.
  */
 function isUsableRedirectUri(value: string): boolean {
   if (value.includes('#')) return false;
   try {
-    new URL(value);
-    return true;
+    return !DANGEROUS_SCHEMES.has(new URL(value).protocol);
   } catch {
     return false;
   }
