@@ -1,0 +1,68 @@
+/**
+ * Cloudflare Workers entry: the same app factory as Node, on D1 (drizzle-orm/d1), the global
+ * fetch, pure-JS scrypt and Workers Static Assets. Settings come from bindings (vars and secrets).
+ */
+import type { D1Database, ExecutionContext, Fetcher } from '@cloudflare/workers-types';
+import { drizzle } from 'drizzle-orm/d1';
+import type { Hono } from 'hono';
+import { createApp } from '../../app.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import type { AppEnv } from '../../http/context.js';
+import type { Database } from '../../storage/database.js';
+import * as schema from '../../storage/schema.js';
+import { SettingsRepository } from '../../storage/settings-repository.js';
+import { randomToken } from '../../util/bytes.js';
+import { workerScrypt } from './scrypt.js';
+
+export interface WorkerEnv {
+  DB: D1Database;
+  ASSETS?: Fetcher;
+  [name: string]: unknown;
+}
+
+let app: Promise<Hono<AppEnv>> | undefined;
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    try {
+      app ??= build(env);
+      return await (await app).fetch(request, env, ctx);
+    } catch (error) {
+      app = undefined; // retry the build on the next request (e.g. after fixing a secret)
+      const message = error instanceof ConfigError ? error.message : 'idbridge failed to start';
+      console.error(JSON.stringify({ level: 'error', event: 'worker_start_failed', error: message }));
+      return new Response('Service unavailable: idbridge is not configured correctly.\n', { status: 503 });
+    }
+  },
+};
+
+async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
+  const vars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
+  const db = drizzle(env.DB as never, { schema }) as unknown as Database;
+  const environment = vars['IDBRIDGE_ENV'] ?? 'development';
+  let secret: string | undefined;
+  if (!vars['IDBRIDGE_SECRET'] && environment !== 'production') {
+    // Development only, like the Node entry's ./data/.secret: generated once, kept in D1.
+    secret = await new SettingsRepository(db, vars['IDBRIDGE_TENANT'] ?? 'default').putIfAbsent('dev_secret', randomToken(384), Date.now());
+  }
+  const config = loadConfig(vars, { secret });
+  const { app } = await createApp({
+    config,
+    db,
+    fetch: (input, init) => fetch(input, init),
+    scrypt: workerScrypt,
+    // Set by Cloudflare's edge (and by wrangler dev): the client's address.
+    remoteAddress: (c) => c.req.header('cf-connecting-ip'),
+    assets: env.ASSETS
+      ? async (c) => {
+          const url = new URL(c.req.url);
+          url.pathname = url.pathname.replace(/^\/static/, '');
+          const res = (await (env.ASSETS as Fetcher).fetch(url.toString())) as unknown as Response;
+          // Asset responses have immutable headers; copy so the security-header middleware can add its own.
+          return new Response(res.body, res);
+        }
+      : undefined,
+  });
+  return app;
+}
