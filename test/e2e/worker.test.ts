@@ -1,0 +1,245 @@
+/**
+ * idbridge on Cloudflare Workers, tested locally: `wrangler dev` (workerd + local D1, migrations
+ * applied with `wrangler d1 migrations apply --local`).
+ *
+ * 1. Split deployment: the identity service on the Worker, the bridge on Node (its own SQLite and
+ *    users) posting back to the Worker over HTTP. Relying parties: the `openid` package (OpenID
+ *    2.0) and `openid-client` (OpenID Connect).
+ * 2. Everything on the Worker once: bridge and identity service, users in D1.
+ */
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeScrypt } from '../../src/entry/node/scrypt.js';
+import { startServer, type RunningServer } from '../../src/entry/node/server.js';
+import { memoryLogger } from '../../src/log.js';
+import { createUser } from '../../src/users/create-user.js';
+import { PasswordHasher } from '../../src/users/password-hasher.js';
+import { TestBrowser } from '../helpers/browser.js';
+import { testConfig } from '../helpers/config.js';
+import { openid, OpenIdRelyingParty } from '../helpers/openid-rp.js';
+import { freePort, signInAt, type Site } from '../helpers/walk.js';
+import { startWorker, type LocalWorker } from '../helpers/worker.js';
+
+const PASSWORD = 'correct horse battery staple';
+const SECRET = 'worker-e2e-secret-worker-e2e-secret-0123456789';
+const API_KEY = 'w'.repeat(40);
+const ADMIN_TOKEN = 'admin-token-for-the-worker-e2e-suite-0123';
+const CALLBACK = 'http://127.0.0.1:9/cb'; // never contacted: the test browser stops at the redirect
+
+async function registerClient(worker: LocalWorker, body: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string }> {
+  const res = await fetch(`${worker.url}/admin/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { client_id: string; client_secret?: string };
+}
+
+/** A full OIDC code + PKCE sign-in through the given site, validated by openid-client. */
+async function oidcSignIn(
+  issuer: string,
+  site: Site,
+  browser: TestBrowser,
+  client: { client_id: string; client_secret?: string },
+  options: { scope: string; consent?: 'approve' } = { scope: 'openid profile email offline_access' },
+) {
+  const config = await oidc.discovery(new URL(issuer), client.client_id, client.client_secret, client.client_secret ? undefined : oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: options.scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    prompt: 'consent',
+  });
+  const outcome = await signInAt(browser, site, url.href, { user: { identifier: 'walt@example.com', password: PASSWORD }, consent: options.consent ?? 'approve' });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(outcome.location), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  return { config, tokens, outcome };
+}
+
+describe('identity service on Workers, bridge on Node', () => {
+  let worker: LocalWorker;
+  let bridge: RunningServer;
+  let bridgeUrl: string;
+  let site: Site;
+
+  beforeAll(async () => {
+    const bridgePort = await freePort();
+    bridgeUrl = `http://localhost:${bridgePort}`; // another host name than the Worker: separate cookie jars
+    worker = await startWorker((url) => ({
+      IDBRIDGE_ENV: 'development',
+      IDBRIDGE_ROLE: 'identity',
+      IDBRIDGE_PUBLIC_URL: url,
+      IDBRIDGE_SECRET: SECRET,
+      IDBRIDGE_API_KEY: API_KEY,
+      IDBRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+      IDBRIDGE_VERIFY_URL: `${bridgeUrl}/verify`,
+      IDBRIDGE_DEMO: 'false',
+    }));
+    bridge = await startServer(
+      testConfig({
+        IDBRIDGE_ROLE: 'bridge',
+        IDBRIDGE_PUBLIC_URL: bridgeUrl,
+        PORT: String(bridgePort),
+        IDBRIDGE_SECRET: 'bridge-secret-bridge-secret-bridge-secret-0123',
+        IDBRIDGE_POSTBACK_URL: `${worker.url}/ows_auth`,
+        IDBRIDGE_RETURN_URL: `${worker.url}/ows_return`,
+        IDBRIDGE_API_KEY: API_KEY,
+      }),
+      { logger: memoryLogger() },
+    );
+    await createUser(
+      { email: 'walt@example.com', username: 'walt', password: PASSWORD, fullname: 'Walt Worker', nickname: 'walt', country: 'PT', emailVerified: true },
+      { store: bridge.services.userStore, hasher: bridge.services.hasher, now: Date.now() },
+    );
+    site = { ours: [worker.url, bridgeUrl], opIdentifier: `${worker.url}/openid` };
+  }, 180_000);
+
+  afterAll(async () => {
+    await bridge?.close();
+    await worker?.stop();
+  });
+
+  it('OpenID 2.0, stateful (DH-SHA256 association): the openid package verifies signed SREG values', async () => {
+    const rp = new OpenIdRelyingParty({
+      returnUrl: 'http://rp.example.test/return',
+      realm: 'http://rp.example.test/',
+      stateless: false,
+      extensions: [new openid.SimpleRegistration({ email: 'required', fullname: 'optional' })],
+    });
+    const authUrl = await rp.authenticate(site.opIdentifier);
+    expect(authUrl).toContain('openid.assoc_handle=');
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    const { location, seen } = await signInAt(browser, site, authUrl, { user: { identifier: 'walt', password: PASSWORD }, consent: 'approve' });
+    expect(seen).toEqual(['login', 'consent']);
+    const outcome = await rp.verify(location);
+    expect(outcome.error).toBeFalsy();
+    expect(outcome.authenticated).toBe(true);
+    expect(outcome.result?.claimedIdentifier).toMatch(new RegExp(`^${worker.url}/id/`));
+    expect(outcome.result?.['email']).toBe('walt@example.com');
+    expect(outcome.result?.['fullname']).toBe('Walt Worker');
+  });
+
+  it('OpenID 2.0, stateless: check_authentication on the Worker confirms once', async () => {
+    const rp = new OpenIdRelyingParty({ returnUrl: 'http://rp2.example.test/return', realm: 'http://rp2.example.test/', stateless: true, extensions: [] });
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    const { location } = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), {
+      user: { identifier: 'walt', password: PASSWORD },
+      consent: 'approve',
+    });
+    expect(new URL(location).searchParams.get('openid.assoc_handle')).toBeTruthy();
+    expect((await rp.verify(location)).authenticated).toBe(true);
+    expect((await rp.verify(location)).authenticated).toBe(false);
+  });
+
+  it('OpenID 2.0 checkid_immediate without a bridge session answers setup_needed', async () => {
+    const rp = new OpenIdRelyingParty({ returnUrl: 'http://rp3.example.test/return', realm: 'http://rp3.example.test/', stateless: true, extensions: [] });
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    const { location, seen } = await signInAt(browser, site, await rp.authenticate(site.opIdentifier, true), {});
+    expect(seen).toEqual([]);
+    expect(new URL(location).searchParams.get('openid.mode')).toBe('setup_needed');
+  });
+
+  it('OpenID Connect, confidential client: code + PKCE, ID token, userinfo, refresh rotation, introspection, revocation', async () => {
+    const client = await registerClient(worker, { name: 'Edge App', redirect_uris: [CALLBACK] });
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    const { config, tokens } = await oidcSignIn(worker.url, site, browser, client);
+    const claims = tokens.claims()!;
+    expect(claims.iss).toBe(worker.url);
+    expect(claims.aud).toBe(client.client_id);
+    expect(claims.acr).toBe('urn:idbridge:acr:password');
+
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(info).toMatchObject({ sub: claims.sub, email: 'walt@example.com', email_verified: true, name: 'Walt Worker' });
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    const reuse = await oidc.refreshTokenGrant(config, tokens.refresh_token!).catch((e: unknown) => e);
+    expect((reuse as { error?: string }).error).toBe('invalid_grant');
+
+    const introspected = await oidc.tokenIntrospection(config, refreshed.access_token);
+    expect(introspected.active).toBe(false); // the reuse above revoked the whole family
+
+    const { tokens: fresh } = await oidcSignIn(worker.url, site, browser, client);
+    expect((await oidc.tokenIntrospection(config, fresh.access_token)).active).toBe(true);
+    await oidc.tokenRevocation(config, fresh.access_token);
+    expect((await oidc.tokenIntrospection(config, fresh.access_token)).active).toBe(false);
+  });
+
+  it('OpenID Connect, public client: prompt=none without a session answers login_required', async () => {
+    const client = await registerClient(worker, { name: 'Edge SPA', redirect_uris: [CALLBACK], public: true });
+    const config = await oidc.discovery(new URL(worker.url), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: 'st',
+      prompt: 'none',
+    });
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    const { location } = await signInAt(browser, site, url.href, {});
+    const answer = new URL(location).searchParams;
+    expect(answer.get('error')).toBe('login_required');
+    expect(answer.get('state')).toBe('st');
+    expect(answer.get('iss')).toBe(worker.url);
+  });
+});
+
+describe('everything on Workers', () => {
+  let worker: LocalWorker;
+
+  beforeAll(async () => {
+    worker = await startWorker((url) => ({
+      IDBRIDGE_ENV: 'development',
+      IDBRIDGE_ROLE: 'all',
+      IDBRIDGE_PUBLIC_URL: url,
+      IDBRIDGE_SECRET: SECRET,
+      IDBRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+      IDBRIDGE_DEMO: 'false',
+      // Cheap hashing keeps the suite fast; the cost on workerd is measured by bench/workerd-scrypt.mjs.
+      IDBRIDGE_SCRYPT_LN: '10',
+      IDBRIDGE_SCRYPT_P: '1',
+    }));
+    // The user lives in D1: a hash in the shared PHC format, made here with Node's scrypt.
+    const hash = await new PasswordHasher(nodeScrypt, { ln: 10, r: 8, p: 1 }).hash(PASSWORD);
+    const now = Date.now();
+    await worker.sql(
+      `INSERT INTO users (tenant, id, email, username, password_hash, fullname, email_verified, blocked, logins_count, create_time, update_time)
+       VALUES ('default', 'u_workeruser0000000001', 'walt@example.com', 'walt', '${hash}', 'Walt Worker', 1, 0, 0, ${now}, ${now})`,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  it('signs in with OpenID Connect and OpenID 2.0 with bridge, users and identity service all on the Worker', async () => {
+    const site: Site = { ours: [worker.url], opIdentifier: `${worker.url}/openid` };
+    const client = await registerClient(worker, { name: 'All-edge App', redirect_uris: [CALLBACK] });
+    const browser = new TestBrowser(worker.url);
+    const { config, tokens } = await oidcSignIn(worker.url, site, browser, client, { scope: 'openid profile email' });
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    expect(info).toMatchObject({ email: 'walt@example.com', name: 'Walt Worker' });
+
+    // Same browser: the bridge session on the Worker means no second password prompt.
+    const rp = new OpenIdRelyingParty({
+      returnUrl: 'http://rp4.example.test/return',
+      realm: 'http://rp4.example.test/',
+      stateless: true,
+      extensions: [new openid.SimpleRegistration({ email: 'required' })],
+    });
+    const { location, seen } = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { consent: 'approve' });
+    expect(seen).toEqual(['consent']);
+    const outcome = await rp.verify(location);
+    expect(outcome.authenticated).toBe(true);
+    expect(outcome.result?.['email']).toBe('walt@example.com');
+  });
+});
