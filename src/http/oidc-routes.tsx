@@ -34,17 +34,18 @@ export function oidcRoutes(deps: OidcRouteDeps) {
   };
   const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw invalidRequest('The request is too large.', { status: 413 }); } });
 
-  app.get('/.well-known/openid-configuration', json, (c) => {
-    c.header('cache-control', 'public, max-age=300');
-    c.header('access-control-allow-origin', '*');
-    return c.json(providerMetadata(deps.authorization.issuer, { acrValuesSupported: [ACR_PASSWORD] }));
-  });
-  app.get('/jwks', json, async (c) => {
-    c.header('cache-control', 'public, max-age=300');
-    c.header('access-control-allow-origin', '*');
-    c.header('content-type', 'application/jwk-set+json');
-    return c.body(JSON.stringify(await deps.keys.jwks()));
-  });
+  // Built once: the metadata only depends on configuration.
+  const metadata = JSON.stringify(providerMetadata(deps.authorization.issuer, { acrValuesSupported: [ACR_PASSWORD] }));
+  app.get('/.well-known/openid-configuration', (c) =>
+    c.body(metadata, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }),
+  );
+  app.get('/jwks', json, async (c) =>
+    c.body(JSON.stringify(await deps.keys.jwks()), 200, {
+      'content-type': 'application/jwk-set+json',
+      'cache-control': 'public, max-age=300',
+      'access-control-allow-origin': '*',
+    }),
+  );
 
   // Authorization endpoint (browser): errors that may not go to the client are error pages.
   for (const path of ['/authorize', '/logout', '/logout/confirm', '/logout/done']) app.use(path, browserIdentity());

@@ -20,6 +20,9 @@ export interface ActiveKey {
  */
 export class SigningKeys {
   #imported = new Map<string, Promise<CryptoKey>>();
+  /** The current key per algorithm, cached for a minute (another process may rotate meanwhile). */
+  #current = new Map<SigningAlg, { key: Promise<ActiveKey>; until: number }>();
+  #jwks: { value: Promise<JSONWebKeySet>; until: number } | undefined;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -30,7 +33,17 @@ export class SigningKeys {
   ) {}
 
   /** The key to sign with for `alg`, creating the first one if needed. */
-  async active(alg: SigningAlg): Promise<ActiveKey> {
+  active(alg: SigningAlg): Promise<ActiveKey> {
+    const now = this.clock.now();
+    const cached = this.#current.get(alg);
+    if (cached && cached.until > now) return cached.key;
+    const key = this.load(alg);
+    this.#current.set(alg, { key, until: now + 60_000 });
+    key.catch(() => this.#current.delete(alg));
+    return key;
+  }
+
+  private async load(alg: SigningAlg): Promise<ActiveKey> {
     let current = (await this.store.published(this.clock.now())).filter((k) => k.alg === alg && k.retiredAt === null);
     if (current.length === 0) {
       await this.create(alg);
@@ -41,22 +54,32 @@ export class SigningKeys {
     return { kid: key.kid, alg, privateKey: await this.privateKey(key) };
   }
 
-  /** Public keys to publish at the JWKS endpoint. */
-  async jwks(): Promise<JSONWebKeySet> {
-    for (const alg of SIGNING_ALGS) await this.active(alg);
-    const keys = await this.store.published(this.clock.now());
-    return { keys: keys.map((k) => k.publicJwk) };
+  /** Public keys to publish at the JWKS endpoint (cached for a minute: it is fetched often). */
+  jwks(): Promise<JSONWebKeySet> {
+    const now = this.clock.now();
+    if (this.#jwks && this.#jwks.until > now) return this.#jwks.value;
+    const value = (async () => {
+      for (const alg of SIGNING_ALGS) await this.active(alg);
+      const keys = await this.store.published(this.clock.now());
+      return { keys: keys.map((k) => k.publicJwk) };
+    })();
+    this.#jwks = { value, until: now + 60_000 };
+    value.catch(() => (this.#jwks = undefined));
+    return value;
   }
 
   /** Add new keys for every algorithm; the previous ones stay published but no longer sign. */
   async rotate(): Promise<string[]> {
     const now = this.clock.now();
     const kids: string[] = [];
+    this.#current.clear();
     for (const alg of SIGNING_ALGS) {
       const kid = await this.create(alg);
       await this.store.retire(alg, kid, now, now + this.retiredPublishSeconds * 1000);
       kids.push(kid);
     }
+    this.#current.clear();
+    this.#jwks = undefined;
     return kids;
   }
 

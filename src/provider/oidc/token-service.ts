@@ -121,33 +121,27 @@ export class TokenService {
   private async issue(client: OidcClient, grant: Grant, scopes: string[], nonce: string | undefined, withIdToken: boolean): Promise<TokenResponse> {
     const { grants, clock, config, keys, issuer } = this.deps;
     const now = clock.now();
-    const accessToken = randomToken(256);
-    await grants.createToken(await sha256Base64Url(accessToken), {
-      kind: 'access',
-      grantId: grant.grantId,
-      clientId: client.clientId,
-      scopes,
-      createdAt: now,
-      expiresAt: now + config.accessTokenTtlSeconds * 1000,
-    });
+    const mint = async (kind: 'access' | 'refresh', ttlSeconds: number) => {
+      const value = randomToken(256);
+      await grants.createToken(await sha256Base64Url(value), {
+        kind,
+        grantId: grant.grantId,
+        clientId: client.clientId,
+        scopes,
+        createdAt: now,
+        expiresAt: now + ttlSeconds * 1000,
+      });
+      return value;
+    };
+    const accessToken = await mint('access', config.accessTokenTtlSeconds);
     const response: TokenResponse = {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: config.accessTokenTtlSeconds,
       scope: scopes.join(' '),
     };
-    if (scopes.includes('offline_access')) {
-      const refreshToken = randomToken(256);
-      await grants.createToken(await sha256Base64Url(refreshToken), {
-        kind: 'refresh',
-        grantId: grant.grantId,
-        clientId: client.clientId,
-        scopes,
-        createdAt: now,
-        expiresAt: now + config.refreshTokenTtlSeconds * 1000,
-      });
-      response.refresh_token = refreshToken;
-    }
+    // Refresh tokens only for offline_access (OIDC Core §11), rotated on every use.
+    if (scopes.includes('offline_access')) response.refresh_token = await mint('refresh', config.refreshTokenTtlSeconds);
     if (withIdToken && scopes.includes('openid')) {
       // RS256 unless the client registers otherwise: the OIDC default, understood by every RP.
       const key = await keys.active('RS256');
