@@ -11,6 +11,9 @@ const SETTING = 'aw_api_key';
  * start (32 characters, 192 bits), stored encrypted under the deployment secret, rotatable.
  */
 export class ApiKeyVault {
+  /** Last sealed value and its plaintext: the setting is read per postback, decrypting once is enough. */
+  #opened: { sealed: string; key: Promise<string> } | undefined;
+
   /**
    * @param fixedKey a key set by configuration (`IDBRIDGE_API_KEY`); it then replaces the stored
    *   one, and rotation happens in the configuration.
@@ -26,9 +29,9 @@ export class ApiKeyVault {
   async ensure(): Promise<string> {
     if (this.fixedKey) return this.fixedKey;
     const stored = await this.settings.get(SETTING);
-    if (stored) return this.box.open(stored);
+    if (stored) return this.open(stored);
     const sealed = await this.settings.putIfAbsent(SETTING, await this.box.seal(generateApiKey()), this.clock.now());
-    return this.box.open(sealed);
+    return this.open(sealed);
   }
 
   /** Replace the key; postbacks with the old key are refused from now on. */
@@ -44,7 +47,12 @@ export class ApiKeyVault {
     if (this.fixedKey) return timingSafeEqualStrings(candidate, this.fixedKey);
     const stored = await this.settings.get(SETTING);
     if (!stored) return false;
-    return timingSafeEqualStrings(candidate, await this.box.open(stored));
+    return timingSafeEqualStrings(candidate, await this.open(stored));
+  }
+
+  private open(sealed: string): Promise<string> {
+    if (this.#opened?.sealed !== sealed) this.#opened = { sealed, key: this.box.open(sealed) };
+    return this.#opened.key;
   }
 }
 
