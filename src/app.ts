@@ -23,6 +23,8 @@ import { RpLogout } from './provider/oidc/rp-logout.js';
 import { SigningKeys } from './provider/oidc/signing-keys.js';
 import { TokenService } from './provider/oidc/token-service.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { accountRoutes } from './http/account-routes.js';
+import { ConnectedApps } from './provider/connected-apps.js';
 import { oidcRoutes } from './http/oidc-routes.js';
 import { GrantRepository } from './storage/grant-repository.js';
 import { OidcClientRepository } from './storage/oidc-client-repository.js';
@@ -87,6 +89,7 @@ export interface AppServices {
   oidc: OidcAuthorization;
   tokens: TokenService;
   rpLogout: RpLogout;
+  connectedApps: ConnectedApps;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -135,10 +138,20 @@ export function createServices(deps: AppDeps): AppServices {
   );
   const grants = new GrantRepository(db, config.tenant);
   const opSessions = new OpSessionRepository(db, config.tenant);
-  const oidc = new OidcAuthorization({ config, clients: clientStore, requests: authRequests, grants, opSessions, clock, logger });
+  const oidc = new OidcAuthorization({ config, clients: clientStore, requests: authRequests, grants, clock, logger });
   const tokens = new TokenService({ issuer: config.publicUrl, config: oidcConfig, clients: clientStore, grants, keys: signingKeys, clock, logger });
   const rpLogout = new RpLogout({ issuer: config.publicUrl, clients: clientStore, grants, opSessions, keys: signingKeys, clock, logger });
-  const returnFlow = new ReturnFlow({ requests: authRequests, identities, consents, responders: { openid2, oidc }, clock, logger });
+  const connectedApps = new ConnectedApps({ consents, clients: clientStore, grants, opSessions, clock });
+  const returnFlow = new ReturnFlow({
+    requests: authRequests,
+    identities,
+    consents,
+    responders: { openid2, oidc },
+    opSessions,
+    sessionTtlSeconds: oidcConfig.sessionTtlSeconds,
+    clock,
+    logger,
+  });
   return {
     config,
     clock,
@@ -161,6 +174,7 @@ export function createServices(deps: AppDeps): AppServices {
     oidc,
     tokens,
     rpLogout,
+    connectedApps,
   };
 }
 
@@ -201,6 +215,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
       oidcRoutes({ authorization: services.oidc, tokens: services.tokens, keys: services.signingKeys, logout: services.rpLogout, clients: services.clients }),
     );
     app.route('/', adminRoutes(services.clients, config.identity.adminToken));
+    app.route('/', accountRoutes(services.connectedApps));
     if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
   }
   app.get('/', (c) => c.redirect(config.identity.demo && config.role !== 'bridge' ? '/demo' : '/openid', 302));

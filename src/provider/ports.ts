@@ -63,4 +63,6 @@ export interface ConsentStore {
   find(username: string, audience: string): Promise<string[] | null>;
   remember(username: string, audience: string, grants: string[], now: number): Promise<void>;
   revoke(username: string, audience: string): Promise<boolean>;
+  /** Every remembered decision of a user, newest first. */
+  list(username: string): Promise<Array<{ audience: string; grants: string[]; createdAt: number }>>;
 }

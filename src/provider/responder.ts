@@ -13,6 +13,8 @@ export interface Subject {
   username: string;
   /** The opaque public id derived for it (claimed identifier path, OIDC `sub`). */
   publicId: string;
+  /** The identity-service session this sign-in belongs to (OIDC `sid`). */
+  sid: string;
 }
 
 /** What consent a request needs, as the protocol sees it. */

@@ -2,12 +2,17 @@ import type { Clock } from '../clock.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AttributeName, Attributes } from '../users/profile.js';
+import { randomToken, sha256Base64Url } from '../util/bytes.js';
+import type { OpSessionStore } from './oidc/ports.js';
 import type { AuthRequest, AuthRequestStore, ConsentStore, IdentityStore } from './ports.js';
 import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder } from './responder.js';
 
 /** What the Return URL leads to: an answer for the relying party, or the consent page. */
+/** An answer for the relying party, with a new identity-service session for the browser after a sign-in. */
+export type FlowAnswer = RelyingPartyAnswer & { opSessionToken?: string };
+
 export type ReturnStep =
-  | { kind: 'answer'; answer: RelyingPartyAnswer; request: AuthRequest }
+  | { kind: 'answer'; answer: FlowAnswer; request: AuthRequest }
   | { kind: 'consent'; request: AuthRequest; policy: ConsentPolicy };
 
 export interface ReturnFlowDeps {
@@ -15,6 +20,9 @@ export interface ReturnFlowDeps {
   identities: IdentityStore;
   consents: ConsentStore;
   responders: Record<AuthRequest['protocol'], RelyingPartyResponder>;
+  opSessions: OpSessionStore;
+  /** Lifetime of an identity-service session, in seconds. */
+  sessionTtlSeconds: number;
   clock: Clock;
   logger: Logger;
 }
@@ -53,7 +61,7 @@ export class ReturnFlow {
   }
 
   /** The user answered the consent page. */
-  async decide(requestId: string, browserHash: string, approve: boolean, remember: boolean): Promise<{ answer: RelyingPartyAnswer; request: AuthRequest }> {
+  async decide(requestId: string, browserHash: string, approve: boolean, remember: boolean): Promise<{ answer: FlowAnswer; request: AuthRequest }> {
     const request = await this.load(requestId, browserHash);
     this.assertPostedBack(request);
     if (approve && remember) {
@@ -63,15 +71,26 @@ export class ReturnFlow {
     return { answer: await this.finish(request, approve), request };
   }
 
-  private async finish(request: AuthRequest, approve: boolean): Promise<RelyingPartyAnswer> {
-    const { requests, clock, identities, logger } = this.deps;
+  private async finish(request: AuthRequest, approve: boolean): Promise<FlowAnswer> {
+    const { requests, clock, identities, logger, opSessions } = this.deps;
     const won = await requests.complete(request.requestId, 'posted_back', approve ? 'completed' : 'cancelled', clock.now());
     if (!won) throw completed();
     const responder = this.deps.responders[request.protocol];
     logger.log('info', approve ? 'signin_approved' : 'signin_denied', { request_id: request.requestId, protocol: request.protocol });
     if (!approve) return responder.deny(won);
     const publicId = await identities.publicIdFor(won.username!, clock.now());
-    return responder.approve(won, { username: won.username!, publicId }, Object.fromEntries(sharedAttributes(won)) as Attributes);
+    // A completed sign-in starts an identity-service session: its id is OIDC's `sid`, and it is
+    // what RP-initiated logout ends and the connected-apps page recognises.
+    const now = clock.now();
+    const sid = randomToken(128);
+    const opSessionToken = randomToken(256);
+    await opSessions.create(
+      await sha256Base64Url(opSessionToken),
+      { sid, username: won.username!, authTime: Math.floor((won.authTime ?? now) / 1000), expiresAt: now + this.deps.sessionTtlSeconds * 1000 },
+      now,
+    );
+    const answer = await responder.approve(won, { username: won.username!, publicId, sid }, Object.fromEntries(sharedAttributes(won)) as Attributes);
+    return { ...answer, opSessionToken };
   }
 
   private async remembered(request: AuthRequest, policy: ConsentPolicy): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { ConsentStore } from '../provider/ports.js';
 import type { Database } from './database.js';
 import { consents } from './schema.js';
@@ -25,6 +25,15 @@ export class ConsentRepository implements ConsentStore {
       .insert(consents)
       .values({ tenant: this.tenant, username, audience, grants: value, createdAt: now })
       .onConflictDoUpdate({ target: [consents.tenant, consents.username, consents.audience], set: { grants: value, createdAt: now } });
+  }
+
+  async list(username: string): Promise<Array<{ audience: string; grants: string[]; createdAt: number }>> {
+    const rows = await this.db
+      .select()
+      .from(consents)
+      .where(and(eq(consents.tenant, this.tenant), eq(consents.username, username)))
+      .orderBy(desc(consents.createdAt));
+    return rows.map((r) => ({ audience: r.audience, grants: r.grants.split(',').filter(Boolean), createdAt: r.createdAt }));
   }
 
   async revoke(username: string, audience: string): Promise<boolean> {

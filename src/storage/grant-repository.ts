@@ -68,6 +68,15 @@ export class GrantRepository implements GrantStore {
       .where(and(eq(oidcGrants.tenant, this.tenant), eq(oidcGrants.sid, sid), isNull(oidcGrants.revokedAt)));
   }
 
+  async revokeGrantsFor(username: string, clientId: string, at: number): Promise<void> {
+    await this.db
+      .update(oidcGrants)
+      .set({ revokedAt: at })
+      .where(
+        and(eq(oidcGrants.tenant, this.tenant), eq(oidcGrants.username, username), eq(oidcGrants.clientId, clientId), isNull(oidcGrants.revokedAt)),
+      );
+  }
+
   async createCode(codeHash: string, code: AuthorizationCode, now: number): Promise<void> {
     await this.db.insert(oidcCodes).values({ tenant: this.tenant, codeHash, ...code, createdAt: now, consumedAt: null });
   }

@@ -199,7 +199,10 @@ async function serveCommand(): Promise<number> {
   say(`idbridge ${config.role === 'all' ? '(bridge + identity service)' : `(${config.role})`} listening on ${server.url}`);
   say(`  public URL: ${config.publicUrl}    database: ${config.databasePath}    environment: ${config.environment}`);
   if (generatedSecretPath) say(`  generated a development secret in ${generatedSecretPath}`);
-  if (config.role !== 'bridge') await services.apiKeys.ensure();
+  if (config.role !== 'bridge') {
+    await services.apiKeys.ensure();
+    await services.signingKeys.jwks(); // ES256 and RS256 keys exist from the first start on
+  }
   if (config.environment === 'development' && config.role !== 'identity' && (await services.userStore.count()) === 0) {
     const password = randomToken(72);
     await createUser(

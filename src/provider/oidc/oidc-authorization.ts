@@ -12,7 +12,7 @@ import { openId2Urls } from '../openid2-provider.js';
 import type { AuthRequest, AuthRequestStore } from '../ports.js';
 import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder, Subject } from '../responder.js';
 import { sharedAttributes } from '../return-flow.js';
-import type { ClientStore, GrantStore, OpSessionStore } from './ports.js';
+import type { ClientStore, GrantStore } from './ports.js';
 
 /** The one authentication context idbridge achieves: a password checked by the site's bridge. */
 export const ACR_PASSWORD = 'urn:idbridge:acr:password';
@@ -41,13 +41,9 @@ export interface OidcAuthorizationDeps {
   clients: ClientStore;
   requests: AuthRequestStore;
   grants: GrantStore;
-  opSessions: OpSessionStore;
   clock: Clock;
   logger: Logger;
 }
-
-/** An answer plus, on success, a new identity-service session for the browser (cookie set by the router). */
-export type OidcAnswer = RelyingPartyAnswer & { opSessionToken?: string };
 
 /**
  * OpenID Connect authorization: the authorization endpoint turns a validated request into a
@@ -122,20 +118,12 @@ export class OidcAuthorization implements RelyingPartyResponder {
     };
   }
 
-  async approve(auth: AuthRequest, subject: Subject, attributes: Attributes): Promise<OidcAnswer> {
-    const { grants, opSessions, clock, config } = this.deps;
+  async approve(auth: AuthRequest, subject: Subject, attributes: Attributes): Promise<RelyingPartyAnswer> {
+    const { grants, clock, config } = this.deps;
     const request = auth.payload as AuthorizationRequest;
     const now = clock.now();
     const authTime = Math.floor((auth.authTime ?? now) / 1000);
 
-    // One identity-service session per completed sign-in in this browser: its id is the ID token's sid.
-    const sid = randomToken(128);
-    const opSessionToken = randomToken(256);
-    await opSessions.create(
-      await sha256Base64Url(opSessionToken),
-      { sid, username: subject.username, authTime, expiresAt: now + config.identity.oidc.sessionTtlSeconds * 1000 },
-      now,
-    );
 
     const grantId = randomToken(128);
     await grants.createGrant({
@@ -148,7 +136,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       authTime,
       acr: ACR_PASSWORD,
       amr: auth.amr ?? ['pwd'],
-      sid,
+      sid: subject.sid,
       // Migration from OpenID 2.0: the same claimed identifier the OpenID 2.0 provider asserts.
       openid2Id: request.openid2Realm ? openId2Urls(config.publicUrl).identifier(subject.publicId) : null,
       createdAt: now,
@@ -168,7 +156,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       now,
     );
     this.deps.logger.log('info', 'oidc_code_issued', { request_id: auth.requestId, client_id: request.client.clientId });
-    return { ...authorizationResponse(request, { code }, this.issuer), opSessionToken };
+    return authorizationResponse(request, { code }, this.issuer);
   }
 
   async deny(auth: AuthRequest): Promise<RelyingPartyAnswer> {

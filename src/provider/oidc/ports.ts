@@ -72,6 +72,8 @@ export interface GrantStore {
   findGrant(grantId: string): Promise<Grant | null>;
   revokeGrant(grantId: string, at: number): Promise<void>;
   revokeGrantsBySid(sid: string, at: number): Promise<void>;
+  /** Revoke every grant a user gave a client (consent withdrawn). */
+  revokeGrantsFor(username: string, clientId: string, at: number): Promise<void>;
 
   createCode(codeHash: string, code: AuthorizationCode, now: number): Promise<void>;
   /**

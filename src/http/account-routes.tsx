@@ -1,0 +1,57 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { invalidRequest } from '../errors.js';
+import type { ConnectedApps } from '../provider/connected-apps.js';
+import { MessagePage } from '../views/message-page.js';
+import { browserIdentity } from './browser.js';
+import type { AppEnv } from './context.js';
+import { assertCsrf } from './csrf-guard.js';
+import { formParams, single } from './params.js';
+import { OP_SESSION_COOKIE } from './relying-party-answer.js';
+
+/** `/account/apps`: the user's remembered consents, each revocable (CSRF-protected form). */
+export function accountRoutes(apps: ConnectedApps) {
+  const app = new Hono<AppEnv>();
+  app.use('/account/*', browserIdentity());
+  const user = async (c: Context<AppEnv>) => {
+    const { cookies, config } = c.get('http');
+    return apps.user((await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, config.identity.oidc.sessionTtlSeconds))?.sid);
+  };
+
+  app.get('/account/apps', async (c) => {
+    const list = await apps.list(await user(c));
+    const { config } = c.get('http');
+    return c.html(
+      <MessagePage
+        siteName={config.siteName}
+        title="Connected apps"
+        message={list.length === 0 ? 'You have not let any app skip the consent page.' : 'These apps may sign you in without asking again:'}
+      >
+        <ul class="attributes">
+          {list.map((a) => (
+            <li>
+              <strong>{a.label}</strong> — {a.grants.join(', ') || 'identifier only'} (since {new Date(a.since).toISOString().slice(0, 10)})
+              <form method="post" action="/account/apps/revoke" class="form">
+                <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
+                <input type="hidden" name="audience" value={a.audience} />
+                <button type="submit" class="secondary">
+                  Revoke access of {a.label}
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      </MessagePage>,
+    );
+  });
+
+  app.post('/account/apps/revoke', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
+    const audience = single(form, 'audience');
+    if (!audience || audience.length > 2048) throw invalidRequest('Which app?');
+    await apps.revoke(await user(c), audience);
+    return c.redirect('/account/apps', 303);
+  });
+  return app;
+}
