@@ -8,7 +8,7 @@ import { browserIdentity } from './browser.js';
 import type { AppEnv } from './context.js';
 import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single } from './params.js';
-import { sendAnswer } from './relying-party-answer.js';
+import { OP_SESSION_COOKIE, sendAnswer } from './relying-party-answer.js';
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -36,7 +36,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
   browser.use('/ows_return', browserIdentity());
   browser.use('/ows_consent', browserIdentity());
   browser.get('/ows_return', async (c) => {
-    const step = await flow.arrive(requestId(single(queryParams(c), 'request_id')), c.get('browser').hash);
+    const step = await flow.arrive(requestId(single(queryParams(c), 'request_id')), c.get('browser').hash, await opSession(c));
     if (step.kind === 'answer') return sendAnswer(c, step.answer);
     return c.html(
       <ConsentPage
@@ -57,10 +57,16 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
       c.get('browser').hash,
       decision === 'approve',
       single(form, 'remember') === 'yes',
+      await opSession(c),
     );
     return sendAnswer(c, answer);
   });
   return app;
+}
+
+async function opSession(c: Context<AppEnv>): Promise<string | undefined> {
+  const { cookies, config } = c.get('http');
+  return (await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, config.identity.oidc.sessionTtlSeconds))?.sid;
 }
 
 function requestId(value: string | undefined): string {

@@ -7,6 +7,7 @@ import { ACR_PASSWORD } from '../provider/oidc/oidc-authorization.js';
 import type { RpLogout } from '../provider/oidc/rp-logout.js';
 import type { SigningKeys } from '../provider/oidc/signing-keys.js';
 import type { TokenService } from '../provider/oidc/token-service.js';
+import { filterClaimsByScopes } from '../protocol/oidc/claims.js';
 import { providerMetadata } from '../protocol/oidc/discovery.js';
 import { MessagePage } from '../views/message-page.js';
 import { browserIdentity } from './browser.js';
@@ -73,7 +74,7 @@ export function oidcRoutes(deps: OidcRouteDeps) {
       c.header('www-authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
       throw new IdbridgeError('invalid_token', 'The access token is missing, invalid, expired or revoked.', { status: 401 });
     }
-    return c.json({ ...active.grant.claims, sub: active.grant.sub });
+    return c.json({ ...filterClaimsByScopes(active.grant.claims, active.token.scopes), sub: active.grant.sub });
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', limit, userinfo);
@@ -92,6 +93,8 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     noStore(c);
     const form = await formParams(c);
     const client = await authenticated(c, form);
+    // RFC 7662 §2.1: introspection needs real client authentication; a public client has none.
+    if (client.public) throw new IdbridgeError('invalid_client', 'Public clients cannot use introspection.', { status: 401 });
     const token = single(form, 'token');
     if (!token) throw invalidRequest('token is missing.');
     const active = await deps.tokens.activeTokenFor(client, token);
@@ -128,7 +131,7 @@ export function oidcRoutes(deps: OidcRouteDeps) {
         </MessagePage>,
       );
     }
-    return finishLogout(c, request.postLogoutRedirectUri, request.state);
+    return finishLogout(c, request.postLogoutRedirectUri, request.state, request.hintSid);
   };
   app.get('/logout', logout);
   app.post('/logout', limit, logout);
@@ -150,10 +153,10 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
   });
 
-  async function finishLogout(c: Context<AppEnv>, uri: string | null, state: string | null) {
+  async function finishLogout(c: Context<AppEnv>, uri: string | null, state: string | null, hintSid: string | null = null) {
     const { cookies, config } = c.get('http');
     const token = (await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, config.identity.oidc.sessionTtlSeconds))?.sid;
-    await deps.logout.end(token);
+    await deps.logout.end(token, hintSid);
     cookies.clear(c, OP_SESSION_COOKIE);
     if (uri) await cookies.write(c, LOGOUT_COOKIE, state ? { uri, state } : { uri }, 600);
     const bridge = new URL(config.identity.bridgeLogoutUrl);

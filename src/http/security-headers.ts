@@ -8,7 +8,9 @@ import type { AppEnv } from './context.js';
  *   password and consent forms), no <base> hijack. `form-action` is deliberately not set: browsers
  *   apply it to the whole redirect chain after a submit, and a sign-in legitimately ends in a
  *   redirect to the relying party's own origin.
- * - Referrer-Policy no-referrer: request ids and codes in URLs never leak to third parties.
+ * - Referrer-Policy same-origin: request ids and codes in URLs never leak to other sites. (Not
+ *   no-referrer: under it Chromium sends `Origin: null` on same-origin form posts, which the CSRF
+ *   origin check must then refuse.)
  * - HSTS when served over https.
  * - no-store on everything dynamic: pages carry CSRF tokens and personal data.
  */
@@ -24,7 +26,7 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     }
     h.set('x-content-type-options', 'nosniff');
     h.set('x-frame-options', 'DENY');
-    h.set('referrer-policy', 'no-referrer');
+    h.set('referrer-policy', 'same-origin');
     h.set('cross-origin-opener-policy', 'same-origin');
     h.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
     if (c.get('http').config.secureCookies) h.set('strict-transport-security', 'max-age=31536000; includeSubDomains');

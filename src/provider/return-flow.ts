@@ -36,7 +36,8 @@ export interface ReturnFlowDeps {
 export class ReturnFlow {
   constructor(private readonly deps: ReturnFlowDeps) {}
 
-  async arrive(requestId: string, browserHash: string): Promise<ReturnStep> {
+  /** `opSessionToken`: the browser's identity-service session, if it has one (kept for the same user). */
+  async arrive(requestId: string, browserHash: string, opSessionToken?: string): Promise<ReturnStep> {
     const request = await this.load(requestId, browserHash);
     const responder = this.deps.responders[request.protocol];
     if (request.state === 'created') {
@@ -49,7 +50,7 @@ export class ReturnFlow {
     this.assertPostedBack(request);
     const policy = await responder.consentPolicy(request);
     if (!policy.force && (policy.skip || (await this.remembered(request, policy)))) {
-      return { kind: 'answer', request, answer: await this.finish(request, true) };
+      return { kind: 'answer', request, answer: await this.finish(request, true, opSessionToken) };
     }
     if (request.immediate) {
       if (await this.deps.requests.complete(requestId, 'posted_back', 'cancelled', this.deps.clock.now())) {
@@ -61,17 +62,23 @@ export class ReturnFlow {
   }
 
   /** The user answered the consent page. */
-  async decide(requestId: string, browserHash: string, approve: boolean, remember: boolean): Promise<{ answer: FlowAnswer; request: AuthRequest }> {
+  async decide(
+    requestId: string,
+    browserHash: string,
+    approve: boolean,
+    remember: boolean,
+    opSessionToken?: string,
+  ): Promise<{ answer: FlowAnswer; request: AuthRequest }> {
     const request = await this.load(requestId, browserHash);
     this.assertPostedBack(request);
     if (approve && remember) {
       const policy = await this.deps.responders[request.protocol].consentPolicy(request);
       await this.deps.consents.remember(request.username!, policy.audience, policy.grants, this.deps.clock.now());
     }
-    return { answer: await this.finish(request, approve), request };
+    return { answer: await this.finish(request, approve, opSessionToken), request };
   }
 
-  private async finish(request: AuthRequest, approve: boolean): Promise<FlowAnswer> {
+  private async finish(request: AuthRequest, approve: boolean, currentSessionToken?: string): Promise<FlowAnswer> {
     const { requests, clock, identities, logger, opSessions } = this.deps;
     const won = await requests.complete(request.requestId, 'posted_back', approve ? 'completed' : 'cancelled', clock.now());
     if (!won) throw completed();
@@ -79,18 +86,26 @@ export class ReturnFlow {
     logger.log('info', approve ? 'signin_approved' : 'signin_denied', { request_id: request.requestId, protocol: request.protocol });
     if (!approve) return responder.deny(won);
     const publicId = await identities.publicIdFor(won.username!, clock.now());
-    // A completed sign-in starts an identity-service session: its id is OIDC's `sid`, and it is
-    // what RP-initiated logout ends and the connected-apps page recognises.
+    // A completed sign-in belongs to an identity-service session: its id is OIDC's `sid`, and it is
+    // what RP-initiated logout ends and the connected-apps page recognises. The browser's session
+    // is kept when it is the same user's (one sid for every client signed in from this browser).
     const now = clock.now();
-    const sid = randomToken(128);
-    const opSessionToken = randomToken(256);
-    await opSessions.create(
-      await sha256Base64Url(opSessionToken),
-      { sid, username: won.username!, authTime: Math.floor((won.authTime ?? now) / 1000), expiresAt: now + this.deps.sessionTtlSeconds * 1000 },
-      now,
-    );
+    const current = currentSessionToken ? await opSessions.find(await sha256Base64Url(currentSessionToken), now) : null;
+    let sid: string;
+    let opSessionToken: string | undefined;
+    if (current && current.username === won.username) {
+      sid = current.sid;
+    } else {
+      sid = randomToken(128);
+      opSessionToken = randomToken(256);
+      await opSessions.create(
+        await sha256Base64Url(opSessionToken),
+        { sid, username: won.username!, authTime: Math.floor((won.authTime ?? now) / 1000), expiresAt: now + this.deps.sessionTtlSeconds * 1000 },
+        now,
+      );
+    }
     const answer = await responder.approve(won, { username: won.username!, publicId, sid }, Object.fromEntries(sharedAttributes(won)) as Attributes);
-    return { ...answer, opSessionToken };
+    return opSessionToken ? { ...answer, opSessionToken } : answer;
   }
 
   private async remembered(request: AuthRequest, policy: ConsentPolicy): Promise<boolean> {

@@ -24,6 +24,10 @@ export class OpSessionRepository implements OpSessionStore {
     return row ? { sid: row.sid, username: row.username, authTime: row.authTime, expiresAt: row.expiresAt } : null;
   }
 
+  async deleteBySid(sid: string): Promise<void> {
+    await this.db.delete(opSessions).where(and(eq(opSessions.tenant, this.tenant), eq(opSessions.sid, sid)));
+  }
+
   async delete(idHash: string): Promise<OpSession | null> {
     const rows = await this.db
       .delete(opSessions)

@@ -21,7 +21,7 @@ export function Layout(props: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         {props.refreshAfter !== undefined && props.refreshUrl ? (
           <meta http-equiv="refresh" content={`${props.refreshAfter}; url=${props.refreshUrl}`} />
         ) : null}

@@ -61,6 +61,17 @@ export const SCOPE_CLAIMS: Readonly<Record<'profile' | 'email' | 'phone' | 'addr
 };
 
 /** Every claim name we may issue, for discovery's `claims_supported`. */
+/**
+ * Keep only the claims the given scopes release (plus `sub`): a token whose scope was narrowed at
+ * refresh must not read claims of the wider grant.
+ */
+export function filterClaimsByScopes(claims: Readonly<Record<string, unknown>>, scopes: readonly string[], options: ClaimOptions = {}): Record<string, unknown> {
+  const allowed = new Set<string>(['sub']);
+  for (const scope of scopes) for (const claim of SCOPE_CLAIMS[scope as keyof typeof SCOPE_CLAIMS] ?? []) allowed.add(claim);
+  if (scopes.includes('profile')) allowed.add(customerIdClaim(options.namespace));
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => allowed.has(name)));
+}
+
 export function supportedClaims(options: ClaimOptions = {}): string[] {
   return [
     'sub',

@@ -101,9 +101,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
     const request = auth.payload as AuthorizationRequest;
     const shared = new Map(sharedAttributes(auth));
     const items = request.scopes.map((scope) => {
-      const values = (SCOPE_ATTRIBUTES[scope] ?? [])
-        .filter((a) => a !== 'updated_at' && a !== 'email_verified' && shared.has(a))
-        .map((a) => `${ATTRIBUTE_LABELS[a]}: ${shared.get(a)}`);
+      const shown = (SCOPE_ATTRIBUTES[scope] ?? []).filter((a) => a !== 'updated_at' && a !== 'email_verified' && shared.has(a));
+      // One value speaks for itself under the scope's label; several are labelled.
+      const values = shown.length === 1 ? [shared.get(shown[0]!)!] : shown.map((a) => `${ATTRIBUTE_LABELS[a]}: ${shared.get(a)}`);
       return { label: SCOPE_LABELS[scope] ?? scope, value: values.length > 0 ? values.join('; ') : undefined };
     });
     const force = request.prompt.includes('consent');

@@ -101,4 +101,5 @@ export interface OpSessionStore {
   create(idHash: string, session: OpSession, now: number): Promise<void>;
   find(idHash: string, now: number): Promise<OpSession | null>;
   delete(idHash: string): Promise<OpSession | null>;
+  deleteBySid(sid: string): Promise<void>;
 }

@@ -15,6 +15,8 @@ export interface LogoutRequest {
   state: string | null;
   /** A valid id_token_hint proves the RP asked: no confirmation page is needed. */
   confirmed: boolean;
+  /** The `sid` of the verified hint: that session ends too, whatever cookie the browser holds. */
+  hintSid: string | null;
 }
 
 export interface RpLogoutDeps {
@@ -46,10 +48,12 @@ export class RpLogout {
     if (state !== null && state.length > 2048) throw invalidRequest('state is too long.');
 
     let audience: string[] | null = null;
+    let hintSid: string | null = null;
     if (hint !== undefined) {
       // Must be an ID token we signed (no alg:none, no foreign key, our issuer); expiry is fine.
       const verified = await verifyIdTokenHint(hint, await this.deps.keys.jwks(), { issuer: this.deps.issuer, now: this.deps.clock.now() });
       audience = verified.aud;
+      hintSid = verified.sid ?? null;
     }
     if (clientId !== undefined && audience !== null && !audience.includes(clientId)) {
       throw invalidRequest('client_id does not match the id_token_hint.');
@@ -62,17 +66,19 @@ export class RpLogout {
       // Exact match only: an open redirect after logout would be a phishing springboard.
       if (!client.postLogoutRedirectUris.includes(uri)) throw invalidRequest('post_logout_redirect_uri is not registered for this client.');
     }
-    return { client, postLogoutRedirectUri: uri ?? null, state, confirmed: audience !== null };
+    return { client, postLogoutRedirectUri: uri ?? null, state, confirmed: audience !== null, hintSid };
   }
 
   /** End the identity-service session held by this browser and revoke what it granted. */
-  async end(opSessionToken: string | undefined): Promise<void> {
-    if (!opSessionToken) return;
-    const session = await this.deps.opSessions.delete(await sha256Base64Url(opSessionToken));
-    if (session) {
-      await this.deps.grants.revokeGrantsBySid(session.sid, this.deps.clock.now());
-      this.deps.logger.log('info', 'oidc_logout', { sid_present: true });
+  async end(opSessionToken: string | undefined, hintSid: string | null = null): Promise<void> {
+    const now = this.deps.clock.now();
+    const session = opSessionToken ? await this.deps.opSessions.delete(await sha256Base64Url(opSessionToken)) : null;
+    if (session) await this.deps.grants.revokeGrantsBySid(session.sid, now);
+    if (hintSid && hintSid !== session?.sid) {
+      await this.deps.opSessions.deleteBySid(hintSid);
+      await this.deps.grants.revokeGrantsBySid(hintSid, now);
     }
+    this.deps.logger.log('info', 'oidc_logout', { session: session !== null, hint_sid: hintSid !== null });
   }
 }
 

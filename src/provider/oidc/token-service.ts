@@ -99,6 +99,15 @@ export class TokenService {
     const now = clock.now();
     if (!token || token.kind !== 'refresh' || token.clientId !== client.clientId) throw invalidGrant('The refresh token is invalid.');
     if (token.revokedAt !== null || token.expiresAt <= now) throw invalidGrant('The refresh token is no longer valid.');
+    // Validate the request before spending the token: a malformed refresh must not burn it (and
+    // turn the client's next, correct refresh into "reuse").
+    const requested = one(form, 'scope');
+    let scopes = token.scopes;
+    if (requested !== undefined) {
+      const asked = [...new Set(requested.split(' ').filter(Boolean))];
+      if (asked.some((s) => !token.scopes.includes(s))) throw new IdbridgeError('invalid_scope', 'A refresh cannot widen the scope.');
+      scopes = asked;
+    }
     if (!(await grants.consumeRefreshToken(hash, now))) {
       // Rotation: each refresh token works once. A second use means two parties hold it; revoke
       // the whole family (the grant) so that the thief's copy dies with the user's (RFC 9700 §4.14).
@@ -108,32 +117,34 @@ export class TokenService {
     }
     const grant = await grants.findGrant(token.grantId);
     if (!grant || grant.revokedAt !== null) throw invalidGrant('The grant has been revoked.');
-    const requested = one(form, 'scope');
-    let scopes = token.scopes;
-    if (requested !== undefined) {
-      const asked = requested.split(' ').filter(Boolean);
-      if (asked.some((s) => !token.scopes.includes(s))) throw new IdbridgeError('invalid_scope', 'A refresh cannot widen the scope.');
-      scopes = asked;
-    }
-    return this.issue(client, grant, scopes, undefined, scopes.includes('openid'));
+    // RFC 6749 §6: a narrower scope applies to the new access token; the refresh token keeps the
+    // scope the user granted, so narrowing once does not lose offline access.
+    return this.issue(client, grant, scopes, undefined, scopes.includes('openid'), token.scopes);
   }
 
-  private async issue(client: OidcClient, grant: Grant, scopes: string[], nonce: string | undefined, withIdToken: boolean): Promise<TokenResponse> {
+  private async issue(
+    client: OidcClient,
+    grant: Grant,
+    scopes: string[],
+    nonce: string | undefined,
+    withIdToken: boolean,
+    refreshScopes: string[] = scopes,
+  ): Promise<TokenResponse> {
     const { grants, clock, config, keys, issuer } = this.deps;
     const now = clock.now();
-    const mint = async (kind: 'access' | 'refresh', ttlSeconds: number) => {
+    const mint = async (kind: 'access' | 'refresh', ttlSeconds: number, tokenScopes: string[]) => {
       const value = randomToken(256);
       await grants.createToken(await sha256Base64Url(value), {
         kind,
         grantId: grant.grantId,
         clientId: client.clientId,
-        scopes,
+        scopes: tokenScopes,
         createdAt: now,
         expiresAt: now + ttlSeconds * 1000,
       });
       return value;
     };
-    const accessToken = await mint('access', config.accessTokenTtlSeconds);
+    const accessToken = await mint('access', config.accessTokenTtlSeconds, scopes);
     const response: TokenResponse = {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -141,7 +152,9 @@ export class TokenService {
       scope: scopes.join(' '),
     };
     // Refresh tokens only for offline_access (OIDC Core §11), rotated on every use.
-    if (scopes.includes('offline_access')) response.refresh_token = await mint('refresh', config.refreshTokenTtlSeconds);
+    if (refreshScopes.includes('offline_access')) {
+      response.refresh_token = await mint('refresh', config.refreshTokenTtlSeconds, refreshScopes);
+    }
     if (withIdToken && scopes.includes('openid')) {
       // RS256 unless the client registers otherwise: the OIDC default, understood by every RP.
       const key = await keys.active('RS256');
