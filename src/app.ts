@@ -180,7 +180,14 @@ export function createServices(deps: AppDeps): AppServices {
 
 /** Build the Hono app. No runtime-specific imports: the same app runs on Node and Workers. */
 export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; services: AppServices }> {
-  const services = createServices(deps);
+  // All-in-one: the bridge's postback to its co-located identity service is handed to this very app
+  // instead of a loopback HTTP connection (same request, same answers and retries, no TCP and
+  // HTTP parsing on both ends). Split deployments, and any other URL, use the real network.
+  let local: ((request: Request) => Response | Promise<Response>) | undefined;
+  const ownOrigin = new URL(deps.config.publicUrl).origin;
+  const fetch: OutgoingFetch = (input, init) =>
+    local && deps.config.role === 'all' && new URL(input).origin === ownOrigin ? Promise.resolve(local(new Request(input, init))) : deps.fetch(input, init);
+  const services = createServices({ ...deps, fetch });
   const { config, logger } = services;
   const http: HttpServices = {
     config,
@@ -222,6 +229,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
 
   app.onError(onError);
   app.notFound(notFound);
+  local = (request) => app.fetch(request);
   return { app, services };
 }
 

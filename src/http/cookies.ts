@@ -10,7 +10,18 @@ import { sealData, unsealData } from 'iron-session';
  * the user from the relying party, never on cross-site POSTs), Secure and the `__Host-` prefix
  * whenever the public URL is https (no plain-http leak, no subdomain overwrite), Path=/.
  */
+const UNSEAL_CACHE_SIZE = 10_000;
+const UNSEAL_CACHE_MS = 60_000;
+
 export class SealedCookies {
+  /**
+   * Unsealed values by their exact sealed string. A browser sends the same cookie on every request,
+   * and unsealing (two PBKDF2 derivations, AES, HMAC) was a large share of a sign-in's CPU. Only
+   * strings that unsealed successfully are cached, each for at most a minute and never past the
+   * seal's own TTL window, so a forged or expired cookie is never served from here.
+   */
+  #unsealed = new Map<string, { data: object; until: number }>();
+
   constructor(
     private readonly password: string,
     private readonly secure: boolean,
@@ -23,8 +34,14 @@ export class SealedCookies {
   async read<T extends object>(c: Context, base: string, ttlSeconds: number): Promise<Partial<T> | undefined> {
     const raw = getCookie(c, this.name(base));
     if (!raw || raw.length > 4096) return undefined;
+    const now = Date.now();
+    const hit = this.#unsealed.get(raw);
+    if (hit && hit.until > now) return hit.data as Partial<T>;
     const data = await unsealData<T>(raw, { password: this.password, ttl: ttlSeconds });
-    return Object.keys(data).length === 0 ? undefined : (data as Partial<T>);
+    if (Object.keys(data).length === 0) return undefined;
+    if (this.#unsealed.size >= UNSEAL_CACHE_SIZE) this.#unsealed.delete(this.#unsealed.keys().next().value!);
+    this.#unsealed.set(raw, { data, until: now + Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000) });
+    return data as Partial<T>;
   }
 
   async write(c: Context, base: string, data: object, ttlSeconds: number): Promise<void> {

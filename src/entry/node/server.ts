@@ -5,7 +5,7 @@ import { relative } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type AppServices } from '../../app.js';
 import type { Config } from '../../config.js';
-import type { Logger } from '../../log.js';
+import { jsonLogger, type Logger } from '../../log.js';
 import type { UserDirectory } from '../../users/user.js';
 import { openDatabase } from './database.js';
 import { nodeFetch } from './fetch.js';
@@ -32,11 +32,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { app, services } = await createApp({
     config,
     db: database.db,
+    // JSON lines straight to stdout (console.log adds formatting work on every line).
+    logger: options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel),
     fetch: nodeFetch(),
     scrypt: nodeScrypt,
-    logger: options.logger,
     users: options.users,
-    remoteAddress: (c) => getConnInfo(c).remote.address,
+    remoteAddress: (c) => {
+      try {
+        return getConnInfo(c).remote.address;
+      } catch {
+        return undefined; // an in-process request (all-in-one postback) has no socket
+      }
+    },
     assets: serveStatic({
       root: relative(process.cwd(), publicFolder()) || '.',
       rewriteRequestPath: (path) => path.replace(/^\/static/, ''),

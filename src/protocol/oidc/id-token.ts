@@ -2,7 +2,7 @@
  * ID Tokens (OIDC Core §2, §3.1.3.6) and JWT signing.
  */
 import { SignJWT, type JWTPayload } from 'jose';
-import { toBase64Url, utf8 } from '../../util/bytes.js';
+import { sha256, toBase64Url, utf8 } from '../../util/bytes.js';
 
 /** Signing algorithms we issue. ES256 is the default; RS256 is what every client must support. */
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
@@ -30,7 +30,8 @@ function hashForAlg(alg: SigningAlg): 'SHA-256' {
  * signed ID Token, so a client can tell a substituted access token.
  */
 export async function atHash(accessToken: string, alg: SigningAlg): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest(hashForAlg(alg), utf8(accessToken)));
+  hashForAlg(alg); // both supported algorithms hash with SHA-256
+  const digest = await sha256(utf8(accessToken));
   return toBase64Url(digest.subarray(0, digest.length / 2));
 }
 

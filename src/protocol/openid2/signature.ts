@@ -2,16 +2,21 @@
  * Message signatures (OpenID 2.0 §6): HMAC over the Key-Value form of the signed fields, in the
  * order `openid.signed` lists them.
  */
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { timingSafeEqualBytes, toBase64 } from '../../util/bytes.js';
 import type { AssocType } from './association.js';
 import { parseBase64 } from './base64.js';
 import { kvEncode } from './kv.js';
 import type { OpenIdFields } from './message.js';
 
-const HMAC_HASH: Readonly<Record<AssocType, 'SHA-1' | 'SHA-256'>> = {
-  'HMAC-SHA1': 'SHA-1',
-  'HMAC-SHA256': 'SHA-256',
-};
+// @noble/hashes rather than crypto.subtle: synchronous, no per-call key import (hot path of every
+// assertion and check_authentication).
+const HMAC_HASH = {
+  'HMAC-SHA1': sha1,
+  'HMAC-SHA256': sha256,
+} as const satisfies Readonly<Record<AssocType, unknown>>;
 
 /** The key material a signature needs. */
 export interface SigningKey {
@@ -34,11 +39,7 @@ export function tokenContents(fields: OpenIdFields, signed: readonly string[]): 
 }
 
 async function hmac(key: SigningKey, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  // Copy: WebCrypto's types want an ArrayBuffer-backed view, the stored secret may not be one.
-  const cryptoKey = await crypto.subtle.importKey('raw', new Uint8Array(key.secret), { name: 'HMAC', hash: HMAC_HASH[key.type] }, false, [
-    'sign',
-  ]);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, data));
+  return nobleHmac(HMAC_HASH[key.type], key.secret, data);
 }
 
 /** `openid.sig`: base64 of the HMAC of the token contents. */
