@@ -16,14 +16,17 @@ export class LoginThrottle {
     private readonly clock: Clock,
   ) {}
 
-  /** Seconds the caller must wait (0 = go ahead). */
-  async retryAfter(identifier: string, ip: string): Promise<number> {
+  /**
+   * Seconds the caller must wait (0 = go ahead), and whether the account has failures on record
+   * (so that a success needs to clear them).
+   */
+  async check(identifier: string, ip: string): Promise<{ wait: number; accountFailures: boolean }> {
     const now = this.clock.now();
     const [account, address] = await Promise.all([
       this.store.get(await accountKey(identifier)),
       this.store.get(await ipKey(ip)),
     ]);
-    return Math.max(retryAfterSeconds(account, now), retryAfterSeconds(address, now));
+    return { wait: Math.max(retryAfterSeconds(account, now), retryAfterSeconds(address, now)), accountFailures: account !== null };
   }
 
   async recordFailure(identifier: string, ip: string): Promise<void> {

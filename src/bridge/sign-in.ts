@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { BridgeConfig } from '../config.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { UserDirectory } from '../users/user.js';
+import type { DirectoryUser, UserDirectory } from '../users/user.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { BridgeRequest, BridgeRequestStore, BridgeSession } from './ports.js';
 import { sendPostback, type OutgoingFetch } from './postback-client.js';
@@ -99,7 +99,7 @@ export class BridgeSignIn {
     if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
     this.assertUnexpired(request, clock.now());
 
-    const wait = await throttle.retryAfter(identifier, clientIp);
+    const { wait, accountFailures } = await throttle.check(identifier, clientIp);
     if (wait > 0) {
       logger.log('warn', 'login_throttled', { request_id: requestId, retry_after: wait });
       throw new IdbridgeError('too_many_requests', 'Too many failed sign-in attempts. Please wait and try again.', {
@@ -120,7 +120,7 @@ export class BridgeSignIn {
       };
     }
 
-    await throttle.recordSuccess(identifier);
+    if (accountFailures) await throttle.recordSuccess(identifier);
     const now = clock.now();
     const { token } = await this.deps.sessions.start(result.user.id, ['pwd'], previousSessionToken);
     await directory.recordLogin(result.user.id, now);
@@ -129,7 +129,7 @@ export class BridgeSignIn {
       // Another tab finished authenticating this request in the meantime; follow its progress.
       return { step: await this.status(requestId, browserHash), sessionToken: token };
     }
-    return { step: await this.postAndReturn(requestId, browserHash), sessionToken: token };
+    return { step: await this.postAndReturn(requestId, browserHash, result.user), sessionToken: token };
   }
 
   /** The user pressed "try again" after a failed postback. */
@@ -180,14 +180,15 @@ export class BridgeSignIn {
   }
 
   /** Steps 4–6: post the result back (once) and redirect to the Return URL. */
-  private async postAndReturn(requestId: string, browserHash: string): Promise<SignInStep> {
+  private async postAndReturn(requestId: string, browserHash: string, known?: DirectoryUser): Promise<SignInStep> {
     const { requests, clock, config, directory } = this.deps;
     const now = clock.now();
     const lease = now + config.postback.deadlineMs + config.postback.attemptTimeoutMs + 5_000;
     const claimed = await requests.claimForPostback(requestId, now, lease);
     if (!claimed) return this.status(requestId, browserHash);
 
-    const user = claimed.userId ? await directory.findById(claimed.userId) : null;
+    // The user just authenticated is passed in; later attempts (retry, another tab) look it up.
+    const user = known && known.id === claimed.userId ? known : claimed.userId ? await directory.findById(claimed.userId) : null;
     if (!user || user.blocked) {
       await requests.settlePostback(requestId, 'rejected', claimed.postbackAttempts, null, clock.now());
       return { kind: 'failed', request: claimed, canRetry: false };

@@ -22,10 +22,8 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   const app = new Hono<AppEnv>();
   // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
   const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: () => { throw invalidRequest('The form is too large.', { status: 413 }); } });
-  for (const path of ['/verify', '/verify/*', '/login', '/signout']) {
-    app.use(path, browserIdentity());
-    app.use(path, limit);
-  }
+  for (const path of ['/verify', '/verify/*', '/login', '/signout']) app.use(path, browserIdentity());
+  for (const path of ['/verify/retry', '/login']) app.post(path, limit);
 
   const readSession = async (c: Context<AppEnv>) =>
     (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;

@@ -46,6 +46,9 @@ export class SealedCookies {
 
   async write(c: Context, base: string, data: object, ttlSeconds: number): Promise<void> {
     const sealed = await sealData(data, { password: this.password, ttl: ttlSeconds });
+    // What we just sealed need not be unsealed when the browser sends it back.
+    if (this.#unsealed.size >= UNSEAL_CACHE_SIZE) this.#unsealed.delete(this.#unsealed.keys().next().value!);
+    this.#unsealed.set(sealed, { data, until: Date.now() + Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000) });
     setCookie(c, this.name(base), sealed, {
       path: '/',
       httpOnly: true,

@@ -15,21 +15,19 @@ import type { AppEnv } from './context.js';
  * - no-store on everything dynamic: pages carry CSRF tokens and personal data.
  */
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
+  const secure = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => c.get('http').config.secureCookies;
   return async function securityHeaders(c, next) {
+    // Set before the handler (defaults it may override, e.g. a per-response CSP or a public
+    // cache-control), not by rewriting the finished response: touching `c.res.headers` afterwards
+    // forces a full Response object on every request.
+    c.header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    c.header('x-content-type-options', 'nosniff');
+    c.header('x-frame-options', 'DENY');
+    c.header('referrer-policy', 'same-origin');
+    c.header('cross-origin-opener-policy', 'same-origin');
+    c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+    if (secure(c)) c.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (!c.req.path.startsWith('/static/')) c.header('cache-control', 'no-store');
     await next();
-    const h = c.res.headers;
-    if (!h.has('content-security-policy')) {
-      h.set(
-        'content-security-policy',
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-      );
-    }
-    h.set('x-content-type-options', 'nosniff');
-    h.set('x-frame-options', 'DENY');
-    h.set('referrer-policy', 'same-origin');
-    h.set('cross-origin-opener-policy', 'same-origin');
-    h.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-    if (c.get('http').config.secureCookies) h.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (!c.req.path.startsWith('/static/') && !h.has('cache-control')) h.set('cache-control', 'no-store');
   };
 }

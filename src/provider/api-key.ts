@@ -28,9 +28,10 @@ export class ApiKeyVault {
   /** The current key, generating one if none exists yet (concurrent first starts agree on one). */
   async ensure(): Promise<string> {
     if (this.fixedKey) return this.fixedKey;
-    const stored = await this.settings.get(SETTING);
+    const stored = await this.stored();
     if (stored) return this.open(stored);
     const sealed = await this.settings.putIfAbsent(SETTING, await this.box.seal(generateApiKey()), this.clock.now());
+    this.#read = undefined;
     return this.open(sealed);
   }
 
@@ -39,15 +40,31 @@ export class ApiKeyVault {
     if (this.fixedKey) throw new IdbridgeError('conflict', 'The API key is set by IDBRIDGE_API_KEY; change it there.');
     const key = generateApiKey();
     await this.settings.put(SETTING, await this.box.seal(key), this.clock.now());
+    this.#read = undefined;
     return key;
   }
 
   /** Constant-time check of a presented key. */
   async matches(candidate: string): Promise<boolean> {
     if (this.fixedKey) return timingSafeEqualStrings(candidate, this.fixedKey);
-    const stored = await this.settings.get(SETTING);
+    const stored = await this.stored();
     if (!stored) return false;
     return timingSafeEqualStrings(candidate, await this.open(stored));
+  }
+
+  /**
+   * The sealed key, re-read at most every 5 s: every postback reads it on both ends in all-in-one
+   * mode. A rotation by this process applies at once, one by another process within 5 s.
+   */
+  #read: { value: Promise<string | null>; until: number } | undefined;
+
+  private stored(): Promise<string | null> {
+    const now = Date.now();
+    if (this.#read && this.#read.until > now) return this.#read.value;
+    const value = this.settings.get(SETTING);
+    this.#read = { value, until: now + 5_000 };
+    value.catch(() => (this.#read = undefined));
+    return value;
   }
 
   private open(sealed: string): Promise<string> {

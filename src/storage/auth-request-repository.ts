@@ -1,7 +1,7 @@
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import type { AuthRequest, AuthRequestStore, NewAuthRequest, PostbackData } from '../provider/ports.js';
 import { isAttributeName } from '../users/profile.js';
-import type { Database } from './database.js';
+import { once, type Database } from './database.js';
 import { authRequests } from './schema.js';
 
 type Row = typeof authRequests.$inferSelect;
@@ -12,6 +12,15 @@ export class AuthRequestRepository implements AuthRequestStore {
     private readonly db: Database,
     private readonly tenant: string,
   ) {}
+
+  private readonly byId = once(() =>
+    this.db
+      .select()
+      .from(authRequests)
+      .where(and(eq(authRequests.tenant, this.tenant), eq(authRequests.requestId, sql.placeholder('id'))))
+      .limit(1)
+      .prepare(),
+  );
 
   private key(requestId: string) {
     return and(eq(authRequests.tenant, this.tenant), eq(authRequests.requestId, requestId));
@@ -34,7 +43,7 @@ export class AuthRequestRepository implements AuthRequestStore {
   }
 
   async get(requestId: string): Promise<AuthRequest | null> {
-    const rows = await this.db.select().from(authRequests).where(this.key(requestId)).limit(1);
+    const rows = await this.byId().all({ id: requestId });
     return rows[0] ? toRequest(rows[0]) : null;
   }
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { BridgeRequest, BridgeRequestStore, NewBridgeRequest } from '../bridge/ports.js';
 import { isAttributeName } from '../users/profile.js';
-import type { Database } from './database.js';
+import { once, type Database } from './database.js';
 import { bridgeRequests } from './schema.js';
 
 type Row = typeof bridgeRequests.$inferSelect;
@@ -12,6 +12,15 @@ export class BridgeRequestRepository implements BridgeRequestStore {
     private readonly db: Database,
     private readonly tenant: string,
   ) {}
+
+  private readonly byId = once(() =>
+    this.db
+      .select()
+      .from(bridgeRequests)
+      .where(and(eq(bridgeRequests.tenant, this.tenant), eq(bridgeRequests.requestId, sql.placeholder('id'))))
+      .limit(1)
+      .prepare(),
+  );
 
   private key(requestId: string) {
     return and(eq(bridgeRequests.tenant, this.tenant), eq(bridgeRequests.requestId, requestId));
@@ -39,7 +48,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
   }
 
   async get(requestId: string): Promise<BridgeRequest | null> {
-    const rows = await this.db.select().from(bridgeRequests).where(this.key(requestId)).limit(1);
+    const rows = await this.byId().all({ id: requestId });
     return rows[0] ? toRequest(rows[0]) : null;
   }
 

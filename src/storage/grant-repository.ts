@@ -1,6 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AuthorizationCode, Grant, GrantStore, IssuedToken } from '../provider/oidc/ports.js';
-import type { Database } from './database.js';
+import { once, type Database } from './database.js';
 import { oidcCodes, oidcGrants, oidcTokens } from './schema.js';
 
 /** {@link GrantStore} on `oidc_grants`, `oidc_codes` and `oidc_tokens`. One-time steps are single conditional updates. */
@@ -9,6 +9,23 @@ export class GrantRepository implements GrantStore {
     private readonly db: Database,
     private readonly tenant: string,
   ) {}
+
+  private readonly grantById = once(() =>
+    this.db
+      .select()
+      .from(oidcGrants)
+      .where(and(eq(oidcGrants.tenant, this.tenant), eq(oidcGrants.grantId, sql.placeholder('id'))))
+      .limit(1)
+      .prepare(),
+  );
+  private readonly tokenByHash = once(() =>
+    this.db
+      .select()
+      .from(oidcTokens)
+      .where(and(eq(oidcTokens.tenant, this.tenant), eq(oidcTokens.tokenHash, sql.placeholder('hash'))))
+      .limit(1)
+      .prepare(),
+  );
 
   async createGrant(grant: Grant): Promise<void> {
     await this.db.insert(oidcGrants).values({
@@ -30,11 +47,7 @@ export class GrantRepository implements GrantStore {
   }
 
   async findGrant(grantId: string): Promise<Grant | null> {
-    const rows = await this.db
-      .select()
-      .from(oidcGrants)
-      .where(and(eq(oidcGrants.tenant, this.tenant), eq(oidcGrants.grantId, grantId)))
-      .limit(1);
+    const rows = await this.grantById().all({ id: grantId });
     const row = rows[0];
     if (!row) return null;
     return {
@@ -107,11 +120,7 @@ export class GrantRepository implements GrantStore {
   }
 
   async findToken(tokenHash: string): Promise<IssuedToken | null> {
-    const rows = await this.db
-      .select()
-      .from(oidcTokens)
-      .where(and(eq(oidcTokens.tenant, this.tenant), eq(oidcTokens.tokenHash, tokenHash)))
-      .limit(1);
+    const rows = await this.tokenByHash().all({ hash: tokenHash });
     const row = rows[0];
     if (!row) return null;
     return {

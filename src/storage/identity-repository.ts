@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { IdentityStore } from '../provider/ports.js';
 import { randomToken } from '../util/bytes.js';
-import type { Database } from './database.js';
+import { once, type Database } from './database.js';
 import { identities } from './schema.js';
 
 /** {@link IdentityStore} on `identities`: random 128-bit public ids, created once per username. */
@@ -28,12 +28,17 @@ export class IdentityRepository implements IdentityStore {
     return rows[0]?.username ?? null;
   }
 
-  private async find(username: string): Promise<string | null> {
-    const rows = await this.db
+  private readonly byUsername = once(() =>
+    this.db
       .select({ publicId: identities.publicId })
       .from(identities)
-      .where(and(eq(identities.tenant, this.tenant), eq(identities.username, username)))
-      .limit(1);
+      .where(and(eq(identities.tenant, this.tenant), eq(identities.username, sql.placeholder('username'))))
+      .limit(1)
+      .prepare(),
+  );
+
+  private async find(username: string): Promise<string | null> {
+    const rows = await this.byUsername().all({ username });
     return rows[0]?.publicId ?? null;
   }
 }

@@ -8,12 +8,30 @@ type Row = typeof oidcClients.$inferSelect;
 
 /** {@link ClientStore} on `oidc_clients`. */
 export class OidcClientRepository implements ClientStore {
+  /**
+   * Clients are read at authorize and again at the token endpoint of every sign-in, and change
+   * rarely: keep them for 30 s (a removal in this process takes effect at once, one made by
+   * another process within 30 s).
+   */
+  #cache = new Map<string, { client: Promise<OidcClient | null>; until: number }>();
+
   constructor(
     private readonly db: Database,
     private readonly tenant: string,
   ) {}
 
-  async find(clientId: string): Promise<OidcClient | null> {
+  find(clientId: string): Promise<OidcClient | null> {
+    const now = Date.now();
+    const hit = this.#cache.get(clientId);
+    if (hit && hit.until > now) return hit.client;
+    const client = this.load(clientId);
+    if (this.#cache.size >= 1000) this.#cache.clear();
+    this.#cache.set(clientId, { client, until: now + 30_000 });
+    client.catch(() => this.#cache.delete(clientId));
+    return client;
+  }
+
+  private async load(clientId: string): Promise<OidcClient | null> {
     const rows = await this.db
       .select()
       .from(oidcClients)
@@ -23,6 +41,7 @@ export class OidcClientRepository implements ClientStore {
   }
 
   async insert(client: OidcClient, now: number): Promise<void> {
+    this.#cache.delete(client.clientId);
     await this.db.insert(oidcClients).values({
       tenant: this.tenant,
       clientId: client.clientId,
@@ -43,6 +62,7 @@ export class OidcClientRepository implements ClientStore {
   }
 
   async remove(clientId: string): Promise<boolean> {
+    this.#cache.delete(clientId);
     const rows = await this.db
       .delete(oidcClients)
       .where(and(eq(oidcClients.tenant, this.tenant), eq(oidcClients.clientId, clientId)))

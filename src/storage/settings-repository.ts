@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm';
-import type { Database } from './database.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { once, type Database } from './database.js';
 import { settings } from './schema.js';
 
 /** Small key/value settings per tenant. Secret values are stored sealed (see SecretBox), never in clear. */
@@ -16,12 +16,17 @@ export class SettingsRepository implements SettingsStore {
     private readonly tenant: string,
   ) {}
 
-  async get(key: string): Promise<string | null> {
-    const rows = await this.db
+  private readonly byKey = once(() =>
+    this.db
       .select({ value: settings.value })
       .from(settings)
-      .where(and(eq(settings.tenant, this.tenant), eq(settings.key, key)))
-      .limit(1);
+      .where(and(eq(settings.tenant, this.tenant), eq(settings.key, sql.placeholder('key'))))
+      .limit(1)
+      .prepare(),
+  );
+
+  async get(key: string): Promise<string | null> {
+    const rows = await this.byKey().all({ key });
     return rows[0]?.value ?? null;
   }
 

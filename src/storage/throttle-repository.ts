@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ThrottleCounter, ThrottleStore } from '../bridge/ports.js';
-import type { Database } from './database.js';
+import { once, type Database } from './database.js';
 import { loginThrottle } from './schema.js';
 
 /** {@link ThrottleStore} on `login_throttle`; the increment is a single atomic upsert. */
@@ -10,12 +10,17 @@ export class ThrottleRepository implements ThrottleStore {
     private readonly tenant: string,
   ) {}
 
-  async get(key: string): Promise<ThrottleCounter | null> {
-    const rows = await this.db
+  private readonly byKey = once(() =>
+    this.db
       .select()
       .from(loginThrottle)
-      .where(and(eq(loginThrottle.tenant, this.tenant), eq(loginThrottle.key, key)))
-      .limit(1);
+      .where(and(eq(loginThrottle.tenant, this.tenant), eq(loginThrottle.key, sql.placeholder('key'))))
+      .limit(1)
+      .prepare(),
+  );
+
+  async get(key: string): Promise<ThrottleCounter | null> {
+    const rows = await this.byKey().all({ key });
     const row = rows[0];
     return row ? { failures: row.failures, windowStart: row.windowStart, lockedUntil: row.lockedUntil } : null;
   }

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, or, sql } from 'drizzle-orm';
 import { DuplicateUserError, type NewUser, type StoredUser, type UserStore } from '../users/user-store.js';
-import { sqlErrorMessage, type Database } from './database.js';
+import { once, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
 
 type UserRow = typeof users.$inferSelect;
@@ -11,6 +11,18 @@ export class UserRepository implements UserStore {
     private readonly db: Database,
     private readonly tenant: string,
   ) {}
+
+  private readonly byId = once(() =>
+    this.db.select().from(users).where(and(eq(users.tenant, this.tenant), eq(users.id, sql.placeholder('id')))).limit(1).prepare(),
+  );
+  private readonly byLogin = once(() =>
+    this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.tenant, this.tenant), or(eq(users.email, sql.placeholder('login')), eq(users.username, sql.placeholder('login')))))
+      .limit(1)
+      .prepare(),
+  );
 
   async insert(user: NewUser): Promise<void> {
     try {
@@ -42,20 +54,12 @@ export class UserRepository implements UserStore {
   }
 
   async findById(id: string): Promise<StoredUser | null> {
-    const rows = await this.db
-      .select()
-      .from(users)
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, id)))
-      .limit(1);
+    const rows = await this.byId().all({ id });
     return rows[0] ? toStoredUser(rows[0]) : null;
   }
 
   async findByLogin(identifier: string): Promise<StoredUser | null> {
-    const rows = await this.db
-      .select()
-      .from(users)
-      .where(and(eq(users.tenant, this.tenant), or(eq(users.email, identifier), eq(users.username, identifier))))
-      .limit(1);
+    const rows = await this.byLogin().all({ login: identifier });
     return rows[0] ? toStoredUser(rows[0]) : null;
   }
 
