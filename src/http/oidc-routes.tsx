@@ -40,13 +40,17 @@ export function oidcRoutes(deps: OidcRouteDeps) {
   app.get('/.well-known/openid-configuration', (c) =>
     c.body(metadata, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }),
   );
-  app.get('/jwks', json, async (c) =>
-    c.body(JSON.stringify(await deps.keys.jwks()), 200, {
+  // The key set object is cached by SigningKeys; serialise each new one once.
+  let jwksText: { set: object; text: string } | undefined;
+  app.get('/jwks', json, async (c) => {
+    const set = await deps.keys.jwks();
+    if (jwksText?.set !== set) jwksText = { set, text: JSON.stringify(set) };
+    return c.body(jwksText.text, 200, {
       'content-type': 'application/jwk-set+json',
       'cache-control': 'public, max-age=300',
       'access-control-allow-origin': '*',
-    }),
-  );
+    });
+  });
 
   // Authorization endpoint (browser): errors that may not go to the client are error pages.
   for (const path of ['/authorize', '/logout', '/logout/confirm', '/logout/done']) app.use(path, browserIdentity());
