@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,7 @@ import { memoryLogger } from '../../src/log.js';
 import { createUser } from '../../src/users/create-user.js';
 import { launchChromium, skipBrowserTests, VIEWPORTS, type ViewportName } from '../helpers/chromium.js';
 import { testConfig } from '../helpers/config.js';
+import { freePort } from '../helpers/walk.js';
 
 const SITE_NAME = 'Example Forum';
 const CLIENT_NAME = 'Photo Gallery';
@@ -37,18 +38,6 @@ const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 // ---------------------------------------------------------------------------------------------
 // Servers
 // ---------------------------------------------------------------------------------------------
-
-/** A free TCP port on 127.0.0.1 (the public URL must name the real port before the server starts). */
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** The OIDC client's redirect URI: shows the query it received as text, one `key=value` a line. */
 async function startCallbackServer(): Promise<{ server: Server; url: string }> {

@@ -10,7 +10,6 @@
  * One all-in-one server (IDBRIDGE_ROLE=all) on a fresh in-memory database serves every test;
  * each test uses its own browser unless it is about sessions.
  */
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import {
   createLocalJWKSet,
   decodeJwt,
@@ -23,15 +22,11 @@ import {
 } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/entry/node/server.js';
-import { memoryLogger } from '../../src/log.js';
 import type { OidcClient } from '../../src/protocol/oidc/client.js';
-import { createUser, type NewUserInput } from '../../src/users/create-user.js';
 import type { DirectoryUser } from '../../src/users/user.js';
 import { page, TestBrowser } from '../helpers/browser.js';
-import { TestClock } from '../helpers/clock.js';
-import { testConfig } from '../helpers/config.js';
 import { OpenIdRelyingParty } from '../helpers/openid-rp.js';
+import { freePort, startIdbridge, type TestServer } from '../helpers/walk.js';
 
 const PASSWORD = 'correct horse battery staple';
 const ADMIN_TOKEN = 'admin-token-admin-token-admin-token-0123456789';
@@ -41,44 +36,6 @@ const CUSTOMER_ID_CLAIM = 'https://idbridge.dev/claims/customer_id';
 // ---------------------------------------------------------------------------------------------
 // Server
 // ---------------------------------------------------------------------------------------------
-
-/** A free TCP port on 127.0.0.1 (the public URL must name the real port before the server starts). */
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-interface TestServer {
-  server: RunningServer;
-  url: string;
-  clock: TestClock;
-  logger: ReturnType<typeof memoryLogger>;
-  addUser(input: Partial<NewUserInput> & { email: string; password: string }): Promise<DirectoryUser>;
-  close(): Promise<void>;
-}
-
-async function startIdbridge(env: Record<string, string>): Promise<TestServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const clock = new TestClock();
-  const logger = memoryLogger();
-  const config = testConfig({ IDBRIDGE_PUBLIC_URL: url, PORT: String(port), HOST: '127.0.0.1', ...env });
-  const server = await startServer(config, { logger, deps: { clock } });
-  return {
-    server,
-    url,
-    clock,
-    logger,
-    addUser: (input) => createUser(input, { store: server.services.userStore, hasher: server.services.hasher, now: clock.now() }),
-    close: () => server.close(),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The user's browser
