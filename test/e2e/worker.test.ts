@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../../src/entry/node/server.js'
 import { memoryLogger } from '../../src/log.js';
 import { createUser } from '../../src/users/create-user.js';
 import { PasswordHasher } from '../../src/users/password-hasher.js';
-import { TestBrowser } from '../helpers/browser.js';
+import { page, TestBrowser } from '../helpers/browser.js';
 import { testConfig } from '../helpers/config.js';
 import { openid, OpenIdRelyingParty } from '../helpers/openid-rp.js';
 import { freePort, signInAt, type Site } from '../helpers/walk.js';
@@ -171,6 +171,83 @@ describe('identity service on Workers, bridge on Node', () => {
     expect((await oidc.tokenIntrospection(config, fresh.access_token)).active).toBe(true);
     await oidc.tokenRevocation(config, fresh.access_token);
     expect((await oidc.tokenIntrospection(config, fresh.access_token)).active).toBe(false);
+  });
+
+  it('OpenID 2.0 AX attributes, and a denied consent answering cancel', async () => {
+    const rp = new OpenIdRelyingParty({
+      returnUrl: 'http://rp5.example.test/return',
+      realm: 'http://rp5.example.test/',
+      stateless: true,
+      extensions: [new openid.AttributeExchange({ 'http://axschema.org/contact/email': 'required', 'http://axschema.org/namePerson/friendly': 'optional' })],
+    });
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    const { location } = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), {
+      user: { identifier: 'walt', password: PASSWORD },
+      consent: 'approve',
+    });
+    const outcome = await rp.verify(location);
+    expect(outcome.authenticated).toBe(true);
+    expect(outcome.result?.['email']).toBe('walt@example.com');
+    const signed = new URL(location).searchParams.get('openid.signed')!;
+    expect(signed.split(',').filter((f) => f.startsWith('ax.value.')).length).toBeGreaterThan(0);
+
+    // Same browser, bridge session: no password; the user denies at the consent page.
+    const denied = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { consent: 'deny' });
+    expect(denied.seen).toEqual(['consent']);
+    expect(new URL(denied.location).searchParams.get('openid.mode')).toBe('cancel');
+  });
+
+  it('OpenID Connect: form_post, openid2_id equal to the OpenID 2.0 claimed id, and RP-initiated logout through the Node bridge', async () => {
+    const client = await registerClient(worker, { name: 'Edge Migrating App', redirect_uris: ['https://rp6.example.test/cb'], post_logout_redirect_uris: ['https://rp6.example.test/bye'], trusted: true });
+    const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+    // The OpenID 2.0 identity first (realm covering the OIDC redirect URI).
+    const rp = new OpenIdRelyingParty({ returnUrl: 'https://rp6.example.test/return', realm: 'https://rp6.example.test/', stateless: true, extensions: [] });
+    const o2 = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { user: { identifier: 'walt', password: PASSWORD }, consent: 'approve' });
+    const claimedId = (await rp.verify(o2.location)).result?.claimedIdentifier;
+    expect(claimedId).toMatch(new RegExp(`^${worker.url}/id/`));
+
+    const config = await oidc.discovery(new URL(worker.url), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'https://rp6.example.test/cb',
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'fp',
+      response_mode: 'form_post',
+      openid2_realm: 'https://rp6.example.test/',
+    });
+    const res = await browser.get(url.href);
+    expect(res.status).toBe(302); // to the bridge: the session there means no password prompt
+    const bridgeHop = await browser.get(res.headers.get('location')!);
+    expect(bridgeHop.status).toBe(302);
+    const returned = await browser.get(bridgeHop.headers.get('location')!);
+    expect(returned.status).toBe(200);
+    const $ = page(await returned.text());
+    expect($('form').attr('action')).toBe('https://rp6.example.test/cb');
+    const fields = new URLSearchParams();
+    $('form input[type=hidden]').each((_, el) => void fields.set($(el).attr('name')!, $(el).attr('value')!));
+    expect(fields.get('state')).toBe('fp');
+    expect(fields.get('iss')).toBe(worker.url);
+    const callback = new Request('https://rp6.example.test/cb', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'fp' });
+    expect(tokens.claims()!['openid2_id']).toBe(claimedId);
+
+    // Logout: the Worker ends its session, the Node bridge ends its own, back to the client.
+    const logoutUrl = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://rp6.example.test/bye', state: 'out' });
+    let hop = await browser.get(logoutUrl.href);
+    const chain: string[] = [];
+    for (let i = 0; i < 5 && hop.status === 302; i++) {
+      const next = hop.headers.get('location')!;
+      chain.push(new URL(next).origin + new URL(next).pathname);
+      if (!next.startsWith(worker.url) && !next.startsWith(bridgeUrl)) break;
+      hop = await browser.get(next);
+    }
+    expect(chain).toEqual([`${bridgeUrl}/signout`, `${worker.url}/logout/done`, 'https://rp6.example.test/bye']);
+    await expect(oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).rejects.toBeTruthy();
+    // The bridge session is gone: the next sign-in asks for the password again.
+    const again = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { user: { identifier: 'walt', password: PASSWORD }, consent: 'approve' });
+    expect(again.seen[0]).toBe('login');
   });
 
   it('OpenID Connect, public client: prompt=none without a session answers login_required', async () => {
