@@ -121,6 +121,7 @@ export function createServices(deps: AppDeps): AppServices {
     // Split mode: the key the identity service issued (IDBRIDGE_API_KEY). All-in-one: the co-located
     // identity service's own key (the same vault).
     apiKey: () => apiKeys.ensure(),
+    returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(config.secret, 'openid2-associations'), () => clock.now());

@@ -11,6 +11,8 @@ export interface PostbackInput {
   authTime?: number;
   amr?: readonly string[];
   noPrompt: boolean;
+  /** Also appended to the Return URL redirect: binds the finishing browser to this postback. */
+  returnToken: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export function buildPostbackForm(input: PostbackInput): URLSearchParams {
   form.set('request_id', input.requestId);
   form.set('username', input.user.id);
   form.set('no_prompt', input.noPrompt ? 'true' : 'false');
+  form.set('return_token', input.returnToken);
   // idbridge extension of step 4: when the user authenticated, for OIDC auth_time / amr / max_age.
   if (input.authTime !== undefined) form.set('auth_time', String(Math.floor(input.authTime / 1000)));
   if (input.amr && input.amr.length > 0) form.set('amr', input.amr.join(' '));

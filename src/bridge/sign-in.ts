@@ -3,6 +3,7 @@ import type { BridgeConfig } from '../config.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
+import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { BridgeRequest, BridgeRequestStore, BridgeSession } from './ports.js';
 import { sendPostback, type OutgoingFetch } from './postback-client.js';
@@ -29,6 +30,8 @@ export interface SignInDeps {
   random: () => number;
   /** The API key to present in the postback (configured, or provisioned by the co-located identity service). */
   apiKey: () => Promise<string>;
+  /** Key for return tokens (derived from the deployment secret). */
+  returnTokenKey: Uint8Array<ArrayBuffer>;
 }
 
 /** Result of a password sign-in: the next step, and a new session token when one was started. */
@@ -201,6 +204,7 @@ export class BridgeSignIn {
       authTime: claimed.authTime ?? undefined,
       amr: claimed.amr ?? undefined,
       noPrompt: isTrustedRealm(claimed.realm, config.trustedRealms),
+      returnToken: await this.returnToken(requestId, claimed.browserHash),
     });
     const result = await sendPostback(config.postbackUrl, form, requestId, {
       fetch: this.deps.fetch,
@@ -229,13 +233,23 @@ export class BridgeSignIn {
     if (!(await this.deps.requests.finish(request.requestId, this.deps.clock.now()))) {
       throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
     }
-    return { kind: 'redirect', location: this.returnUrl(request.requestId) };
+    const url = new URL(this.returnUrl(request.requestId));
+    url.searchParams.set('return_token', await this.returnToken(request.requestId, request.browserHash));
+    return { kind: 'redirect', location: url.toString() };
   }
 
   private returnUrl(requestId: string): string {
     const url = new URL(this.deps.config.returnUrl);
     url.searchParams.set('request_id', requestId);
     return url.toString();
+  }
+
+  /**
+   * The return token: HMAC of the request id and this browser, so it needs no storage, is the same
+   * for every postback retry, and only the browser the bridge authenticated ever receives it.
+   */
+  private async returnToken(requestId: string, browserHash: string): Promise<string> {
+    return toBase64Url(await hmacSha256(this.deps.returnTokenKey, utf8(`return-token|${requestId}|${browserHash}`)));
   }
 
   private async load(requestId: string, browserHash: string): Promise<BridgeRequest> {

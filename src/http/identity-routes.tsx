@@ -36,7 +36,8 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
   browser.use('/ows_return', browserIdentity());
   browser.use('/ows_consent', browserIdentity());
   browser.get('/ows_return', async (c) => {
-    const step = await flow.arrive(requestId(single(queryParams(c), 'request_id')), c.get('browser').hash, await opSession(c));
+    const query = queryParams(c);
+    const step = await flow.arrive(requestId(single(query, 'request_id')), c.get('browser').hash, single(query, 'return_token'), await opSession(c));
     if (step.kind === 'answer') return sendAnswer(c, step.answer);
     return c.html(
       <ConsentPage
@@ -44,6 +45,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
         requestId={step.request.requestId}
         csrfToken={c.get('browser').csrfToken}
         policy={step.policy}
+        returnToken={single(query, 'return_token')!}
       />,
     );
   });
@@ -57,6 +59,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
       c.get('browser').hash,
       decision === 'approve',
       single(form, 'remember') === 'yes',
+      single(form, 'return_token'),
       await opSession(c),
     );
     return sendAnswer(c, answer);

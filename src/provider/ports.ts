@@ -22,6 +22,8 @@ export interface AuthRequest {
   authTime: number | null;
   amr: string[] | null;
   noPrompt: boolean | null;
+  /** SHA-256 of the bridge's return token (from the postback). */
+  returnTokenHash: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -37,6 +39,8 @@ export interface PostbackData {
   noPrompt: boolean;
   authTime: number | null;
   amr: string[] | null;
+  /** SHA-256 of the bridge's return token for this request. */
+  returnTokenHash: string;
 }
 
 /** Storage of identity-service requests; transitions are single conditional updates. */

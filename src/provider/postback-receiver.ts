@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseAttributeWireName, type Attributes } from '../users/profile.js';
+import { sha256Base64Url } from '../util/bytes.js';
 import type { AuthRequestStore, PostbackData } from './ports.js';
 
 export interface PostbackReceiverDeps {
@@ -46,6 +47,11 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
   const request = await deps.requests.get(requestId);
   if (!request) throw new IdbridgeError('unknown_request', 'unknown request_id');
 
+  // The bridge's return token: it also travels in the browser redirect to the Return URL, and only
+  // a browser presenting it may finish the request (see ReturnFlow). Without it, a sign-in started
+  // in an attacker's browser could be completed by a victim's bridge session.
+  const returnToken = one('return_token');
+  if (!returnToken || !/^[A-Za-z0-9_-]{32,128}$/.test(returnToken)) throw invalidRequest('missing or malformed return_token');
   const authTimeRaw = one('auth_time');
   if (authTimeRaw !== undefined && !/^\d{1,12}$/.test(authTimeRaw)) throw invalidRequest('malformed auth_time');
   const amrRaw = one('amr');
@@ -67,6 +73,7 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
     noPrompt: noPromptRaw === 'true',
     authTime: authTimeRaw === undefined ? null : Number(authTimeRaw) * 1000,
     amr: amrRaw === undefined ? null : amrRaw.split(' ').filter(Boolean),
+    returnTokenHash: await sha256Base64Url(returnToken),
   };
 
   const now = deps.clock.now();
@@ -87,10 +94,11 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
 }
 
 function samePostback(
-  current: { username: string | null; noPrompt: boolean | null; attributes: Attributes | null; authTime: number | null },
+  current: { username: string | null; noPrompt: boolean | null; attributes: Attributes | null; authTime: number | null; returnTokenHash: string | null },
   data: PostbackData,
 ): boolean {
   if (current.username !== data.username || current.noPrompt !== data.noPrompt || current.authTime !== data.authTime) return false;
+  if (current.returnTokenHash !== data.returnTokenHash) return false;
   const a = current.attributes ?? {};
   const keys = new Set([...Object.keys(a), ...Object.keys(data.attributes)]);
   for (const k of keys) if (a[k as keyof Attributes] !== data.attributes[k as keyof Attributes]) return false;

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AttributeName, Attributes } from '../users/profile.js';
-import { randomToken, sha256Base64Url } from '../util/bytes.js';
+import { randomToken, sha256Base64Url, timingSafeEqualBytes, utf8 } from '../util/bytes.js';
 import type { OpSessionStore } from './oidc/ports.js';
 import type { AuthRequest, AuthRequestStore, ConsentStore, IdentityStore } from './ports.js';
 import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder } from './responder.js';
@@ -37,7 +37,7 @@ export class ReturnFlow {
   constructor(private readonly deps: ReturnFlowDeps) {}
 
   /** `opSessionToken`: the browser's identity-service session, if it has one (kept for the same user). */
-  async arrive(requestId: string, browserHash: string, opSessionToken?: string): Promise<ReturnStep> {
+  async arrive(requestId: string, browserHash: string, returnToken: string | undefined, opSessionToken?: string): Promise<ReturnStep> {
     const request = await this.load(requestId, browserHash);
     const responder = this.deps.responders[request.protocol];
     if (request.state === 'created') {
@@ -48,6 +48,7 @@ export class ReturnFlow {
       throw incomplete();
     }
     this.assertPostedBack(request);
+    await this.assertReturnToken(request, returnToken);
     const policy = await responder.consentPolicy(request);
     if (!policy.force && (policy.skip || (await this.remembered(request, policy)))) {
       return { kind: 'answer', request, answer: await this.finish(request, true, opSessionToken) };
@@ -67,10 +68,12 @@ export class ReturnFlow {
     browserHash: string,
     approve: boolean,
     remember: boolean,
+    returnToken: string | undefined,
     opSessionToken?: string,
   ): Promise<{ answer: FlowAnswer; request: AuthRequest }> {
     const request = await this.load(requestId, browserHash);
     this.assertPostedBack(request);
+    await this.assertReturnToken(request, returnToken);
     if (approve && remember) {
       const policy = await this.deps.responders[request.protocol].consentPolicy(request);
       await this.deps.consents.remember(request.username!, policy.audience, policy.grants, this.deps.clock.now());
@@ -126,6 +129,23 @@ export class ReturnFlow {
       throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.');
     }
     return request;
+  }
+
+  /**
+   * Why: the browser that started the request at the identity service must also be the one the
+   * bridge authenticated. The bridge sends a return token in its postback and in its redirect to
+   * the Return URL; a request started in one browser (an attacker's) and authenticated in another
+   * (a victim lured to the Verify URL) cannot be finished, because the first never sees the token.
+   */
+  private async assertReturnToken(request: AuthRequest, returnToken: string | undefined): Promise<void> {
+    const ok =
+      request.returnTokenHash !== null &&
+      returnToken !== undefined &&
+      returnToken.length <= 128 &&
+      timingSafeEqualBytes(utf8(await sha256Base64Url(returnToken)), utf8(request.returnTokenHash));
+    if (!ok) {
+      throw new IdbridgeError('wrong_browser', 'This sign-in was completed in another browser. Please start again from the site you came from.');
+    }
   }
 
   private assertPostedBack(request: AuthRequest): void {

@@ -57,6 +57,7 @@ export class AuthRequestRepository implements AuthRequestStore {
         noPrompt: data.noPrompt,
         authTime: data.authTime,
         amr: data.amr?.join(' ') ?? null,
+        returnTokenHash: data.returnTokenHash,
         postedAt: now,
       })
       .where(and(this.key(requestId), eq(authRequests.state, 'created'), gt(authRequests.expiresAt, now)))
@@ -102,6 +103,7 @@ function toRequest(row: Row): AuthRequest {
     noPrompt: row.noPrompt,
     authTime: row.authTime,
     amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
+    returnTokenHash: row.returnTokenHash,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
   };

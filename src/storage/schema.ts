@@ -152,6 +152,8 @@ export const authRequests = sqliteTable(
     /** From the postback: when the user's password was checked (ms) and how (space list). */
     authTime: integer('auth_time'),
     amr: text('amr'),
+    /** SHA-256 of the bridge's return token: only the browser the bridge redirected may finish. */
+    returnTokenHash: text('return_token_hash'),
     createdAt: integer('created_at').notNull(),
     postedAt: integer('posted_at'),
     completedAt: integer('completed_at'),

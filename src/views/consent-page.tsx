@@ -6,6 +6,8 @@ export interface ConsentPageProps {
   requestId: string;
   csrfToken: string;
   policy: ConsentPolicy;
+  /** The bridge's return token, carried to the decision. */
+  returnToken: string;
 }
 
 /** Step 7: approve or deny sharing exactly these items with this relying party. */
@@ -35,6 +37,7 @@ export function ConsentPage(props: ConsentPageProps) {
       <form method="post" action="/ows_consent" class="form">
         <input type="hidden" name="request_id" value={props.requestId} />
         <input type="hidden" name="csrf" value={props.csrfToken} />
+        <input type="hidden" name="return_token" value={props.returnToken} />
         <label class="checkbox" for="remember">
           <input type="checkbox" id="remember" name="remember" value="yes" /> Remember my decision for this site
         </label>

@@ -28,6 +28,7 @@ function input(overrides: Partial<PostbackInput> = {}): PostbackInput {
   return {
     apiKey: 'k'.repeat(40),
     requestId: 'req_0123456789abcdef',
+    returnToken: 'rt_0123456789abcdefghijklmnopqrstuv',
     user,
     requestedAttributes: [],
     noPrompt: false,
@@ -51,6 +52,7 @@ describe('buildPostbackForm', () => {
       request_id: ['req_0123456789abcdef'],
       username: ['usr_8f3c2a9d7e6b'],
       no_prompt: ['false'],
+      return_token: ['rt_0123456789abcdefghijklmnopqrstuv'],
     });
   });
 
@@ -89,7 +91,7 @@ describe('buildPostbackForm', () => {
 
   it('never sends unrequested values', () => {
     const fields = decode(buildPostbackForm(input({ requestedAttributes: ['nickname'] })));
-    expect([...fields.keys()].sort()).toEqual(['api_key', 'no_prompt', 'request_id', 'sreg_nickname', 'username']);
+    expect([...fields.keys()].sort()).toEqual(['api_key', 'no_prompt', 'request_id', 'return_token', 'sreg_nickname', 'username']);
     expect(fields.has('sreg_email')).toBe(false);
     expect(fields.has('sreg_fullname')).toBe(false);
     expect(fields.has('sreg_country')).toBe(false);
@@ -105,7 +107,7 @@ describe('buildPostbackForm', () => {
     const form = buildPostbackForm(input({ user: leaky, requestedAttributes: all }));
     const fields = decode(form);
     expect([...fields.keys()].sort()).toEqual(
-      ['api_key', 'no_prompt', 'request_id', 'sreg_country', 'sreg_email', 'sreg_fullname', 'sreg_nickname', 'username'].sort(),
+      ['api_key', 'no_prompt', 'request_id', 'return_token', 'sreg_country', 'sreg_email', 'sreg_fullname', 'sreg_nickname', 'username'].sort(),
     );
     const wire = form.toString();
     for (const secret of ['scrypt', 'c2FsdA', 'cus_123', 'ext_456', '7946', 'blocked', 'emailVerified', 'loginsCount']) {
@@ -139,7 +141,7 @@ describe('buildPostbackForm', () => {
     expect(fields.get('request_id')).toEqual(['r e q']);
     // Injected separators must not create extra parameters.
     expect(fields.has('admin')).toBe(false);
-    expect(wire.split('&')).toHaveLength(7);
+    expect(wire.split('&')).toHaveLength(8);
     // Wire form: spaces as '+', literal '+' as %2B, no raw newlines or non-ASCII.
     expect(wire).toContain('request_id=r+e+q');
     expect(wire).toContain('sreg_email=x%2Btag%40example.com');

@@ -73,6 +73,7 @@ describe('bridge sign-in over HTTP', () => {
       no_prompt: 'false',
       auth_time: expect.stringMatching(/^\d{10}$/),
       amr: 'pwd',
+      return_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       sreg_email: 'alice@example.com',
       sreg_fullname: 'Alice Liddell',
       // sreg_dob requested but alice has none: omitted; sreg_nickname/country not requested: omitted

@@ -524,7 +524,8 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
       const apiKey = await idp.server.services.apiKeys.ensure();
       const browser = new TestBrowser(idp.url);
       const requestId = await pendingRequest(browser);
-      const good = { api_key: apiKey, request_id: requestId, username: alice.id, no_prompt: 'false', sreg_email: 'alice@example.com' };
+      const returnToken = 'rt-for-this-test-0123456789abcdefghijklmnop';
+      const good = { api_key: apiKey, request_id: requestId, username: alice.id, no_prompt: 'false', return_token: returnToken, sreg_email: 'alice@example.com' };
 
       const wrongKey = await postback({ ...good, api_key: 'x'.repeat(32) });
       expect(wrongKey.status).toBe(401);
@@ -534,6 +535,8 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
       expect((await postback({ ...good, request_id: 'short' })).status).toBe(400);
       expect((await postback({ ...good, no_prompt: 'maybe' })).status).toBe(400);
       expect((await postback({ ...good, sreg_shoe_size: '42' })).status).toBe(400);
+      const { return_token: _noToken, ...tokenless } = good;
+      expect((await postback(tokenless)).status).toBe(400);
       const unknown = await postback({ ...good, request_id: `unknown${'0'.repeat(30)}` });
       expect(unknown.status).toBe(404);
       expect(unknown.text).toMatch(/^unknown_request:/);
@@ -545,8 +548,10 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
       expect(conflicting.text).toMatch(/^conflict:/);
       expect((await postback({ ...good, username: bob.id })).status).toBe(409);
 
-      // The accepted postback is what the browser's Return URL leads to.
-      const consent = await visit(browser, site, `${idp.url}/ows_return?request_id=${requestId}`);
+      // The accepted postback is what the browser's Return URL leads to — with the return token only.
+      const tokenlessReturn = await browser.get(`${idp.url}/ows_return?request_id=${requestId}`);
+      expect(tokenlessReturn.status).toBe(403);
+      const consent = await visit(browser, site, `${idp.url}/ows_return?request_id=${requestId}&return_token=${returnToken}`);
       expect(isConsentPage(consent)).toBe(true);
       expectSharedItems(consent.html, ['alice@example.com']); // fullname requested, but not in the postback
       const done = await submitAndFollow(browser, site, consent, { decision: 'approve' });
@@ -564,7 +569,7 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
       const ttl = idp.server.services.config.identity.requestTtlSeconds;
       idp.clock.advance((ttl + 1) * 1000);
       try {
-        const expired = await postback({ api_key: apiKey, request_id: requestId, username: alice.id, no_prompt: 'false' });
+        const expired = await postback({ api_key: apiKey, request_id: requestId, username: alice.id, no_prompt: 'false', return_token: 'r'.repeat(43) });
         expect(expired.status).toBe(410);
         expect(expired.text).toMatch(/^expired_request:/);
       } finally {
