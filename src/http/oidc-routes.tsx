@@ -121,7 +121,9 @@ export function oidcRoutes(deps: OidcRouteDeps) {
   const logout = async (c: Context<AppEnv>) => {
     const params = c.req.method === 'POST' ? await formParams(c) : queryParams(c);
     const request = await deps.logout.validate(params);
-    if (!request.confirmed) {
+    const { cookies, config: cfg } = c.get('http');
+    const opToken = (await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, cfg.identity.oidc.sessionTtlSeconds))?.sid;
+    if (!(await deps.logout.hintMatchesBrowser(request, opToken))) {
       const { config } = c.get('http');
       return c.html(
         <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}${request.client ? ` and ${request.client.name}` : ''}?`}>

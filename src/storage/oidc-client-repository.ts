@@ -25,9 +25,15 @@ export class OidcClientRepository implements ClientStore {
     const hit = this.#cache.get(clientId);
     if (hit && hit.until > now) return hit.client;
     const client = this.load(clientId);
-    if (this.#cache.size >= 1000) this.#cache.clear();
-    this.#cache.set(clientId, { client, until: now + 30_000 });
-    client.catch(() => this.#cache.delete(clientId));
+    // Only known clients are cached (random client_ids must not churn the cache), oldest out first.
+    client.then(
+      (found) => {
+        if (!found) return;
+        if (this.#cache.size >= 1000) this.#cache.delete(this.#cache.keys().next().value!);
+        this.#cache.set(clientId, { client, until: now + 30_000 });
+      },
+      () => undefined,
+    );
     return client;
   }
 

@@ -69,6 +69,17 @@ export class RpLogout {
     return { client, postLogoutRedirectUri: uri ?? null, state, confirmed: audience !== null, hintSid };
   }
 
+  /**
+   * May the confirmation page be skipped? Only when the hint names the session this browser holds:
+   * any ID token of ours would otherwise let a third party log a victim out and revoke their
+   * grants with one link.
+   */
+  async hintMatchesBrowser(request: LogoutRequest, opSessionToken: string | undefined): Promise<boolean> {
+    if (!request.confirmed || !request.hintSid || !opSessionToken) return false;
+    const session = await this.deps.opSessions.find(await sha256Base64Url(opSessionToken), this.deps.clock.now());
+    return session !== null && session.sid === request.hintSid;
+  }
+
   /** End the identity-service session held by this browser and revoke what it granted. */
   async end(opSessionToken: string | undefined, hintSid: string | null = null): Promise<void> {
     const now = this.deps.clock.now();
