@@ -9,7 +9,18 @@ import { lockDurationMs, retryAfterSeconds, windowStartsAfter } from './throttle
  * holds neither typed identifiers nor addresses. Unknown identifiers are counted exactly like real
  * ones, so the throttle reveals nothing about which accounts exist.
  */
+/** Password checks one account, or one client IP, may have running at the same time. */
+const MAX_IN_FLIGHT_PER_ACCOUNT = 2;
+const MAX_IN_FLIGHT_PER_IP = 8;
+
 export class LoginThrottle {
+  /**
+   * Checks in progress per key. Why: the counters are read before the (slow) password check and
+   * written after it, so a burst of parallel attempts would all pass the same check; capping
+   * concurrent checks bounds how many guesses, and scrypt runs, a burst can get.
+   */
+  #inFlight = new Map<string, number>();
+
   constructor(
     private readonly store: ThrottleStore,
     private readonly policy: ThrottleConfig,
@@ -27,6 +38,28 @@ export class LoginThrottle {
       this.store.get(await ipKey(ip)),
     ]);
     return { wait: Math.max(retryAfterSeconds(account, now), retryAfterSeconds(address, now)), accountFailures: account !== null };
+  }
+
+  /**
+   * Run `check` as one of the bounded concurrent password checks for this account and IP, or
+   * return undefined when too many are already running (the caller answers 429).
+   */
+  async exclusive<T>(identifier: string, ip: string, check: () => Promise<T>): Promise<T | undefined> {
+    const keys: Array<[string, number]> = [
+      [`a:${await accountKey(identifier)}`, MAX_IN_FLIGHT_PER_ACCOUNT],
+      [`i:${await ipKey(ip)}`, MAX_IN_FLIGHT_PER_IP],
+    ];
+    if (keys.some(([key, max]) => (this.#inFlight.get(key) ?? 0) >= max)) return undefined;
+    for (const [key] of keys) this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    try {
+      return await check();
+    } finally {
+      for (const [key] of keys) {
+        const left = (this.#inFlight.get(key) ?? 1) - 1;
+        if (left <= 0) this.#inFlight.delete(key);
+        else this.#inFlight.set(key, left);
+      }
+    }
   }
 
   async recordFailure(identifier: string, ip: string): Promise<void> {

@@ -110,13 +110,19 @@ export class BridgeSignIn {
       });
     }
 
-    const result = await directory.authenticate(identifier, password);
+    const result = await throttle.exclusive(identifier, clientIp, async () => {
+      const outcome = await directory.authenticate(identifier, password);
+      if (!outcome.ok && outcome.reason === 'invalid_credentials') await throttle.recordFailure(identifier, clientIp);
+      return outcome;
+    });
+    if (!result) {
+      throw new IdbridgeError('too_many_requests', 'Too many sign-in attempts at once. Please wait a moment and try again.', { retryAfter: 1 });
+    }
     if (!result.ok) {
       if (result.reason === 'blocked') {
         logger.log('warn', 'login_blocked', { request_id: requestId });
         return { step: { kind: 'login', request, status: 403, message: 'This account is blocked. Please contact the site.', identifier } };
       }
-      await throttle.recordFailure(identifier, clientIp);
       logger.log('info', 'login_failed', { request_id: requestId });
       return {
         step: { kind: 'login', request, status: 401, message: 'The email/username or password is incorrect.', identifier },
