@@ -16,6 +16,7 @@ import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
 import { openId2Routes } from './http/openid2-routes.js';
 import { ApiKeyVault } from './provider/api-key.js';
+import { JanrainCompatibility } from './provider/janrain-compatibility.js';
 import { OpenId2Provider } from './provider/openid2-provider.js';
 import { ClientRegistry } from './provider/oidc/client-registry.js';
 import { OidcAuthorization } from './provider/oidc/oidc-authorization.js';
@@ -75,6 +76,7 @@ export interface AppServices {
   userStore: UserRepository;
   directory: UserDirectory;
   apiKeys: ApiKeyVault;
+  janrainCompatibility: JanrainCompatibility;
   signIn: BridgeSignIn;
   bridgeSessions: BridgeSessions;
   requests: BridgeRequestRepository;
@@ -100,8 +102,10 @@ export function createServices(deps: AppDeps): AppServices {
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
   const directory = deps.users ?? new BuiltinUserDirectory(userStore, hasher, clock);
+  const settings = new SettingsRepository(db, config.tenant);
+  const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
-    new SettingsRepository(db, config.tenant),
+    settings,
     new SecretBox(config.secret, 'aw-api-key'),
     clock,
     config.bridge.apiKey,
@@ -149,6 +153,7 @@ export function createServices(deps: AppDeps): AppServices {
     consents,
     responders: { openid2, oidc },
     opSessions,
+    janrainCompatible: () => janrainCompatibility.enabled(),
     sessionTtlSeconds: oidcConfig.sessionTtlSeconds,
     clock,
     logger,
@@ -161,6 +166,7 @@ export function createServices(deps: AppDeps): AppServices {
     userStore,
     directory,
     apiKeys,
+    janrainCompatibility,
     signIn,
     bridgeSessions,
     requests,
@@ -213,7 +219,13 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     app.route(
       '/',
       janrainRoutes(
-        { requests: services.authRequests, apiKeyMatches: (key) => services.apiKeys.matches(key), clock: services.clock, logger },
+        {
+          requests: services.authRequests,
+          apiKeyMatches: (key) => services.apiKeys.matches(key),
+          janrainCompatible: () => services.janrainCompatibility.enabled(),
+          clock: services.clock,
+          logger,
+        },
         services.returnFlow,
       ),
     );

@@ -71,6 +71,11 @@ export interface IdentityConfig {
   adminToken: string | undefined;
   /** The bridge's logout URL (RP-initiated logout ends the bridge session there too). */
   bridgeLogoutUrl: string;
+  /**
+   * Accept postbacks without idbridge's `return_token` (a stock Janrain authenticating website).
+   * Undefined: the stored setting decides (`idbridge aw janrain-compat on|off`, default off).
+   */
+  janrainCompatible: boolean | undefined;
 }
 
 export interface OidcConfig {
@@ -179,6 +184,7 @@ const envSchema = z.object({
   IDBRIDGE_REFRESH_TOKEN_TTL: intIn(300, 365 * 86_400).default(30 * 86_400),
   IDBRIDGE_BRIDGE_LOGOUT_URL: absoluteUrl.optional(),
   IDBRIDGE_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  IDBRIDGE_AW_JANRAIN_COMPATIBLE: bool.optional(),
   IDBRIDGE_API_KEY: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
   IDBRIDGE_TRUSTED_REALMS: z.string().default(''),
   IDBRIDGE_REQUEST_TTL: intIn(30, 3600).default(600),
@@ -327,6 +333,7 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
       },
       adminToken: e.IDBRIDGE_ADMIN_TOKEN,
       bridgeLogoutUrl: e.IDBRIDGE_BRIDGE_LOGOUT_URL ?? new URL('/signout', verifyUrl).toString(),
+      janrainCompatible: e.IDBRIDGE_AW_JANRAIN_COMPATIBLE,
     },
     passwordHash: { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P },
     logLevel: e.IDBRIDGE_LOG_LEVEL,

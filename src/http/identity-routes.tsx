@@ -33,9 +33,19 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
   );
 
   const browser = app;
-  browser.use('/ows_return', browserIdentity());
   browser.use('/ows_consent', browserIdentity());
-  browser.get('/ows_return', async (c) => {
+  // Step 6 by form POST, as Janrain allowed besides the query string. Answered with a 303 to the
+  // GET form, deliberately without reading or setting the browser cookie here: a cross-site POST
+  // does not carry the SameSite=Lax binding cookie (and setting a fresh one would replace it),
+  // while the top-level GET that follows the 303 does. Nothing changes state before that GET.
+  browser.post('/ows_return', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+    const form = await formParams(c);
+    const location = new URLSearchParams({ request_id: requestId(single(form, 'request_id')) });
+    const token = single(form, 'return_token');
+    if (token !== undefined) location.set('return_token', token);
+    return c.redirect(`/ows_return?${location}`, 303);
+  });
+  browser.get('/ows_return', browserIdentity(), async (c) => {
     const query = queryParams(c);
     const step = await flow.arrive(requestId(single(query, 'request_id')), c.get('browser').hash, single(query, 'return_token'), await opSession(c));
     if (step.kind === 'answer') return sendAnswer(c, step.answer);
@@ -45,7 +55,8 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
         requestId={step.request.requestId}
         csrfToken={c.get('browser').csrfToken}
         policy={step.policy}
-        returnToken={single(query, 'return_token')!}
+        rememberable={step.rememberable}
+        returnToken={single(query, 'return_token')}
       />,
     );
   });

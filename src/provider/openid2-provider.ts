@@ -113,6 +113,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
       grants: shared.map(([field]) => field),
       items: shared.map(([field, value]) => ({ label: ATTRIBUTE_LABELS[field], value })),
       skip: auth.noPrompt === true,
+      trusted: this.deps.config.bridge.trustedRealms.includes(auth.realm),
       force: false,
     };
   }

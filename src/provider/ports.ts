@@ -39,8 +39,11 @@ export interface PostbackData {
   noPrompt: boolean;
   authTime: number | null;
   amr: string[] | null;
-  /** SHA-256 of the bridge's return token for this request. */
-  returnTokenHash: string;
+  /**
+   * SHA-256 of the bridge's return token for this request; null for a Janrain-compatible postback
+   * (a stock Janrain AW sends none), which then finishes on browser binding alone, with consent.
+   */
+  returnTokenHash: string | null;
 }
 
 /** Storage of identity-service requests; transitions are single conditional updates. */

@@ -9,11 +9,17 @@ export interface PostbackReceiverDeps {
   requests: AuthRequestStore;
   /** Constant-time check of the presented API key. */
   apiKeyMatches: (candidate: string) => Promise<boolean>;
+  /** Are postbacks without `return_token` (stock Janrain AWs) accepted? See JanrainCompatibility. */
+  janrainCompatible: () => Promise<boolean>;
   clock: Clock;
   logger: Logger;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
+/** Fields of the postback itself; `sreg_*` / `x_*` attributes come on top. Anything else is ignored. */
+const PROTOCOL_FIELDS = new Set(['api_key', 'request_id', 'username', 'no_prompt', 'return_token', 'auth_time', 'amr']);
+/** `no_prompt` as Janrain documented it (`true`/`false`) and as AWs commonly send it (`1`/`0`). */
+const NO_PROMPT = new Map([['true', true], ['false', false], ['1', true], ['0', false]]);
 // Printable text only: no control characters (CR/LF in particular) may enter stored attributes.
 const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
 
@@ -41,8 +47,8 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
   if (!requestId || !REQUEST_ID.test(requestId)) throw invalidRequest('missing or malformed request_id');
   const username = one('username');
   if (!username || username.length > 256 || !PRINTABLE.test(username)) throw invalidRequest('missing or malformed username');
-  const noPromptRaw = one('no_prompt') ?? 'false';
-  if (noPromptRaw !== 'true' && noPromptRaw !== 'false') throw invalidRequest('no_prompt must be true or false');
+  const noPrompt = NO_PROMPT.get((one('no_prompt') ?? 'false').trim().toLowerCase());
+  if (noPrompt === undefined) throw invalidRequest('no_prompt must be true, false, 1 or 0');
 
   const request = await deps.requests.get(requestId);
   if (!request) throw new IdbridgeError('unknown_request', 'unknown request_id');
@@ -51,34 +57,54 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
   // a browser presenting it may finish the request (see ReturnFlow). Without it, a sign-in started
   // in an attacker's browser could be completed by a victim's bridge session.
   const returnToken = one('return_token');
-  if (!returnToken || !/^[A-Za-z0-9_-]{32,128}$/.test(returnToken)) throw invalidRequest('missing or malformed return_token');
+  if (returnToken !== undefined && !/^[A-Za-z0-9_-]{32,128}$/.test(returnToken)) throw invalidRequest('malformed return_token');
+  if (returnToken === undefined && !(await deps.janrainCompatible())) {
+    deps.logger.log('warn', 'postback_without_return_token', {
+      request_id: requestId,
+      hint: 'a stock Janrain authenticating website: enable Janrain-compatible postbacks (idbridge aw janrain-compat on); see docs/janrain-migration.md',
+    });
+    throw invalidRequest('missing return_token (Janrain-compatible postbacks are off; see docs/janrain-migration.md)');
+  }
   const authTimeRaw = one('auth_time');
   if (authTimeRaw !== undefined && !/^\d{1,12}$/.test(authTimeRaw)) throw invalidRequest('malformed auth_time');
   const amrRaw = one('amr');
   if (amrRaw !== undefined && !/^[a-z0-9_ -]{1,200}$/i.test(amrRaw)) throw invalidRequest('malformed amr');
 
   const attributes: Attributes = {};
-  for (const [name, values] of Object.entries(form)) {
-    if (!name.startsWith('sreg_') && !name.startsWith('x_')) continue;
-    const field = parseAttributeWireName(name);
-    if (!field) throw invalidRequest(`unknown attribute ${name.slice(0, 40)}`);
+  // Fields nobody asked for (an unrequested attribute, a Janrain sample's whole user row) are
+  // dropped unread: never stored, never released. Only their names are logged, never values.
+  const ignored: string[] = [];
+  for (const name of Object.keys(form)) {
+    if (PROTOCOL_FIELDS.has(name)) continue;
+    const field = name.startsWith('sreg_') || name.startsWith('x_') ? parseAttributeWireName(name) : null;
+    if (!field || !request.requestedAttributes.includes(field)) {
+      ignored.push(name);
+      continue;
+    }
     const value = one(name)!;
-    if (values.length !== 1 || value.length > 1024 || !PRINTABLE.test(value)) throw invalidRequest(`malformed ${name}`);
+    if (value.length > 1024 || !PRINTABLE.test(value)) throw invalidRequest(`malformed ${name}`);
     // Only what the relying party asked for is kept: the consent page lists exactly that.
-    if (request.requestedAttributes.includes(field) && value !== '') attributes[field] = value;
+    if (value !== '') attributes[field] = value;
+  }
+  if (ignored.length > 0) {
+    deps.logger.log('info', 'postback_fields_ignored', {
+      request_id: requestId,
+      fields: ignored.slice(0, 30).map((n) => n.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)).sort().join(','),
+      count: ignored.length,
+    });
   }
   const data: PostbackData = {
     username,
     attributes,
-    noPrompt: noPromptRaw === 'true',
+    noPrompt,
     authTime: authTimeRaw === undefined ? null : Number(authTimeRaw) * 1000,
     amr: amrRaw === undefined ? null : amrRaw.split(' ').filter(Boolean),
-    returnTokenHash: await sha256Base64Url(returnToken),
+    returnTokenHash: returnToken === undefined ? null : await sha256Base64Url(returnToken),
   };
 
   const now = deps.clock.now();
   if (await deps.requests.recordPostback(requestId, data, now)) {
-    deps.logger.log('info', 'postback_accepted', { request_id: requestId });
+    deps.logger.log('info', 'postback_accepted', { request_id: requestId, ...(data.returnTokenHash === null ? { janrain_compatible: true } : {}) });
     return;
   }
   // The transition did not happen: find out why, from the current state.

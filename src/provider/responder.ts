@@ -29,6 +29,11 @@ export interface ConsentPolicy {
   items: Array<{ label: string; value?: string }>;
   /** Skip the page (trusted realm or client, `no_prompt`). */
   skip: boolean;
+  /**
+   * The identity service itself trusts this relying party (a realm in IDBRIDGE_TRUSTED_REALMS, a
+   * client registered as trusted), whatever the authenticating website said in `no_prompt`.
+   */
+  trusted: boolean;
   /** Always ask, even when remembered (OIDC prompt=consent). */
   force: boolean;
 }

@@ -13,7 +13,8 @@ export type FlowAnswer = RelyingPartyAnswer & { opSessionToken?: string };
 
 export type ReturnStep =
   | { kind: 'answer'; answer: FlowAnswer; request: AuthRequest }
-  | { kind: 'consent'; request: AuthRequest; policy: ConsentPolicy };
+  /** `rememberable`: whether the page may offer to remember the decision. */
+  | { kind: 'consent'; request: AuthRequest; policy: ConsentPolicy; rememberable: boolean };
 
 export interface ReturnFlowDeps {
   requests: AuthRequestStore;
@@ -21,6 +22,8 @@ export interface ReturnFlowDeps {
   consents: ConsentStore;
   responders: Record<AuthRequest['protocol'], RelyingPartyResponder>;
   opSessions: OpSessionStore;
+  /** Are postbacks without a return token (stock Janrain AWs) accepted? See JanrainCompatibility. */
+  janrainCompatible: () => Promise<boolean>;
   /** Lifetime of an identity-service session, in seconds. */
   sessionTtlSeconds: number;
   clock: Clock;
@@ -50,7 +53,7 @@ export class ReturnFlow {
     this.assertPostedBack(request);
     await this.assertReturnToken(request, returnToken);
     const policy = await responder.consentPolicy(request);
-    if (!policy.force && (policy.skip || (await this.remembered(request, policy)))) {
+    if (!policy.force && (await this.maySkipConsent(request, policy))) {
       return { kind: 'answer', request, answer: await this.finish(request, true, opSessionToken) };
     }
     if (request.immediate) {
@@ -59,7 +62,18 @@ export class ReturnFlow {
       }
       throw completed();
     }
-    return { kind: 'consent', request, policy };
+    return { kind: 'consent', request, policy, rememberable: !janrainCompatible(request) };
+  }
+
+  /**
+   * Why a Janrain-compatible request never skips on `no_prompt` or a remembered decision: without
+   * the return token nothing proves that the browser here is the one the AW authenticated, so the
+   * user must see, in this browser, who is being signed in where. Only a relying party the
+   * identity service itself trusts goes through silently.
+   */
+  private async maySkipConsent(request: AuthRequest, policy: ConsentPolicy): Promise<boolean> {
+    if (janrainCompatible(request)) return policy.trusted;
+    return policy.skip || (await this.remembered(request, policy));
   }
 
   /** The user answered the consent page. */
@@ -74,7 +88,7 @@ export class ReturnFlow {
     const request = await this.load(requestId, browserHash);
     this.assertPostedBack(request);
     await this.assertReturnToken(request, returnToken);
-    if (approve && remember) {
+    if (approve && remember && !janrainCompatible(request)) {
       const policy = await this.deps.responders[request.protocol].consentPolicy(request);
       await this.deps.consents.remember(request.username!, policy.audience, policy.grants, this.deps.clock.now());
     }
@@ -138,6 +152,12 @@ export class ReturnFlow {
    * (a victim lured to the Verify URL) cannot be finished, because the first never sees the token.
    */
   private async assertReturnToken(request: AuthRequest, returnToken: string | undefined): Promise<void> {
+    if (janrainCompatible(request)) {
+      // A stock Janrain AW sends no token: the browser binding checked in load() is all there is,
+      // and only while the operator still allows such postbacks.
+      if (await this.deps.janrainCompatible()) return;
+      throw new IdbridgeError('wrong_browser', 'This sign-in can no longer be completed. Please start again from the site you came from.');
+    }
     const ok =
       request.returnTokenHash !== null &&
       returnToken !== undefined &&
@@ -151,6 +171,11 @@ export class ReturnFlow {
   private assertPostedBack(request: AuthRequest): void {
     if (request.state !== 'posted_back') throw incomplete();
   }
+}
+
+/** Posted back by a stock Janrain AW, without idbridge's return token. */
+function janrainCompatible(request: AuthRequest): boolean {
+  return request.state === 'posted_back' && request.returnTokenHash === null;
 }
 
 /** Exactly the requested attributes the bridge sent values for, in request order. */

@@ -6,8 +6,10 @@ export interface ConsentPageProps {
   requestId: string;
   csrfToken: string;
   policy: ConsentPolicy;
-  /** The bridge's return token, carried to the decision. */
-  returnToken: string;
+  /** The bridge's return token, carried to the decision (none from a stock Janrain AW). */
+  returnToken: string | undefined;
+  /** Offer to remember the decision (not for Janrain-compatible sign-ins, which always ask). */
+  rememberable: boolean;
 }
 
 /** Step 7: approve or deny sharing exactly these items with this relying party. */
@@ -37,10 +39,12 @@ export function ConsentPage(props: ConsentPageProps) {
       <form method="post" action="/ows_consent" class="form">
         <input type="hidden" name="request_id" value={props.requestId} />
         <input type="hidden" name="csrf" value={props.csrfToken} />
-        <input type="hidden" name="return_token" value={props.returnToken} />
-        <label class="checkbox" for="remember">
-          <input type="checkbox" id="remember" name="remember" value="yes" /> Remember my decision for this site
-        </label>
+        {props.returnToken !== undefined ? <input type="hidden" name="return_token" value={props.returnToken} /> : null}
+        {props.rememberable ? (
+          <label class="checkbox" for="remember">
+            <input type="checkbox" id="remember" name="remember" value="yes" /> Remember my decision for this site
+          </label>
+        ) : null}
         <div class="actions">
           <button type="submit" name="decision" value="approve">
             Allow

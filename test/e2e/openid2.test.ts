@@ -534,9 +534,14 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
       expect((await postback(noKey)).status).toBe(401);
       expect((await postback({ ...good, request_id: 'short' })).status).toBe(400);
       expect((await postback({ ...good, no_prompt: 'maybe' })).status).toBe(400);
-      expect((await postback({ ...good, sreg_shoe_size: '42' })).status).toBe(400);
+      expect((await postback({ ...good, sreg_email: 'a\nb@example.com' })).status).toBe(400);
+      expect((await postback({ ...good, return_token: 'short' })).status).toBe(400);
+      // Without a return token: refused while Janrain-compatible postbacks are off (the default).
       const { return_token: _noToken, ...tokenless } = good;
-      expect((await postback(tokenless)).status).toBe(400);
+      const refused = await postback(tokenless);
+      expect(refused.status).toBe(400);
+      expect(refused.text).toMatch(/return_token/);
+      expect(idp.logger.entries).toContainEqual(expect.objectContaining({ event: 'postback_without_return_token', request_id: requestId }));
       const unknown = await postback({ ...good, request_id: `unknown${'0'.repeat(30)}` });
       expect(unknown.status).toBe(404);
       expect(unknown.text).toMatch(/^unknown_request:/);

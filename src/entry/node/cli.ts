@@ -35,6 +35,8 @@ Commands:
   keys list                     List published signing keys
   aw show                       Show the authenticating website's API key (postback credential)
   aw rotate                     Replace that API key (the old one stops working at once)
+  aw janrain-compat on|off      Accept postbacks from a stock Janrain authenticating website
+                                (no return_token; weaker, see docs/janrain-migration.md)
   help                          Show this text
 
 Options:
@@ -139,8 +141,24 @@ export async function main(argv: string[]): Promise<number> {
       case 'aw':
         if (sub === 'show')
           return withServices(values, async (s) => {
-            print(values, awInfo(s.config, await s.apiKeys.ensure()), awText(s.config, await s.apiKeys.ensure()));
+            const key = await s.apiKeys.ensure();
+            const compatible = await s.janrainCompatibility.enabled();
+            print(values, { ...awInfo(s.config, key), janrain_compatible: compatible }, `${awText(s.config, key)}\nJanrain-compatible postbacks: ${compatible ? 'on' : 'off'}`);
           });
+        if (sub === 'janrain-compat') {
+          const value = positionals[2];
+          if (value !== 'on' && value !== 'off') throw new UsageError('aw janrain-compat needs on or off');
+          return withServices(values, async (s) => {
+            await s.janrainCompatibility.set(value === 'on');
+            print(
+              values,
+              { janrain_compatible: value === 'on' },
+              value === 'on'
+                ? 'Janrain-compatible postbacks are on: postbacks without return_token are accepted, and consent is always asked\nunless the relying party is trusted. See docs/janrain-migration.md for what this gives up.'
+                : 'Janrain-compatible postbacks are off: every postback must carry return_token.',
+            );
+          });
+        }
         if (sub === 'rotate')
           return withServices(values, async (s) => {
             const key = await s.apiKeys.rotate();

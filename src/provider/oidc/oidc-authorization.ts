@@ -114,6 +114,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       items,
       // First-party clients (and sites the bridge marks no_prompt) skip the page, unless prompt=consent.
       skip: request.client.trusted || auth.noPrompt === true,
+      trusted: request.client.trusted,
       force,
     };
   }
@@ -122,6 +123,18 @@ export class OidcAuthorization implements RelyingPartyResponder {
     const { grants, clock, config } = this.deps;
     const request = auth.payload as AuthorizationRequest;
     const now = clock.now();
+    // A stock Janrain AW does not send auth_time: the sign-in is then dated by its postback. That
+    // cannot prove a fresh password check, so max_age / prompt=login are refused rather than
+    // answered with an auth_time that may be a lie (OIDC Core §3.1.2.1: max_age is a MUST).
+    const maxAge = request.prompt.includes('login') ? 0 : request.maxAge;
+    if (auth.authTime === null && maxAge !== undefined) {
+      this.deps.logger.log('warn', 'oidc_auth_time_unknown', { request_id: auth.requestId, client_id: request.client.clientId });
+      return authorizationResponse(
+        request,
+        { error: 'login_required', error_description: 'The sign-in time is unknown, so max_age or prompt=login cannot be honoured.' },
+        this.issuer,
+      );
+    }
     const authTime = Math.floor((auth.authTime ?? now) / 1000);
 
 
