@@ -72,6 +72,21 @@ describe('idbridge CLI', () => {
     expect(JSON.parse(run(['aw', 'show', '--json']).stdout).api_key).toBe(rotated.api_key);
   });
 
+  it('turns Janrain-compatible postbacks on and off, and shows the setting', () => {
+    expect(JSON.parse(run(['aw', 'show', '--json']).stdout).janrain_compatible).toBe(false);
+    const on = run(['aw', 'janrain-compat', 'on']);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/consent is always asked/);
+    expect(JSON.parse(run(['aw', 'show', '--json']).stdout).janrain_compatible).toBe(true);
+    expect(JSON.parse(run(['aw', 'janrain-compat', 'off', '--json']).stdout)).toEqual({ janrain_compatible: false });
+    expect(JSON.parse(run(['aw', 'show', '--json']).stdout).janrain_compatible).toBe(false);
+    expect(run(['aw', 'janrain-compat', 'maybe']).code).toBe(2);
+    // Set by the environment: the CLI says where to change it instead.
+    const fixed = run(['aw', 'janrain-compat', 'on'], { IDBRIDGE_AW_JANRAIN_COMPATIBLE: 'false' });
+    expect(fixed.code).toBe(1);
+    expect(fixed.stderr).toMatch(/IDBRIDGE_AW_JANRAIN_COMPATIBLE/);
+  });
+
   it('reports every bad setting at once', () => {
     const r = run(['migrate'], { PORT: 'eighty', IDBRIDGE_SCRYPT_LN: '99', IDBRIDGE_POSTBACK_URL: 'http://example.com/ows_auth' });
     expect(r.code).toBe(1);
