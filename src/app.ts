@@ -132,7 +132,7 @@ export function createServices(deps: AppDeps): AppServices {
   const identities = new IdentityRepository(db, config.tenant);
   const consents = new ConsentRepository(db, config.tenant);
   const openid2 = new OpenId2Provider({ config, associations, requests: authRequests, identities, clock, logger });
-  const clientStore = new OidcClientRepository(db, config.tenant);
+  const clientStore = new OidcClientRepository(db, config.tenant, clock);
   const clients = new ClientRegistry(clientStore, clock);
   const oidcConfig = config.identity.oidc;
   const signingKeys = new SigningKeys(
@@ -199,7 +199,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   const http: HttpServices = {
     config,
     logger,
-    cookies: new SealedCookies(await deriveSecret(config.secret, 'cookie-seal'), config.secureCookies),
+    cookies: new SealedCookies(await deriveSecret(config.secret, 'cookie-seal'), config.secureCookies, services.clock),
     csrf: new CsrfTokens(utf8(await deriveSecret(config.secret, 'csrf'))),
     clientIp: (c) => clientIp(c, config.trustProxy, deps.remoteAddress),
   };

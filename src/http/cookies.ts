@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
+import type { Clock } from '../clock.js';
+import { TtlCache } from '../util/ttl-cache.js';
 
 /**
  * Sealed cookies (iron-session: AES-256-CBC + HMAC-SHA-256, with a TTL inside the seal), so their
@@ -20,12 +22,15 @@ export class SealedCookies {
    * strings that unsealed successfully are cached, each for at most a minute and never past the
    * seal's own TTL window, so a forged or expired cookie is never served from here.
    */
-  #unsealed = new Map<string, { data: object; until: number }>();
+  readonly #unsealed: TtlCache<string, object>;
 
   constructor(
     private readonly password: string,
     private readonly secure: boolean,
-  ) {}
+    clock: Clock,
+  ) {
+    this.#unsealed = new TtlCache(clock, { ttlMs: UNSEAL_CACHE_MS, maxEntries: UNSEAL_CACHE_SIZE });
+  }
 
   name(base: string): string {
     return this.secure ? `__Host-${base}` : base;
@@ -34,21 +39,18 @@ export class SealedCookies {
   async read<T extends object>(c: Context, base: string, ttlSeconds: number): Promise<Partial<T> | undefined> {
     const raw = getCookie(c, this.name(base));
     if (!raw || raw.length > 4096) return undefined;
-    const now = Date.now();
     const hit = this.#unsealed.get(raw);
-    if (hit && hit.until > now) return hit.data as Partial<T>;
+    if (hit) return hit as Partial<T>;
     const data = await unsealData<T>(raw, { password: this.password, ttl: ttlSeconds });
     if (Object.keys(data).length === 0) return undefined;
-    if (this.#unsealed.size >= UNSEAL_CACHE_SIZE) this.#unsealed.delete(this.#unsealed.keys().next().value!);
-    this.#unsealed.set(raw, { data, until: now + Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000) });
+    this.#unsealed.set(raw, data, Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000));
     return data as Partial<T>;
   }
 
   async write(c: Context, base: string, data: object, ttlSeconds: number): Promise<void> {
     const sealed = await sealData(data, { password: this.password, ttl: ttlSeconds });
     // What we just sealed need not be unsealed when the browser sends it back.
-    if (this.#unsealed.size >= UNSEAL_CACHE_SIZE) this.#unsealed.delete(this.#unsealed.keys().next().value!);
-    this.#unsealed.set(sealed, { data, until: Date.now() + Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000) });
+    this.#unsealed.set(sealed, data, Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000));
     setCookie(c, this.name(base), sealed, {
       path: '/',
       httpOnly: true,

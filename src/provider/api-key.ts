@@ -3,6 +3,7 @@ import { IdbridgeError } from '../errors.js';
 import type { SettingsStore } from '../storage/settings-repository.js';
 import { randomToken, timingSafeEqualStrings } from '../util/bytes.js';
 import type { SecretBox } from '../util/secret-box.js';
+import { TtlCache } from '../util/ttl-cache.js';
 
 const SETTING = 'aw_api_key';
 
@@ -13,6 +14,11 @@ const SETTING = 'aw_api_key';
 export class ApiKeyVault {
   /** Last sealed value and its plaintext: the setting is read per postback, decrypting once is enough. */
   #opened: { sealed: string; key: Promise<string> } | undefined;
+  /**
+   * The sealed key, re-read at most every 5 s: every postback reads it on both ends in all-in-one
+   * mode. A rotation by this process applies at once, one by another process within 5 s.
+   */
+  readonly #read: TtlCache<typeof SETTING, Promise<string | null>>;
 
   /**
    * @param fixedKey a key set by configuration (`IDBRIDGE_API_KEY`); it then replaces the stored
@@ -23,7 +29,9 @@ export class ApiKeyVault {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly fixedKey?: string,
-  ) {}
+  ) {
+    this.#read = new TtlCache(clock, { ttlMs: 5_000, maxEntries: 1 });
+  }
 
   /** The current key, generating one if none exists yet (concurrent first starts agree on one). */
   async ensure(): Promise<string> {
@@ -31,7 +39,7 @@ export class ApiKeyVault {
     const stored = await this.stored();
     if (stored) return this.open(stored);
     const sealed = await this.settings.putIfAbsent(SETTING, await this.box.seal(generateApiKey()), this.clock.now());
-    this.#read = undefined;
+    this.#read.clear();
     return this.open(sealed);
   }
 
@@ -40,7 +48,7 @@ export class ApiKeyVault {
     if (this.fixedKey) throw new IdbridgeError('conflict', 'The API key is set by IDBRIDGE_API_KEY; change it there.');
     const key = generateApiKey();
     await this.settings.put(SETTING, await this.box.seal(key), this.clock.now());
-    this.#read = undefined;
+    this.#read.clear();
     return key;
   }
 
@@ -52,19 +60,8 @@ export class ApiKeyVault {
     return timingSafeEqualStrings(candidate, await this.open(stored));
   }
 
-  /**
-   * The sealed key, re-read at most every 5 s: every postback reads it on both ends in all-in-one
-   * mode. A rotation by this process applies at once, one by another process within 5 s.
-   */
-  #read: { value: Promise<string | null>; until: number } | undefined;
-
   private stored(): Promise<string | null> {
-    const now = Date.now();
-    if (this.#read && this.#read.until > now) return this.#read.value;
-    const value = this.settings.get(SETTING);
-    this.#read = { value, until: now + 5_000 };
-    value.catch(() => (this.#read = undefined));
-    return value;
+    return this.#read.load(SETTING, () => this.settings.get(SETTING));
   }
 
   private open(sealed: string): Promise<string> {

@@ -1,6 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
+import type { Clock } from '../clock.js';
 import type { OidcClient } from '../protocol/oidc/client.js';
 import type { ClientStore } from '../provider/oidc/ports.js';
+import { TtlCache } from '../util/ttl-cache.js';
 import type { Database } from './database.js';
 import { oidcClients } from './schema.js';
 
@@ -13,24 +15,24 @@ export class OidcClientRepository implements ClientStore {
    * rarely: keep them for 30 s (a removal in this process takes effect at once, one made by
    * another process within 30 s).
    */
-  #cache = new Map<string, { client: Promise<OidcClient | null>; until: number }>();
+  readonly #cache: TtlCache<string, Promise<OidcClient | null>>;
 
   constructor(
     private readonly db: Database,
     private readonly tenant: string,
-  ) {}
+    clock: Clock,
+  ) {
+    this.#cache = new TtlCache(clock, { ttlMs: 30_000, maxEntries: 1000 });
+  }
 
   find(clientId: string): Promise<OidcClient | null> {
-    const now = Date.now();
     const hit = this.#cache.get(clientId);
-    if (hit && hit.until > now) return hit.client;
+    if (hit) return hit;
     const client = this.load(clientId);
     // Only known clients are cached (random client_ids must not churn the cache), oldest out first.
     client.then(
       (found) => {
-        if (!found) return;
-        if (this.#cache.size >= 1000) this.#cache.delete(this.#cache.keys().next().value!);
-        this.#cache.set(clientId, { client, until: now + 30_000 });
+        if (found) this.#cache.set(clientId, client);
       },
       () => undefined,
     );

@@ -2,6 +2,7 @@ import { exportJWK, generateKeyPair, importJWK, type JSONWebKeySet } from 'jose'
 import type { Clock } from '../../clock.js';
 import { randomToken } from '../../util/bytes.js';
 import type { SecretBox } from '../../util/secret-box.js';
+import { TtlCache } from '../../util/ttl-cache.js';
 import type { SigningKeyStore, StoredSigningKey } from './ports.js';
 
 export type SigningAlg = 'ES256' | 'RS256';
@@ -21,8 +22,9 @@ export interface ActiveKey {
 export class SigningKeys {
   #imported = new Map<string, Promise<CryptoKey>>();
   /** The current key per algorithm, cached for a minute (another process may rotate meanwhile). */
-  #current = new Map<SigningAlg, { key: Promise<ActiveKey>; until: number }>();
-  #jwks: { value: Promise<JSONWebKeySet>; until: number } | undefined;
+  readonly #current: TtlCache<SigningAlg, Promise<ActiveKey>>;
+  /** The published JWKS, cached for a minute: it is fetched often. */
+  readonly #jwks: TtlCache<'jwks', Promise<JSONWebKeySet>>;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -30,17 +32,14 @@ export class SigningKeys {
     private readonly clock: Clock,
     /** How long a retired key stays published: the longest lifetime of anything it signed. */
     private readonly retiredPublishSeconds: number,
-  ) {}
+  ) {
+    this.#current = new TtlCache(clock, { ttlMs: 60_000, maxEntries: SIGNING_ALGS.length });
+    this.#jwks = new TtlCache(clock, { ttlMs: 60_000, maxEntries: 1 });
+  }
 
   /** The key to sign with for `alg`, creating the first one if needed. */
   active(alg: SigningAlg): Promise<ActiveKey> {
-    const now = this.clock.now();
-    const cached = this.#current.get(alg);
-    if (cached && cached.until > now) return cached.key;
-    const key = this.load(alg);
-    this.#current.set(alg, { key, until: now + 60_000 });
-    key.catch(() => this.#current.delete(alg));
-    return key;
+    return this.#current.load(alg, () => this.load(alg));
   }
 
   private async load(alg: SigningAlg): Promise<ActiveKey> {
@@ -56,16 +55,11 @@ export class SigningKeys {
 
   /** Public keys to publish at the JWKS endpoint (cached for a minute: it is fetched often). */
   jwks(): Promise<JSONWebKeySet> {
-    const now = this.clock.now();
-    if (this.#jwks && this.#jwks.until > now) return this.#jwks.value;
-    const value = (async () => {
+    return this.#jwks.load('jwks', async () => {
       for (const alg of SIGNING_ALGS) await this.active(alg);
       const keys = await this.store.published(this.clock.now());
       return { keys: keys.map((k) => k.publicJwk) };
-    })();
-    this.#jwks = { value, until: now + 60_000 };
-    value.catch(() => (this.#jwks = undefined));
-    return value;
+    });
   }
 
   /** Add new keys for every algorithm; the previous ones stay published but no longer sign. */
@@ -79,7 +73,7 @@ export class SigningKeys {
       kids.push(kid);
     }
     this.#current.clear();
-    this.#jwks = undefined;
+    this.#jwks.clear();
     return kids;
   }
 
