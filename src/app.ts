@@ -32,6 +32,7 @@ import { OidcClientRepository } from './storage/oidc-client-repository.js';
 import { OpSessionRepository } from './storage/op-session-repository.js';
 import { SigningKeyRepository } from './storage/signing-key-repository.js';
 import { ReturnFlow } from './provider/return-flow.js';
+import { SignInStarter } from './provider/start-sign-in.js';
 import { AssociationRepository } from './storage/association-repository.js';
 import { AuthRequestRepository } from './storage/auth-request-repository.js';
 import { ConsentRepository } from './storage/consent-repository.js';
@@ -131,7 +132,8 @@ export function createServices(deps: AppDeps): AppServices {
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(config.secret, 'openid2-associations'), () => clock.now());
   const identities = new IdentityRepository(db, config.tenant);
   const consents = new ConsentRepository(db, config.tenant);
-  const openid2 = new OpenId2Provider({ config, associations, requests: authRequests, identities, clock, logger });
+  const signIns = new SignInStarter({ identity: config.identity, requests: authRequests, clock });
+  const openid2 = new OpenId2Provider({ config, associations, signIns, identities, clock, logger });
   const clientStore = new OidcClientRepository(db, config.tenant, clock);
   const clients = new ClientRegistry(clientStore, clock);
   const oidcConfig = config.identity.oidc;
@@ -143,7 +145,7 @@ export function createServices(deps: AppDeps): AppServices {
   );
   const grants = new GrantRepository(db, config.tenant);
   const opSessions = new OpSessionRepository(db, config.tenant);
-  const oidc = new OidcAuthorization({ config, clients: clientStore, requests: authRequests, grants, clock, logger });
+  const oidc = new OidcAuthorization({ config, clients: clientStore, signIns, grants, clock, logger });
   const tokens = new TokenService({ issuer: config.publicUrl, config: oidcConfig, clients: clientStore, grants, keys: signingKeys, clock, logger });
   const rpLogout = new RpLogout({ issuer: config.publicUrl, clients: clientStore, grants, opSessions, keys: signingKeys, clock, logger });
   const connectedApps = new ConnectedApps({ consents, clients: clientStore, grants, opSessions, clock });

@@ -18,15 +18,15 @@ import {
   type OpenIdMessage,
 } from '../protocol/openid2/index.js';
 import { ATTRIBUTE_LABELS, isSregField, type Attributes, type SregProfile } from '../users/profile.js';
-import { randomToken } from '../util/bytes.js';
-import type { AuthRequest, AuthRequestStore, IdentityStore } from './ports.js';
-import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder, Subject } from './responder.js';
+import type { AuthRequest, IdentityStore } from './ports.js';
+import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type Subject } from './responder.js';
 import { sharedAttributes } from './return-flow.js';
+import type { SignInStarter } from './start-sign-in.js';
 
 export interface OpenId2ProviderDeps {
   config: Config;
   associations: AssociationStore;
-  requests: AuthRequestStore;
+  signIns: SignInStarter;
   identities: IdentityStore;
   clock: Clock;
   logger: Logger;
@@ -82,27 +82,16 @@ export class OpenId2Provider implements RelyingPartyResponder {
       // Not an identifier of ours: we can make no assertion about it.
       return this.negative(request, request.immediate ? 'setup_needed' : 'cancel');
     }
-    const now = this.deps.clock.now();
-    const requestId = randomToken(256); // ≥ 128 bits: unguessable, so it can travel in URLs
-    const fields = requestedFields(request.attributes).all;
-    await this.deps.requests.create({
-      requestId,
+    const { requestId, answer } = await this.deps.signIns.start({
       protocol: 'openid2',
+      payload: request,
       browserHash,
       realm: request.realm,
-      requestedAttributes: [...fields],
+      requestedAttributes: requestedFields(request.attributes).all,
       immediate: request.immediate,
-      payload: request,
-      createdAt: now,
-      expiresAt: now + this.deps.config.identity.requestTtlSeconds * 1000,
     });
     this.deps.logger.log('info', 'openid2_checkid', { request_id: requestId, mode: request.mode });
-    const verify = new URL(this.deps.config.identity.verifyUrl);
-    verify.searchParams.set('request_id', requestId);
-    verify.searchParams.set('realm', request.realm);
-    verify.searchParams.set('requested_attributes', fields.map((f) => `sreg_${f}`).join(','));
-    if (request.immediate) verify.searchParams.set('immediate', 'true');
-    return { kind: 'redirect', location: verify.toString() };
+    return answer;
   }
 
   async consentPolicy(auth: AuthRequest): Promise<ConsentPolicy> {
@@ -120,7 +109,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
 
   async approve(auth: AuthRequest, subject: Subject, all: Attributes): Promise<RelyingPartyAnswer> {
     const attributes: SregProfile = Object.fromEntries(Object.entries(all).filter(([k]) => isSregField(k)));
-    const request = auth.payload as CheckIdRequest;
+    const request = checkIdRequest(auth);
     const localIdentity = this.urls.identifier(subject.publicId);
     if (assertedIdentifiers(request, localIdentity) === null) {
       // The RP asked about a different user's identifier than the one who signed in.
@@ -141,11 +130,11 @@ export class OpenId2Provider implements RelyingPartyResponder {
   }
 
   async deny(auth: AuthRequest): Promise<RelyingPartyAnswer> {
-    return this.negative(auth.payload as CheckIdRequest, 'cancel');
+    return this.negative(checkIdRequest(auth), 'cancel');
   }
 
   async interactionRequired(auth: AuthRequest): Promise<RelyingPartyAnswer> {
-    const request = auth.payload as CheckIdRequest;
+    const request = checkIdRequest(auth);
     return this.negative(request, request.immediate ? 'setup_needed' : 'cancel');
   }
 
@@ -153,4 +142,10 @@ export class OpenId2Provider implements RelyingPartyResponder {
     const params = mode === 'cancel' ? buildCancel(request.returnTo) : buildSetupNeeded(request.returnTo);
     return { kind: 'redirect', location: buildRedirectUrl(request.returnTo, params) };
   }
+}
+
+/** The OpenID 2.0 request a pending sign-in answers; another protocol's request here is a bug. */
+function checkIdRequest(auth: AuthRequest): CheckIdRequest {
+  if (auth.protocol !== 'openid2') throw wrongResponder(auth.protocol);
+  return auth.payload;
 }

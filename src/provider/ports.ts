@@ -1,11 +1,23 @@
+import type { AuthorizationRequest } from '../protocol/oidc/authorize.js';
+import type { CheckIdRequest } from '../protocol/openid2/checkid.js';
 import type { AttributeName, Attributes } from '../users/profile.js';
 
 export type AuthRequestState = 'created' | 'posted_back' | 'completed' | 'cancelled';
 
+/**
+ * What the relying party asked for, as its protocol parsed it: the data needed to answer it at
+ * step 8. The `protocol` tag says which; narrowing on it types `payload` without casts.
+ */
+export type PendingPayload =
+  | { protocol: 'openid2'; payload: CheckIdRequest }
+  | { protocol: 'oidc'; payload: AuthorizationRequest };
+
 /** A relying party's sign-in request at the identity service, from step 1 to step 8. */
-export interface AuthRequest {
+export type AuthRequest = AuthRequestFields & PendingPayload;
+
+/** The protocol-independent part of an {@link AuthRequest}. */
+export interface AuthRequestFields {
   requestId: string;
-  protocol: 'openid2' | 'oidc';
   browserHash: string;
   state: AuthRequestState;
   /** Who is asking: the OpenID 2.0 realm (or the OIDC client's name/URI). */
@@ -13,8 +25,6 @@ export interface AuthRequest {
   requestedAttributes: AttributeName[];
   /** No user interaction allowed (checkid_immediate, prompt=none). */
   immediate: boolean;
-  /** Protocol-specific data needed to answer the relying party. */
-  payload: unknown;
   /** From the postback: the bridge's stable user id. */
   username: string | null;
   attributes: Attributes | null;
@@ -28,10 +38,8 @@ export interface AuthRequest {
   expiresAt: number;
 }
 
-export type NewAuthRequest = Pick<
-  AuthRequest,
-  'requestId' | 'protocol' | 'browserHash' | 'realm' | 'requestedAttributes' | 'immediate' | 'payload' | 'createdAt' | 'expiresAt'
->;
+export type NewAuthRequest = Pick<AuthRequestFields, 'requestId' | 'browserHash' | 'realm' | 'requestedAttributes' | 'immediate' | 'createdAt' | 'expiresAt'> &
+  PendingPayload;
 
 export interface PostbackData {
   username: string;

@@ -1,3 +1,4 @@
+import { IdbridgeError } from '../errors.js';
 import type { Attributes } from '../users/profile.js';
 import type { AuthRequest } from './ports.js';
 
@@ -49,4 +50,9 @@ export interface RelyingPartyResponder {
   deny(request: AuthRequest): Promise<RelyingPartyAnswer>;
   /** Interaction was needed but not allowed (OpenID 2.0 `setup_needed`, OIDC `login_required`/`consent_required`). */
   interactionRequired(request: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer>;
+}
+
+/** A responder was handed another protocol's request: a wiring bug, never the user's fault. */
+export function wrongResponder(protocol: string): IdbridgeError {
+  return new IdbridgeError('server_error', `A ${protocol} sign-in was handed to another protocol's responder.`);
 }

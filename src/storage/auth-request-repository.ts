@@ -1,5 +1,8 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
-import type { AuthRequest, AuthRequestStore, NewAuthRequest, PostbackData } from '../provider/ports.js';
+import { IdbridgeError } from '../errors.js';
+import type { AuthorizationRequest } from '../protocol/oidc/authorize.js';
+import type { CheckIdRequest } from '../protocol/openid2/checkid.js';
+import type { AuthRequest, AuthRequestStore, NewAuthRequest, PendingPayload, PostbackData } from '../provider/ports.js';
 import { isAttributeName } from '../users/profile.js';
 import { once, type Database } from './database.js';
 import { authRequests } from './schema.js';
@@ -91,13 +94,12 @@ export class AuthRequestRepository implements AuthRequestStore {
 function toRequest(row: Row): AuthRequest {
   return {
     requestId: row.requestId,
-    protocol: row.protocol,
+    ...pendingPayload(row.protocol, row.payload),
     browserHash: row.browserHash,
     state: row.state,
     realm: row.realm,
     requestedAttributes: row.requestedAttributes.split(',').filter(isAttributeName),
     immediate: row.immediate,
-    payload: JSON.parse(row.payload),
     username: row.username,
     attributes: row.attributes ? JSON.parse(row.attributes) : null,
     noPrompt: row.noPrompt,
@@ -107,4 +109,66 @@ function toRequest(row: Row): AuthRequest {
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
   };
+}
+
+/**
+ * The stored payload, narrowed by the row's protocol. It is this code's own JSON (written by
+ * `create`), so it is not re-validated field by field; but a payload that lacks what its protocol
+ * needs to answer the relying party (a corrupt row, or one written by an incompatible version
+ * during a deploy) reads as an unknown request, so the user is asked to start again instead of
+ * failing later while the answer is built.
+ */
+function pendingPayload(protocol: Row['protocol'], text: string): PendingPayload {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    payload = undefined;
+  }
+  if (protocol === 'openid2' && isCheckIdRequest(payload)) return { protocol, payload };
+  if (protocol === 'oidc' && isAuthorizationRequest(payload)) return { protocol, payload };
+  throw new IdbridgeError('unknown_request', 'This sign-in request is unknown. Please start again from the site you came from.');
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function isStringOrNull(value: unknown): boolean {
+  return value === null || typeof value === 'string';
+}
+
+function isCheckIdRequest(value: unknown): value is CheckIdRequest {
+  return (
+    isObject(value) &&
+    (value['mode'] === 'checkid_setup' || value['mode'] === 'checkid_immediate') &&
+    typeof value['immediate'] === 'boolean' &&
+    typeof value['identifierSelect'] === 'boolean' &&
+    isStringOrNull(value['claimedId']) &&
+    isStringOrNull(value['identity']) &&
+    typeof value['returnTo'] === 'string' &&
+    typeof value['realm'] === 'string' &&
+    isStringOrNull(value['assocHandle']) &&
+    isObject(value['attributes'])
+  );
+}
+
+function isAuthorizationRequest(value: unknown): value is AuthorizationRequest {
+  if (!isObject(value) || !isObject(value['client'])) return false;
+  const client = value['client'];
+  return (
+    typeof client['clientId'] === 'string' &&
+    typeof client['name'] === 'string' &&
+    typeof client['trusted'] === 'boolean' &&
+    typeof value['redirectUri'] === 'string' &&
+    typeof value['responseMode'] === 'string' &&
+    isStringArray(value['scopes']) &&
+    isStringArray(value['prompt'])
+  );
 }

@@ -6,12 +6,13 @@ import { authorizationError } from '../../protocol/oidc/authorization-error.js';
 import { parseAuthorizationRequest, type AuthorizationRequest } from '../../protocol/oidc/authorize.js';
 import { claimsForScopes, type UserClaimsSource } from '../../protocol/oidc/claims.js';
 import { SUPPORTED_SCOPES } from '../../protocol/oidc/discovery.js';
-import { ATTRIBUTE_LABELS, attributeWireName, type AttributeName, type Attributes } from '../../users/profile.js';
+import { ATTRIBUTE_LABELS, type AttributeName, type Attributes } from '../../users/profile.js';
 import { randomToken, sha256Base64Url } from '../../util/bytes.js';
 import { openId2Urls } from '../openid2-provider.js';
-import type { AuthRequest, AuthRequestStore } from '../ports.js';
-import type { ConsentPolicy, RelyingPartyAnswer, RelyingPartyResponder, Subject } from '../responder.js';
+import type { AuthRequest } from '../ports.js';
+import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type Subject } from '../responder.js';
 import { sharedAttributes } from '../return-flow.js';
+import type { SignInStarter } from '../start-sign-in.js';
 import type { ClientStore, GrantStore } from './ports.js';
 
 /** The one authentication context idbridge achieves: a password checked by the site's bridge. */
@@ -39,7 +40,7 @@ const SCOPE_LABELS: Record<string, string> = {
 export interface OidcAuthorizationDeps {
   config: Config;
   clients: ClientStore;
-  requests: AuthRequestStore;
+  signIns: SignInStarter;
   grants: GrantStore;
   clock: Clock;
   logger: Logger;
@@ -59,7 +60,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
 
   /** The authorization endpoint. Errors that may not go to the client are thrown (error page). */
   async authorize(params: Record<string, string[]>, browserHash: string): Promise<RelyingPartyAnswer> {
-    const { config, clients, requests, clock, logger } = this.deps;
+    const { clients, signIns, logger } = this.deps;
     let request: AuthorizationRequest;
     try {
       request = await parseAuthorizationRequest(params, (id) => clients.find(id), { supportedScopes: [...SUPPORTED_SCOPES] });
@@ -68,37 +69,23 @@ export class OidcAuthorization implements RelyingPartyResponder {
       if (redirect) return this.errorAnswer(error as Parameters<typeof this.errorAnswer>[0]);
       throw error;
     }
-    const now = clock.now();
-    const requestId = randomToken(256);
-    const attributes = [...new Set(request.scopes.flatMap((s) => SCOPE_ATTRIBUTES[s] ?? []))];
-    const redirectOrigin = new URL(request.redirectUri).origin;
-    await requests.create({
-      requestId,
+    const { requestId, answer } = await signIns.start({
       protocol: 'oidc',
-      browserHash,
-      realm: `${redirectOrigin}/`,
-      requestedAttributes: attributes,
-      immediate: request.prompt.includes('none'),
       payload: request,
-      createdAt: now,
-      expiresAt: now + config.identity.requestTtlSeconds * 1000,
+      browserHash,
+      realm: `${new URL(request.redirectUri).origin}/`,
+      requestedAttributes: [...new Set(request.scopes.flatMap((s) => SCOPE_ATTRIBUTES[s] ?? []))],
+      immediate: request.prompt.includes('none'),
+      // prompt=login: a fresh password check whatever the session; max_age: one no older than that.
+      maxAge: request.prompt.includes('login') ? 0 : request.maxAge,
+      loginHint: request.loginHint,
     });
     logger.log('info', 'oidc_authorize', { request_id: requestId, client_id: request.client.clientId });
-
-    const verify = new URL(config.identity.verifyUrl);
-    verify.searchParams.set('request_id', requestId);
-    verify.searchParams.set('realm', `${redirectOrigin}/`);
-    verify.searchParams.set('requested_attributes', attributes.map(attributeWireName).join(','));
-    if (request.prompt.includes('none')) verify.searchParams.set('immediate', 'true');
-    // prompt=login: a fresh password check whatever the session; max_age: one no older than that.
-    const maxAge = request.prompt.includes('login') ? 0 : request.maxAge;
-    if (maxAge !== undefined) verify.searchParams.set('max_age', String(maxAge));
-    if (request.loginHint) verify.searchParams.set('login_hint', request.loginHint);
-    return { kind: 'redirect', location: verify.toString() };
+    return answer;
   }
 
   async consentPolicy(auth: AuthRequest): Promise<ConsentPolicy> {
-    const request = auth.payload as AuthorizationRequest;
+    const request = authorizationRequest(auth);
     const shared = new Map(sharedAttributes(auth));
     const items = request.scopes.map((scope) => {
       const shown = (SCOPE_ATTRIBUTES[scope] ?? []).filter((a) => a !== 'updated_at' && a !== 'email_verified' && shared.has(a));
@@ -121,7 +108,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
 
   async approve(auth: AuthRequest, subject: Subject, attributes: Attributes): Promise<RelyingPartyAnswer> {
     const { grants, clock, config } = this.deps;
-    const request = auth.payload as AuthorizationRequest;
+    const request = authorizationRequest(auth);
     const now = clock.now();
     // A stock Janrain AW does not send auth_time: the sign-in is then dated by its postback. That
     // cannot prove a fresh password check, so max_age / prompt=login are refused rather than
@@ -173,12 +160,12 @@ export class OidcAuthorization implements RelyingPartyResponder {
   }
 
   async deny(auth: AuthRequest): Promise<RelyingPartyAnswer> {
-    const request = auth.payload as AuthorizationRequest;
+    const request = authorizationRequest(auth);
     return authorizationResponse(request, { error: 'access_denied', error_description: 'The user denied the request.' }, this.issuer);
   }
 
   async interactionRequired(auth: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer> {
-    const request = auth.payload as AuthorizationRequest;
+    const request = authorizationRequest(auth);
     const error = reason === 'login' ? 'login_required' : 'consent_required';
     return authorizationResponse(
       request,
@@ -209,4 +196,10 @@ function claimsSource(sub: string, a: Attributes): UserClaimsSource {
   if (a.customer_id) source.customerId = a.customer_id;
   if (a.updated_at && /^\d+$/.test(a.updated_at)) source.updatedAt = Number(a.updated_at) * 1000;
   return source;
+}
+
+/** The OIDC request a pending sign-in answers; another protocol's request here is a bug. */
+function authorizationRequest(auth: AuthRequest): AuthorizationRequest {
+  if (auth.protocol !== 'oidc') throw wrongResponder(auth.protocol);
+  return auth.payload;
 }
