@@ -81,3 +81,11 @@ export interface ConsentStore {
   /** Every remembered decision of a user, newest first. */
   list(username: string): Promise<Array<{ audience: string; grants: string[]; createdAt: number }>>;
 }
+
+/** Small key/value settings per tenant. Secret values are stored sealed (see SecretBox), never in clear. */
+export interface SettingsStore {
+  get(key: string): Promise<string | null>;
+  /** Insert unless present; returns the value that is stored afterwards (first writer wins). */
+  putIfAbsent(key: string, value: string, now: number): Promise<string>;
+  put(key: string, value: string, now: number): Promise<void>;
+}

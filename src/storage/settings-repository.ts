@@ -1,15 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { SettingsStore } from '../provider/ports.js';
 import { once, type Database } from './database.js';
 import { settings } from './schema.js';
 
-/** Small key/value settings per tenant. Secret values are stored sealed (see SecretBox), never in clear. */
-export interface SettingsStore {
-  get(key: string): Promise<string | null>;
-  /** Insert unless present; returns the value that is stored afterwards (first writer wins). */
-  putIfAbsent(key: string, value: string, now: number): Promise<string>;
-  put(key: string, value: string, now: number): Promise<void>;
-}
-
+/** {@link SettingsStore} on `settings`. */
 export class SettingsRepository implements SettingsStore {
   constructor(
     private readonly db: Database,

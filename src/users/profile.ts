@@ -1,28 +1,13 @@
 /**
- * The SREG 1.1 profile fields a user can share, in the order SREG lists them. The bridge names them
- * `sreg_<field>` on the wire (Janrain steps 2 and 4).
+ * The profile fields a user can share: the SREG 1.1 fields (defined by the protocol, in
+ * `protocol/openid2/attributes.ts`), which the bridge names `sreg_<field>` on the wire (Janrain
+ * steps 2 and 4), and the extended fields below.
  */
-export const SREG_FIELDS = [
-  'nickname',
-  'email',
-  'fullname',
-  'dob',
-  'gender',
-  'postcode',
-  'country',
-  'language',
-  'timezone',
-] as const;
+import { SREG_FIELDS, isSregField, type SregField } from '../protocol/openid2/attributes.js';
 
-export type SregField = (typeof SREG_FIELDS)[number];
+export { SREG_FIELDS, isSregField, type SregField };
 
 export type SregProfile = Partial<Record<SregField, string>>;
-
-const SREG_SET: ReadonlySet<string> = new Set(SREG_FIELDS);
-
-export function isSregField(name: string): name is SregField {
-  return SREG_SET.has(name);
-}
 
 /** Human-readable labels, for login and consent pages. */
 export const SREG_LABELS: Record<SregField, string> = {

@@ -244,7 +244,11 @@ describe('identity service on Workers, bridge on Node', () => {
       hop = await browser.get(next);
     }
     expect(chain).toEqual([`${bridgeUrl}/signout`, `${worker.url}/logout/done`, 'https://rp6.example.test/bye']);
-    await expect(oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).rejects.toBeTruthy();
+    // The access token died with the session: 401 with a Bearer invalid_token challenge (RFC 6750 §3.1).
+    await expect(oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).rejects.toMatchObject({
+      status: 401,
+      cause: [expect.objectContaining({ scheme: 'bearer', parameters: expect.objectContaining({ error: 'invalid_token' }) })],
+    });
     // The bridge session is gone: the next sign-in asks for the password again.
     const again = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { user: { identifier: 'walt', password: PASSWORD }, consent: 'approve' });
     expect(again.seen[0]).toBe('login');

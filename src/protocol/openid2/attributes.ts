@@ -4,10 +4,19 @@
  */
 import { invalidRequest } from '../../errors.js';
 
-// The SREG vocabulary is the user model's (one definition for bridge, provider and protocol).
-import { SREG_FIELDS, isSregField, type SregField } from '../../users/profile.js';
+/**
+ * The SREG 1.1 profile fields (SREG 1.1 §4), in the order SREG lists them. Protocol data, defined
+ * here; the user model (`users/profile.ts`) builds its attribute names on it.
+ */
+export const SREG_FIELDS = ['nickname', 'email', 'fullname', 'dob', 'gender', 'postcode', 'country', 'language', 'timezone'] as const;
 
-export { SREG_FIELDS, isSregField, type SregField };
+export type SregField = (typeof SREG_FIELDS)[number];
+
+const SREG_SET: ReadonlySet<string> = new Set(SREG_FIELDS);
+
+export function isSregField(name: string): name is SregField {
+  return SREG_SET.has(name);
+}
 
 /** Attribute values to release, by SREG field name. Absent or empty means "not released". */
 export type AttributeValues = Partial<Record<SregField, string>>;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseAuthorizationRequest } from '../../../src/protocol/oidc/authorize.js';
 import { customerIdClaim } from '../../../src/protocol/oidc/claims.js';
+import type { OidcClient } from '../../../src/protocol/oidc/client.js';
 import { SUPPORTED_SCOPES, providerMetadata } from '../../../src/protocol/oidc/discovery.js';
-import { ISSUER } from './helpers.js';
+import { CONFIDENTIAL, ISSUER, RFC7636_CHALLENGE, rejection } from './helpers.js';
 
 describe('providerMetadata', () => {
   const doc = providerMetadata(ISSUER);
@@ -38,7 +40,39 @@ describe('providerMetadata', () => {
       // must be explicit: Discovery §3 defaults request_uri_parameter_supported to true
       request_uri_parameter_supported: false,
     });
-    expect(doc['scopes_supported']).toEqual([...SUPPORTED_SCOPES]);
+  });
+
+  describe('the authorization endpoint accepts what is advertised and refuses the rest', () => {
+    const client: OidcClient = { ...CONFIDENTIAL, scopes: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access', 'extra'] };
+    const parse = (overrides: Record<string, string>) =>
+      parseAuthorizationRequest(
+        Object.fromEntries(
+          Object.entries({ client_id: client.clientId, redirect_uri: client.redirectUris[0]!, response_type: 'code', scope: 'openid', ...overrides }).map(([k, v]) => [k, [v]]),
+        ),
+        async (id) => (id === client.clientId ? client : null),
+        { supportedScopes: [...SUPPORTED_SCOPES] },
+      );
+    const advertised = (key: string) => doc[key] as string[];
+
+    it('scopes', async () => {
+      const request = await parse({ scope: [...advertised('scopes_supported'), 'extra'].join(' '), prompt: 'consent' });
+      expect([...request.scopes].sort()).toEqual([...advertised('scopes_supported')].sort()); // 'extra' is not supported
+    });
+
+    it('response types and modes', async () => {
+      for (const mode of advertised('response_modes_supported')) expect((await parse({ response_mode: mode })).responseMode).toBe(mode);
+      for (const type of advertised('response_types_supported')) await parse({ response_type: type });
+      for (const type of ['token', 'id_token', 'code id_token']) expect(await rejection(() => parse({ response_type: type }))).toBeInstanceOf(Error);
+      expect(await rejection(() => parse({ response_mode: 'fragment' }))).toBeInstanceOf(Error);
+    });
+
+    it('PKCE methods and prompt values', async () => {
+      for (const method of advertised('code_challenge_methods_supported')) {
+        expect((await parse({ code_challenge: RFC7636_CHALLENGE, code_challenge_method: method })).codeChallenge).toBe(RFC7636_CHALLENGE);
+      }
+      expect(await rejection(() => parse({ code_challenge: RFC7636_CHALLENGE, code_challenge_method: 'plain' }))).toBeInstanceOf(Error);
+      for (const prompt of advertised('prompt_values_supported')) expect((await parse({ prompt })).prompt).toEqual([prompt]);
+    });
   });
 
   it('lists the claims, including the namespaced customer id', () => {

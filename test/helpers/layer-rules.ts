@@ -1,0 +1,56 @@
+/**
+ * Which folder of src/ may import which (docs: ../shared/architecture.md, "Layers"), checked by
+ * test/architecture.test.ts on every import.
+ *
+ * Arrows point inward: entry → app → http / demo → views, bridge, provider → protocol; storage
+ * implements the ports that bridge, provider and users declare (a port belongs to the layer that
+ * uses it); protocol is pure (its own modules, the portable byte helpers in util/ and the one
+ * error family, errors.ts); only entry/ imports runtime-specific packages, so everything else also
+ * runs on Cloudflare Workers.
+ */
+import { builtinModules } from 'node:module';
+import type { LayerRules } from './layers.js';
+
+/** A layer's ports file(s), the only part of it storage may see: `bridge/ports`, `provider/oidc/ports`. */
+const ports = (layer: string) => new RegExp(`^${layer}/(.+/)?ports$`);
+
+/** The root modules every layer may use: configuration, time, logging, the error family. */
+const KERNEL = ['config', 'clock', 'log', 'errors'];
+
+/** Who may import whom: importing layer → allowed layers (or module patterns) and packages. */
+export const LAYERS: LayerRules = {
+  rules: {
+    // Composition roots.
+    entry: 'any',
+    app: { layers: ['app', 'http', 'demo', 'views', 'bridge', 'provider', 'protocol', 'storage', 'users', 'util', ...KERNEL], packages: ['hono'] },
+    // Outer ring: HTTP and pages.
+    http: { layers: ['http', 'views', 'bridge', 'provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['hono', 'iron-session', 'zod'] },
+    demo: { layers: ['demo', 'http', 'views', 'bridge', 'provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['hono'] },
+    views: { layers: ['views', 'bridge', 'provider', 'protocol', 'users', 'util', 'config', 'errors'], packages: ['hono'] },
+    // The two halves of a sign-in, which never import each other (they may run in different deployments).
+    bridge: { layers: ['bridge', 'users', 'util', ...KERNEL], packages: ['zod'] },
+    provider: { layers: ['provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['jose', 'zod'] },
+    users: { layers: ['users', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
+    // Adapters: storage implements ports; it sees their declarations and the data they carry.
+    storage: { layers: ['storage', ports('bridge'), ports('provider'), 'users', 'protocol', 'util', 'clock', 'errors'], packages: ['drizzle-orm'] },
+    // The pure core.
+    protocol: { layers: ['protocol', 'util', 'errors'], packages: ['jose', '@noble/hashes'] },
+    util: { layers: ['util', 'clock'], packages: ['@noble/hashes'] },
+    config: { layers: [], packages: ['zod'] },
+    clock: { layers: [], packages: [] },
+    log: { layers: [], packages: [] },
+    errors: { layers: [], packages: [] },
+  },
+  runtime: [
+    /^node:/,
+    new RegExp(`^(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/|$)`),
+    /^better-sqlite3$/,
+    /^undici(\/|$)/,
+    /^@hono\/node-server(\/|$)/,
+    /^drizzle-orm\/(better-sqlite3|d1|node-postgres|libsql)(\/|$)/,
+    /^hono\/(cloudflare-workers|cloudflare-pages|bun|deno|aws-lambda|lambda-edge|vercel|netlify|service-worker)(\/|$)/,
+    /^@cloudflare\//,
+  ],
+  runtimeLayers: ['entry'],
+};
+
