@@ -2,8 +2,8 @@ import type { Clock } from '../clock.js';
 import { IdbridgeError } from '../errors.js';
 import { randomToken, timingSafeEqualStrings } from '../util/bytes.js';
 import type { SecretBox } from '../util/secret-box.js';
-import type { SettingsStore } from './ports.js';
 import { TtlCache } from '../util/ttl-cache.js';
+import type { SettingsStore } from './ports.js';
 
 const SETTING = 'aw_api_key';
 
