@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { IdbridgeError } from '../errors.js';
-import type { SettingsStore } from '../storage/settings-repository.js';
+import type { SettingsStore } from './ports.js';
 
 const SETTING = 'aw_janrain_compatible';
 
