@@ -32,6 +32,7 @@ import { OidcClientRepository } from './storage/oidc-client-repository.js';
 import { OpSessionRepository } from './storage/op-session-repository.js';
 import { SigningKeyRepository } from './storage/signing-key-repository.js';
 import { ReturnFlow } from './provider/return-flow.js';
+import { NO_RP_FETCH, RelyingPartyDiscovery, type RelyingPartyFetch } from './provider/rp-discovery.js';
 import { AssociationRepository } from './storage/association-repository.js';
 import { AuthRequestRepository } from './storage/auth-request-repository.js';
 import { ConsentRepository } from './storage/consent-repository.js';
@@ -66,6 +67,11 @@ export interface AppDeps {
   assets?: MiddlewareHandler;
   /** Source of randomness for retry jitter. */
   random?: () => number;
+  /**
+   * Bounded fetch for OpenID 2.0 relying-party discovery (URLs an RP chose). Without it every
+   * realm counts as unverified (the consent page warns).
+   */
+  rpFetch?: RelyingPartyFetch;
 }
 
 export interface AppServices {
@@ -131,7 +137,8 @@ export function createServices(deps: AppDeps): AppServices {
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(config.secret, 'openid2-associations'), () => clock.now());
   const identities = new IdentityRepository(db, config.tenant);
   const consents = new ConsentRepository(db, config.tenant);
-  const openid2 = new OpenId2Provider({ config, associations, requests: authRequests, identities, clock, logger });
+  const rpDiscovery = new RelyingPartyDiscovery(deps.rpFetch ?? NO_RP_FETCH, { clock });
+  const openid2 = new OpenId2Provider({ config, associations, requests: authRequests, identities, clock, logger, rpDiscovery });
   const clientStore = new OidcClientRepository(db, config.tenant);
   const clients = new ClientRegistry(clientStore, clock);
   const oidcConfig = config.identity.oidc;
