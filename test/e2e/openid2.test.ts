@@ -596,6 +596,8 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
     expect(isLoginPage(login)).toBe(true);
     const consent = await submitAndFollow(browser, site, login, aliceLogin);
     expect(isConsentPage(consent)).toBe(true);
+    // The demo's realm publishes its return_to URL (§13): the consent page has nothing to warn about.
+    expect(page(consent.html)('[role="alert"]')).toHaveLength(0);
     const result = await submitAndFollow(browser, site, consent, { decision: 'approve' });
     expect(result.url.startsWith(`${idp.url}/demo/return?`)).toBe(true);
     expect(result.response.status).toBe(200);

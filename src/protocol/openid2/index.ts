@@ -93,6 +93,7 @@ export {
   discoverRelyingParty,
   metaXrdsLocation,
   relyingPartyDiscoveryUrl,
+  relyingPartyXrds,
   returnToListed,
   returnToUrlsFromXrds,
   returnToVerdict,

@@ -10,7 +10,7 @@
  * parsing below is linear in the input (no backtracking regular expressions over the body).
  */
 import { RETURN_TO_SERVICE_TYPE } from './constants.js';
-import { XRDS_CONTENT_TYPE } from './discovery.js';
+import { escapeMarkup, XRDS_CONTENT_TYPE } from './discovery.js';
 import { parseRealm, returnToMatchesRealm, type Realm } from './realm.js';
 
 /** What discovery concluded for one request. Stable strings: they end up in logs. */
@@ -32,6 +32,22 @@ export interface YadisResponse {
  * `{ failed: reason }` (timeout, too_large, redirected, …); never rejects.
  */
 export type YadisGet = (url: string, followRedirects: boolean) => Promise<YadisResponse | { failed: string }>;
+
+/** The XRDS a relying party publishes at its realm (§13), listing its return_to URLs. */
+export function relyingPartyXrds(returnToUrls: readonly string[]): string {
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<xrds:XRDS xmlns:xrds="xri://$xrds" xmlns="xri://$xrd*($v*2.0)">',
+    '<XRD>',
+    '<Service>',
+    `<Type>${RETURN_TO_SERVICE_TYPE}</Type>`,
+    ...returnToUrls.map((url) => `<URI>${escapeMarkup(url)}</URI>`),
+    '</Service>',
+    '</XRD>',
+    '</xrds:XRDS>',
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
 /** The URL to discover a realm at (§9.2.1): the realm itself, `*.` replaced by `www.`. */
 export function relyingPartyDiscoveryUrl(realm: Realm): string {
