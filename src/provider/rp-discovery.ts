@@ -123,7 +123,8 @@ export class RelyingPartyDiscovery {
   }
 
   async #discover(realm: ReturnType<typeof parseRealm>, key: string): Promise<RelyingPartyEndpoints> {
-    const result = await discoverRelyingParty(realm, this.#yadisGet);
+    // A signal must never break a sign-in: anything unexpected is one more failure.
+    const result: RelyingPartyEndpoints = await discoverRelyingParty(realm, this.#yadisGet).catch(() => ({ failed: 'fetch_failed:error' as const }));
     this.#cache.set(key, result, 'failed' in result ? this.#negativeTtlMs : this.#positiveTtlMs);
     return result;
   }
