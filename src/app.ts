@@ -33,6 +33,7 @@ import { OpSessionRepository } from './storage/op-session-repository.js';
 import { SigningKeyRepository } from './storage/signing-key-repository.js';
 import { ReturnFlow } from './provider/return-flow.js';
 import { SignInStarter } from './provider/start-sign-in.js';
+import { NO_RP_FETCH, RelyingPartyDiscovery, type RelyingPartyFetch } from './provider/rp-discovery.js';
 import { AssociationRepository } from './storage/association-repository.js';
 import { AuthRequestRepository } from './storage/auth-request-repository.js';
 import { ConsentRepository } from './storage/consent-repository.js';
@@ -67,6 +68,11 @@ export interface AppDeps {
   assets?: MiddlewareHandler;
   /** Source of randomness for retry jitter. */
   random?: () => number;
+  /**
+   * Bounded fetch for OpenID 2.0 relying-party discovery (URLs an RP chose). Without it every
+   * realm counts as unverified (the consent page warns).
+   */
+  rpFetch?: RelyingPartyFetch;
 }
 
 export interface AppServices {
@@ -133,7 +139,8 @@ export function createServices(deps: AppDeps): AppServices {
   const identities = new IdentityRepository(db, config.tenant);
   const consents = new ConsentRepository(db, config.tenant);
   const signIns = new SignInStarter({ identity: config.identity, requests: authRequests, clock });
-  const openid2 = new OpenId2Provider({ config, associations, signIns, identities, clock, logger });
+  const rpDiscovery = new RelyingPartyDiscovery(deps.rpFetch ?? NO_RP_FETCH, { clock });
+  const openid2 = new OpenId2Provider({ config, associations, signIns, identities, clock, logger, rpDiscovery });
   const clientStore = new OidcClientRepository(db, config.tenant, clock);
   const clients = new ClientRegistry(clientStore, clock);
   const oidcConfig = config.identity.oidc;

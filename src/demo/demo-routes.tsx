@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { OutgoingFetch } from '../bridge/postback-client.js';
 import type { Config } from '../config.js';
 import type { AppEnv } from '../http/context.js';
-import { IDENTIFIER_SELECT, kvDecode, OPENID2_NS, SREG_1_1_NS } from '../protocol/openid2/index.js';
+import { IDENTIFIER_SELECT, kvDecode, OPENID2_NS, relyingPartyXrds, SREG_1_1_NS, XRDS_CONTENT_TYPE } from '../protocol/openid2/index.js';
 import { SREG_LABELS, isSregField } from '../users/profile.js';
 import { Layout } from '../views/layout.js';
 
@@ -18,8 +18,13 @@ export function demoRoutes(config: Config, fetch: OutgoingFetch) {
   const returnTo = `${config.publicUrl}/demo/return`;
   const page = (title: string, body: Child) => <Layout title={title} siteName={`${config.siteName} demo`}>{body}</Layout>;
 
-  app.get('/demo', (c) =>
-    c.html(
+  // The realm publishes its return_to URL (OpenID 2.0 §13), so the consent page can verify the demo.
+  const realm = `${config.publicUrl}/demo`;
+  app.get('/demo', (c) => {
+    if ((c.req.header('accept') ?? '').includes(XRDS_CONTENT_TYPE)) {
+      return c.body(relyingPartyXrds([returnTo]), 200, { 'content-type': `${XRDS_CONTENT_TYPE}; charset=utf-8` });
+    }
+    return c.html(
       page(
         'Demo relying party',
         <>
@@ -30,8 +35,8 @@ export function demoRoutes(config: Config, fetch: OutgoingFetch) {
           </form>
         </>,
       ),
-    ),
-  );
+    );
+  });
 
   app.get('/demo/start', (c) => {
     const url = new URL(opEndpoint);
@@ -41,7 +46,7 @@ export function demoRoutes(config: Config, fetch: OutgoingFetch) {
       'openid.claimed_id': IDENTIFIER_SELECT,
       'openid.identity': IDENTIFIER_SELECT,
       'openid.return_to': returnTo,
-      'openid.realm': `${config.publicUrl}/`,
+      'openid.realm': realm,
       'openid.ns.sreg': SREG_1_1_NS,
       'openid.sreg.required': 'email',
       'openid.sreg.optional': 'nickname,fullname,country,language,timezone',

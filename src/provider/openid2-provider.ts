@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { IdbridgeError } from '../errors.js';
+import { IdbridgeError, invalidRequest } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   assertedIdentifiers,
@@ -19,8 +19,9 @@ import {
 } from '../protocol/openid2/index.js';
 import { ATTRIBUTE_LABELS, isSregField, type Attributes, type SregProfile } from '../users/profile.js';
 import type { AuthRequest, IdentityStore } from './ports.js';
-import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type Subject } from './responder.js';
+import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type SiteCheck, type Subject } from './responder.js';
 import { sharedAttributes } from './return-flow.js';
+import type { RelyingPartyDiscovery } from './rp-discovery.js';
 import type { SignInStarter } from './start-sign-in.js';
 
 export interface OpenId2ProviderDeps {
@@ -30,7 +31,11 @@ export interface OpenId2ProviderDeps {
   identities: IdentityStore;
   clock: Clock;
   logger: Logger;
+  /** Relying-party discovery (§13): whether the realm lists the request's return_to. */
+  rpDiscovery: RelyingPartyDiscovery;
 }
+
+const PUBLIC_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** URLs of the OpenID 2.0 provider under the public URL. */
 export function openId2Urls(publicUrl: string) {
@@ -78,10 +83,15 @@ export class OpenId2Provider implements RelyingPartyResponder {
    */
   async checkid(message: OpenIdMessage, browserHash: string): Promise<RelyingPartyAnswer> {
     const request = parseCheckIdRequest(message);
-    if (!request.identifierSelect && !request.identity!.startsWith(this.urls.identifierPrefix)) {
-      // Not an identifier of ours: we can make no assertion about it.
-      return this.negative(request, request.immediate ? 'setup_needed' : 'cancel');
+    if (!(await this.isOurs(request))) {
+      // We can make no assertion about it. Immediate mode has an answer for that (§10.2.1);
+      // checkid_setup gets an error page: a `cancel` sent to the unverified return_to without
+      // the user seeing anything would make our origin a redirector to any site.
+      if (request.immediate) return this.negative(request, 'setup_needed');
+      throw invalidRequest(`This sign-in request is for an OpenID identifier that ${this.deps.config.siteName} does not manage.`);
     }
+    // Started now, while the user signs in; the consent page awaits the (cached) result.
+    if (!request.immediate) this.deps.rpDiscovery.start(request.realm);
     const { requestId, answer } = await this.deps.signIns.start({
       protocol: 'openid2',
       payload: request,
@@ -105,6 +115,22 @@ export class OpenId2Provider implements RelyingPartyResponder {
       trusted: this.deps.config.bridge.trustedRealms.includes(auth.realm),
       force: false,
     };
+  }
+
+  /**
+   * Relying-party discovery (§9.2.1, §13) as a signal: does the realm's XRDS list this return_to?
+   * Logged for every interactive request (trusted realms too); the consent page warns when not.
+   */
+  async checkSite(auth: AuthRequest): Promise<SiteCheck | undefined> {
+    const request = checkIdRequest(auth);
+    if (request.immediate) return undefined; // no page to warn on
+    const result = await this.deps.rpDiscovery.verify(request.realm, request.returnTo);
+    this.deps.logger.log(result === 'verified' ? 'info' : 'warn', 'openid2_rp_discovery', {
+      request_id: auth.requestId,
+      realm: request.realm,
+      result,
+    });
+    return { verified: result === 'verified' };
   }
 
   async approve(auth: AuthRequest, subject: Subject, all: Attributes): Promise<RelyingPartyAnswer> {
@@ -136,6 +162,15 @@ export class OpenId2Provider implements RelyingPartyResponder {
   async interactionRequired(auth: AuthRequest): Promise<RelyingPartyAnswer> {
     const request = checkIdRequest(auth);
     return this.negative(request, request.immediate ? 'setup_needed' : 'cancel');
+  }
+
+  /** identifier_select, or the local identifier of one of our users (delegated claimed ids included). */
+  private async isOurs(request: CheckIdRequest): Promise<boolean> {
+    if (request.identifierSelect) return true;
+    const { identifierPrefix } = this.urls;
+    if (!request.identity!.startsWith(identifierPrefix)) return false;
+    const publicId = request.identity!.slice(identifierPrefix.length);
+    return PUBLIC_ID.test(publicId) && (await this.deps.identities.usernameFor(publicId)) !== null;
   }
 
   private negative(request: CheckIdRequest, mode: 'cancel' | 'setup_needed'): RelyingPartyAnswer {

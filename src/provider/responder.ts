@@ -37,6 +37,13 @@ export interface ConsentPolicy {
   trusted: boolean;
   /** Always ask, even when remembered (OIDC prompt=consent). */
   force: boolean;
+  /** The relying party could not be verified (see {@link RelyingPartyResponder.checkSite}): the page warns. */
+  siteUnverified?: boolean;
+}
+
+/** Whether the relying party is the site the request claims (OpenID 2.0 RP discovery). */
+export interface SiteCheck {
+  verified: boolean;
 }
 
 /**
@@ -45,6 +52,11 @@ export interface ConsentPolicy {
  */
 export interface RelyingPartyResponder {
   consentPolicy(request: AuthRequest): Promise<ConsentPolicy>;
+  /**
+   * Optional: check the relying party (and log the outcome) once per arrival at the Return URL,
+   * also when consent is skipped. `undefined`: nothing to check.
+   */
+  checkSite?(request: AuthRequest): Promise<SiteCheck | undefined>;
   approve(request: AuthRequest, subject: Subject, attributes: Attributes): Promise<RelyingPartyAnswer>;
   /** The user declined (OpenID 2.0 `cancel`, OIDC `access_denied`). */
   deny(request: AuthRequest): Promise<RelyingPartyAnswer>;

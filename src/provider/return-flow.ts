@@ -52,7 +52,9 @@ export class ReturnFlow {
     }
     this.assertPostedBack(request);
     await this.assertReturnToken(request, returnToken);
-    const policy = await responder.consentPolicy(request);
+    // Awaited (and logged) even when consent is skipped; discovery began at checkid and is cached.
+    const site = await responder.checkSite?.(request);
+    const policy: ConsentPolicy = { ...(await responder.consentPolicy(request)), ...(site?.verified === false ? { siteUnverified: true } : {}) };
     if (!policy.force && (await this.maySkipConsent(request, policy))) {
       return { kind: 'answer', request, answer: await this.finish(request, true, opSessionToken) };
     }

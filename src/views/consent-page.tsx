@@ -21,6 +21,11 @@ export function ConsentPage(props: ConsentPageProps) {
       <p class="realm">
         <strong class="realm-url">{policy.audienceLabel}</strong> <span>wants to sign you in with your {props.siteName} account.</span>
       </p>
+      {policy.siteUnverified ? (
+        <p class="alert" role="alert">
+          {policy.audienceLabel} could not be verified as the site that asked for your sign-in. Only continue if you trust it.
+        </p>
+      ) : null}
       {policy.items.length > 0 ? (
         <>
           <p>It will receive:</p>

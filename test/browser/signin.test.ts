@@ -363,17 +363,19 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
           await expectLayout(page, 'demo start page', viewport);
 
           await Promise.all([page.waitForURL((url) => url.pathname === '/verify'), page.getByRole('button', { name: 'Sign in with OpenID' }).click()]);
-          await expectLoginPage(page, idpUrl);
+          // The demo's realm is its own path, where it publishes its return_to URL (OpenID 2.0 §13).
+          await expectLoginPage(page, `${idpUrl}/demo`);
           await page.getByLabel('Email or username').fill(ALICE.email);
           await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
           await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: 'Sign in' }).click()]);
 
-          await expectConsentPage(page, idpUrl, [
+          await expectConsentPage(page, `${idpUrl}/demo`, [
             // Matched by value: the labels are the page's business.
             new RegExp(`: ${ALICE.email.replace(/\./g, '\\.')}$`),
             new RegExp(`: ${ALICE.nickname}$`),
             new RegExp(`: ${ALICE.fullname}$`),
           ]);
+          expect(await page.getByRole('alert').count(), 'the demo is a verified relying party: no warning').toBe(0);
           await screenshot(page, 'demo-consent', viewport);
           await expectLayout(page, 'demo consent page', viewport);
           await Promise.all([page.waitForURL((url) => url.pathname === '/demo/return'), page.getByRole('button', { name: 'Allow' }).click()]);

@@ -7,6 +7,8 @@
  *    2.0) and `openid-client` (OpenID Connect).
  * 2. Everything on the Worker once: bridge and identity service, users in D1.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeScrypt } from '../../src/entry/node/scrypt.js';
@@ -137,6 +139,32 @@ describe('identity service on Workers, bridge on Node', () => {
     expect(new URL(location).searchParams.get('openid.assoc_handle')).toBeTruthy();
     expect((await rp.verify(location)).authenticated).toBe(true);
     expect((await rp.verify(location)).authenticated).toBe(false);
+  });
+
+  it('OpenID 2.0 relying-party discovery on the Worker: a realm listing its return_to is verified, one without XRDS is warned about', async () => {
+    const rpServer = createServer((req, res) => {
+      if ((req.headers.accept ?? '').includes('application/xrds+xml') && req.url === '/listed/') {
+        res.writeHead(200, { 'content-type': 'application/xrds+xml' });
+        res.end(
+          `<xrds:XRDS xmlns:xrds="xri://$xrds" xmlns="xri://$xrd*($v*2.0)"><XRD><Service><Type>http://specs.openid.net/auth/2.0/return_to</Type><URI>${rpBase}/listed/return</URI></Service></XRD></xrds:XRDS>`,
+        );
+      } else res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head></head></html>');
+    });
+    await new Promise<void>((resolve) => rpServer.listen(0, '127.0.0.1', () => resolve()));
+    const rpBase = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}`;
+    try {
+      const browser = new TestBrowser(worker.url, undefined, { cookiesPerHost: true });
+      const consentOf = async (path: string) => {
+        const rp = new OpenIdRelyingParty({ returnUrl: `${rpBase}${path}return`, realm: `${rpBase}${path}`, stateless: true, extensions: [] });
+        const { consentHtml } = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { user: { identifier: 'walt', password: PASSWORD }, consent: 'approve' });
+        return page(consentHtml!);
+      };
+      expect((await consentOf('/listed/'))('[role="alert"]')).toHaveLength(0);
+      expect((await consentOf('/plain/'))('[role="alert"]').text()).toContain('could not be verified');
+    } finally {
+      rpServer.closeAllConnections();
+      await new Promise<void>((resolve) => rpServer.close(() => resolve()));
+    }
   });
 
   it('OpenID 2.0 checkid_immediate without a bridge session answers setup_needed', async () => {

@@ -8,7 +8,9 @@ import type { Config } from '../../config.js';
 import { jsonLogger, type Logger } from '../../log.js';
 import type { UserDirectory } from '../../users/user.js';
 import { openDatabase } from './database.js';
+import { rpFetchLimits } from '../../provider/rp-discovery.js';
 import { nodeFetch } from './fetch.js';
+import { nodeRpFetch } from './rp-fetch.js';
 import { publicFolder } from './paths.js';
 import { nodeScrypt } from './scrypt.js';
 
@@ -35,6 +37,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // JSON lines straight to stdout (console.log adds formatting work on every line).
     logger: options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel),
     fetch: nodeFetch(),
+    rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
     scrypt: nodeScrypt,
     users: options.users,
     remoteAddress: (c) => {

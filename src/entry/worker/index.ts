@@ -10,7 +10,9 @@ import { ConfigError, loadConfig } from '../../config.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
 import * as schema from '../../storage/schema.js';
+import { rpFetchLimits } from '../../provider/rp-discovery.js';
 import { SettingsRepository } from '../../storage/settings-repository.js';
+import { boundedFetch } from '../../util/bounded-fetch.js';
 import { randomToken } from '../../util/bytes.js';
 import { workerScrypt } from './scrypt.js';
 
@@ -51,6 +53,10 @@ async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
     config,
     db,
     fetch: (input, init) => fetch(input, init),
+    // Relying-party discovery: Cloudflare's network already refuses subrequests to private and
+    // loopback addresses, so the shared limits (timeout, size, redirects, https, IP literals)
+    // suffice. Not in the background: a request's I/O ends with it on Workers.
+    rpFetch: { fetch: boundedFetch((input, init) => fetch(input, init), rpFetchLimits(config.environment)), background: false },
     scrypt: workerScrypt,
     // Set by Cloudflare's edge (and by wrangler dev): the client's address.
     remoteAddress: (c) => c.req.header('cf-connecting-ip'),

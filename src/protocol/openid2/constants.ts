@@ -17,3 +17,6 @@ export const SIGNON_SERVICE_TYPE = 'http://specs.openid.net/auth/2.0/signon';
 export const SREG_1_0_NS = 'http://openid.net/sreg/1.0';
 export const SREG_1_1_NS = 'http://openid.net/extensions/sreg/1.1';
 export const AX_1_0_NS = 'http://openid.net/srv/ax/1.0';
+
+/** XRDS service type listing a relying party's return_to URLs (§13). */
+export const RETURN_TO_SERVICE_TYPE = 'http://specs.openid.net/auth/2.0/return_to';

@@ -89,3 +89,16 @@ export {
   htmlDiscoveryLinks,
   opIdentifierXrds,
 } from './discovery.js';
+export {
+  discoverRelyingParty,
+  metaXrdsLocation,
+  relyingPartyDiscoveryUrl,
+  relyingPartyXrds,
+  returnToListed,
+  returnToUrlsFromXrds,
+  returnToVerdict,
+  type RelyingPartyEndpoints,
+  type RpDiscoveryResult,
+  type YadisGet,
+  type YadisResponse,
+} from './rp-discovery.js';
