@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { invalidRequest } from '../errors.js';
 import { receivePostback, type PostbackReceiverDeps } from '../provider/postback-receiver.js';
 import type { ReturnFlow } from '../provider/return-flow.js';
@@ -25,7 +24,6 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
       c.set('errorFormat', 'text');
       await next();
     },
-    bodyLimit({ maxSize: 32 * 1024, onError: () => { throw invalidRequest('body too large', { status: 413 }); } }),
     async (c) => {
       await receivePostback(await formParams(c), postback);
       return c.text('OK', 200);
@@ -60,7 +58,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
       />,
     );
   });
-  browser.post('/ows_consent', bodyLimit({ maxSize: 16 * 1024 }), async (c: Context<AppEnv>) => {
+  browser.post('/ows_consent', async (c: Context<AppEnv>) => {
     const form = await formParams(c);
     await assertCsrf(c, single(form, 'csrf'));
     const decision = single(form, 'decision');
