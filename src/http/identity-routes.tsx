@@ -36,7 +36,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
   // GET form, deliberately without reading or setting the browser cookie here: a cross-site POST
   // does not carry the SameSite=Lax binding cookie (and setting a fresh one would replace it),
   // while the top-level GET that follows the 303 does. Nothing changes state before that GET.
-  browser.post('/ows_return', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+  browser.post('/ows_return', async (c) => {
     const form = await formParams(c);
     const location = new URLSearchParams({ request_id: requestId(single(form, 'request_id')) });
     const token = single(form, 'return_token');

@@ -52,6 +52,7 @@ describe('one body limit on every route', () => {
     ['/verify/retry', /text\/html/, 413],
     ['/ows_auth', /text\/plain/, 413],
     ['/ows_consent', /text\/html/, 413],
+    ['/ows_return', /text\/html/, 413],
     ['/account/apps/revoke', /text\/html/, 413],
     ['/authorize', /text\/html/, 413],
     ['/token', /application\/json/, 413],

@@ -23,6 +23,7 @@ describe('prototype-named parameters through the app', () => {
     ['/verify/retry', /text\/html/],
     ['/ows_auth', /text\/plain/],
     ['/ows_consent', /text\/html/],
+    ['/ows_return', /text\/html/],
     ['/openid', /text\/plain/], // a direct request from an RP server: key-value form
     ['/authorize', /text\/html/],
     ['/token', /application\/json/],
