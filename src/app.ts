@@ -9,6 +9,7 @@ import { bridgeRoutes } from './http/bridge-routes.js';
 import { SealedCookies } from './http/cookies.js';
 import { CsrfTokens } from './http/csrf.js';
 import type { AppEnv, HttpServices } from './http/context.js';
+import { bodyLimit } from './http/body-limit.js';
 import { notFound, onError } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
 import { jsonLogger, type Logger } from './log.js';
@@ -220,6 +221,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     await next();
   });
   app.use('*', securityHeaders());
+  // The one body limit; the error is raised when a route reads the body, in that route's format.
+  app.use('*', bodyLimit());
   if (deps.assets) app.use('/static/*', deps.assets);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { invalidRequest } from '../errors.js';
 import type { ConnectedApps } from '../provider/connected-apps.js';
 import { MessagePage } from '../views/message-page.js';
@@ -45,7 +44,7 @@ export function accountRoutes(apps: ConnectedApps) {
     );
   });
 
-  app.post('/account/apps/revoke', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+  app.post('/account/apps/revoke', async (c) => {
     const form = await formParams(c);
     await assertCsrf(c, single(form, 'csrf'));
     const audience = single(form, 'audience');

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { IdbridgeError, invalidRequest } from '../errors.js';
+import { IdbridgeError } from '../errors.js';
 import { clientView, type ClientRegistry } from '../provider/oidc/client-registry.js';
 import { timingSafeEqualStrings } from '../util/bytes.js';
 import type { AppEnv } from './context.js';
+import { jsonBody } from './params.js';
 
 /**
  * Admin JSON API (clients), behind the bearer token from `IDBRIDGE_ADMIN_TOKEN`; absent token
@@ -22,20 +22,10 @@ export function adminRoutes(clients: ClientRegistry, adminToken: string | undefi
     }
     await next();
   });
-  app.use('/admin/*', bodyLimit({ maxSize: 32 * 1024, onError: () => { throw invalidRequest('The request is too large.', { status: 413 }); } }));
 
   app.get('/admin/clients', async (c) => c.json({ clients: (await clients.list()).map(clientView) }));
   app.post('/admin/clients', async (c) => {
-    if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {
-      throw new IdbridgeError('invalid_request', 'Expected a JSON body.', { status: 415 });
-    }
-    let body: Record<string, unknown>;
-    try {
-      body = (await c.req.json()) as Record<string, unknown>;
-    } catch {
-      throw invalidRequest('The body is not valid JSON.');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('The body must be a JSON object.');
+    const body = await jsonBody(c);
     const { client, clientSecret } = await clients.register({
       name: body['name'] as string,
       redirectUris: body['redirect_uris'] as string[],

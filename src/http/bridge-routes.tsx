@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
 import { parseVerifyParams } from '../bridge/verify-params.js';
@@ -12,7 +11,6 @@ import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single } from './params.js';
 
 const SESSION_COOKIE = 'idb_session';
-const MAX_FORM_BYTES = 64 * 1024;
 
 /**
  * The bridge's browser-facing routes (Janrain steps 2, 3 and 6): thin handlers that parse input,
@@ -21,9 +19,7 @@ const MAX_FORM_BYTES = 64 * 1024;
 export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   const app = new Hono<AppEnv>();
   // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
-  const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: () => { throw invalidRequest('The form is too large.', { status: 413 }); } });
   for (const path of ['/verify', '/verify/*', '/login', '/signout']) app.use(path, browserIdentity());
-  for (const path of ['/verify/retry', '/login']) app.post(path, limit);
 
   const readSession = async (c: Context<AppEnv>) =>
     (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;

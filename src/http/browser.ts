@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { randomToken, sha256Base64Url } from '../util/bytes.js';
-import type { AppEnv } from './context.js';
+import type { AppEnv, BrowserIdentity } from './context.js';
 
 const COOKIE = 'idb_browser';
 const TTL_SECONDS = 30 * 24 * 3600;
@@ -11,14 +11,24 @@ const TTL_SECONDS = 30 * 24 * 3600;
  */
 export function browserIdentity(): MiddlewareHandler<AppEnv> {
   return async function browserIdentity(c, next) {
-    const { cookies, csrf } = c.get('http');
-    const existing = await cookies.read<{ bid: string }>(c, COOKIE, TTL_SECONDS);
-    let id = typeof existing?.bid === 'string' ? existing.bid : undefined;
-    if (!id) {
-      id = randomToken(256);
-      await cookies.write(c, COOKIE, { bid: id }, TTL_SECONDS);
-    }
-    c.set('browser', { id, hash: await sha256Base64Url(id), csrfToken: await csrf.issue(id) });
+    await identifyBrowser(c);
     await next();
   };
+}
+
+/**
+ * What {@link browserIdentity} does, for a handler that learns only from the request itself that
+ * it is talking to a browser (the OpenID 2.0 endpoint: checkid or direct request).
+ */
+export async function identifyBrowser(c: Context<AppEnv>): Promise<BrowserIdentity> {
+  const { cookies, csrf } = c.get('http');
+  const existing = await cookies.read<{ bid: string }>(c, COOKIE, TTL_SECONDS);
+  let id = typeof existing?.bid === 'string' ? existing.bid : undefined;
+  if (!id) {
+    id = randomToken(256);
+    await cookies.write(c, COOKIE, { bid: id }, TTL_SECONDS);
+  }
+  const browser = { id, hash: await sha256Base64Url(id), csrfToken: await csrf.issue(id) };
+  c.set('browser', browser);
+  return browser;
 }

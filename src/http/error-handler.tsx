@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { IdbridgeError } from '../errors.js';
+import { directErrorFields, kvEncode } from '../protocol/openid2/index.js';
 import { MessagePage } from '../views/message-page.js';
 import type { AppEnv } from './context.js';
 
@@ -57,13 +58,11 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
       return c.text(`${e.code}: ${e.description}`, status);
     case 'json':
       return c.json({ error: e.code, error_description: e.description, ...e.extra }, status);
-    case 'kv': {
-      const fields: Record<string, string> = { ns: 'http://specs.openid.net/auth/2.0', error: e.description, error_code: e.code, ...e.extra };
-      const body = Object.entries(fields)
-        .map(([k, v]) => `${k}:${v.replace(/\n/g, ' ')}\n`)
-        .join('');
-      return c.body(body, status, { 'content-type': 'text/plain; charset=utf-8' });
-    }
+    case 'kv':
+      // OpenID 2.0 direct error response (§5.1.2.2): every refused request is a 400, whatever
+      // the reason (error_code tells which: payload_too_large, unsupported-type, …); server
+      // failures keep their 5xx.
+      return c.body(kvEncode(directErrorFields(e)), e.status >= 500 ? status : 400, { 'content-type': 'text/plain; charset=utf-8' });
     default: {
       const siteName = c.get('http')?.config.siteName ?? 'idbridge';
       return c.html(

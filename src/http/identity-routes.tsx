@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { invalidRequest } from '../errors.js';
 import { receivePostback, type PostbackReceiverDeps } from '../provider/postback-receiver.js';
 import type { ReturnFlow } from '../provider/return-flow.js';
@@ -25,7 +24,6 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
       c.set('errorFormat', 'text');
       await next();
     },
-    bodyLimit({ maxSize: 32 * 1024, onError: () => { throw invalidRequest('body too large', { status: 413 }); } }),
     async (c) => {
       await receivePostback(await formParams(c), postback);
       return c.text('OK', 200);
@@ -38,7 +36,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
   // GET form, deliberately without reading or setting the browser cookie here: a cross-site POST
   // does not carry the SameSite=Lax binding cookie (and setting a fresh one would replace it),
   // while the top-level GET that follows the 303 does. Nothing changes state before that GET.
-  browser.post('/ows_return', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+  browser.post('/ows_return', async (c) => {
     const form = await formParams(c);
     const location = new URLSearchParams({ request_id: requestId(single(form, 'request_id')) });
     const token = single(form, 'return_token');
@@ -60,7 +58,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) 
       />,
     );
   });
-  browser.post('/ows_consent', bodyLimit({ maxSize: 16 * 1024 }), async (c: Context<AppEnv>) => {
+  browser.post('/ows_consent', async (c: Context<AppEnv>) => {
     const form = await formParams(c);
     await assertCsrf(c, single(form, 'csrf'));
     const decision = single(form, 'decision');

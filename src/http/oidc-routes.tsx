@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import type { ClientRegistry } from '../provider/oidc/client-registry.js';
 import type { OidcAuthorization } from '../provider/oidc/oidc-authorization.js';
@@ -33,7 +32,6 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     c.set('errorFormat', 'json');
     await next();
   };
-  const limit = bodyLimit({ maxSize: 64 * 1024, onError: () => { throw invalidRequest('The request is too large.', { status: 413 }); } });
 
   // Built once: the metadata only depends on configuration.
   const metadata = JSON.stringify(providerMetadata(deps.authorization.issuer, { acrValuesSupported: [ACR_PASSWORD] }));
@@ -59,9 +57,9 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     return sendAnswer(c, await deps.authorization.authorize(params, c.get('browser').hash));
   };
   app.get('/authorize', authorize);
-  app.post('/authorize', limit, authorize);
+  app.post('/authorize', authorize);
 
-  app.post('/token', json, limit, async (c) => {
+  app.post('/token', json, async (c) => {
     noStore(c);
     const form = await formParams(c);
     const client = await authenticated(c, form);
@@ -81,9 +79,9 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     return c.json({ ...filterClaimsByScopes(active.grant.claims, active.token.scopes), sub: active.grant.sub });
   };
   app.get('/userinfo', userinfo);
-  app.post('/userinfo', limit, userinfo);
+  app.post('/userinfo', userinfo);
 
-  app.post('/revoke', json, limit, async (c) => {
+  app.post('/revoke', json, async (c) => {
     noStore(c);
     const form = await formParams(c);
     const client = await authenticated(c, form);
@@ -93,7 +91,7 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     return c.body(null, 200);
   });
 
-  app.post('/introspect', json, limit, async (c) => {
+  app.post('/introspect', json, async (c) => {
     noStore(c);
     const form = await formParams(c);
     const client = await authenticated(c, form);
@@ -140,8 +138,8 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     return finishLogout(c, request.postLogoutRedirectUri, request.state, request.hintSid);
   };
   app.get('/logout', logout);
-  app.post('/logout', limit, logout);
-  app.post('/logout/confirm', limit, async (c) => {
+  app.post('/logout', logout);
+  app.post('/logout/confirm', async (c) => {
     const form = await formParams(c);
     await assertCsrf(c, single(form, 'csrf'));
     const request = await deps.logout.validate({ client_id: form['client_id'] ?? [], post_logout_redirect_uri: form['post_logout_redirect_uri'] ?? [], state: form['state'] ?? [] });

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { raw } from 'hono/html';
 import { invalidRequest } from '../errors.js';
 import type { IdentityStore } from '../provider/ports.js';
@@ -13,42 +12,49 @@ import {
   XRDS_CONTENT_TYPE,
 } from '../protocol/openid2/index.js';
 import { Layout } from '../views/layout.js';
-import { browserIdentity } from './browser.js';
+import { identifyBrowser } from './browser.js';
 import type { AppEnv } from './context.js';
-import { formParams, queryParams } from './params.js';
+import { openId2ErrorFormat } from './openid2-format.js';
+import { formParams, queryParams, type Params } from './params.js';
 import { sendAnswer } from './relying-party-answer.js';
 
 const DIRECT_MODES = new Set(['associate', 'check_authentication']);
+const CHECKID_MODES = new Set(['checkid_setup', 'checkid_immediate']);
 
 /** OpenID 2.0: the OP endpoint (`/openid`) with Yadis discovery, and per-user claimed identifiers. */
 export function openId2Routes(provider: OpenId2Provider, identities: IdentityStore) {
   const app = new Hono<AppEnv>();
   const { opEndpoint } = provider.urls;
-  app.use('/openid', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw invalidRequest('The request is too large.', { status: 413 }); } }));
+  app.use('/openid', openId2ErrorFormat());
 
   const endpoint = async (c: Context<AppEnv>) => {
+    // Read once: the body is parsed here and nowhere else.
     const params = flatten(c.req.method === 'POST' ? await formParams(c) : queryParams(c));
-    if (!Object.keys(params).some((k) => k.startsWith('openid.'))) return discovery(c, opIdentifierXrds(opEndpoint), opEndpoint);
+    if (c.req.method !== 'POST' && !Object.keys(params).some((k) => k.startsWith('openid.'))) {
+      return discovery(c, opIdentifierXrds(opEndpoint), opEndpoint);
+    }
 
-    const modeHint = params['openid.mode'] ?? '';
-    if (DIRECT_MODES.has(modeHint)) {
+    const mode = params['openid.mode'] ?? '';
+    if (DIRECT_MODES.has(mode)) {
       // Direct requests (§5.1): POST only, answered in key-value form, errors too.
       c.set('errorFormat', 'kv');
-      if (c.req.method !== 'POST') throw invalidRequest(`${modeHint} must be sent as a POST.`);
+      if (c.req.method !== 'POST') throw invalidRequest(`${mode} must be sent as a POST.`);
       const fields = await provider.direct(parseOpenIdMessage(params));
       return c.body(kvEncode(fields), 200, { 'content-type': 'text/plain; charset=utf-8' });
     }
-    // Indirect (checkid): errors are pages, never redirects to an unverified return_to.
-    const message = parseOpenIdMessage(params);
-    return sendAnswer(c, await provider.checkid(message, c.get('browser').hash));
+    if (CHECKID_MODES.has(mode)) {
+      // Indirect (checkid), from a browser: errors are pages, never redirects to an unverified
+      // return_to. Only these need the browser cookie; direct requests come from RP servers.
+      c.set('errorFormat', 'html');
+      const message = parseOpenIdMessage(params);
+      const browser = await identifyBrowser(c);
+      return sendAnswer(c, await provider.checkid(message, browser.hash));
+    }
+    // No mode, or one we do not know: malformed (missing ns and mode are named by the parser), in
+    // the format chosen before parsing.
+    parseOpenIdMessage(params);
+    throw invalidRequest(`openid.mode ${mode.slice(0, 40)} is not supported.`);
   };
-  app.use('/openid', async (c, next) => {
-    // Only browser-facing (checkid) requests need the browser cookie; direct requests come from RP servers.
-    const mode = c.req.method === 'GET' ? c.req.query('openid.mode') : undefined;
-    if (c.req.method === 'GET' && mode && !DIRECT_MODES.has(mode)) return browserIdentity()(c, next);
-    if (c.req.method === 'POST' && !(await isDirect(c))) return browserIdentity()(c, next);
-    return next();
-  });
   app.get('/openid', endpoint);
   app.post('/openid', endpoint);
 
@@ -83,16 +89,9 @@ function discovery(c: Context<AppEnv>, xrds: string, opEndpoint: string, claimed
   );
 }
 
-async function isDirect(c: Context<AppEnv>): Promise<boolean> {
-  const type = (c.req.header('content-type') ?? '').toLowerCase();
-  if (!type.startsWith('application/x-www-form-urlencoded')) return false;
-  const mode = new URLSearchParams(await c.req.text()).get('openid.mode');
-  return mode !== null && DIRECT_MODES.has(mode);
-}
-
 /** One value per parameter: a repeated `openid.*` parameter is ambiguous and refused. */
-function flatten(params: Record<string, string[]>): Record<string, string> {
-  const out: Record<string, string> = {};
+function flatten(params: Params): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>; // attacker-chosen keys
   for (const [key, values] of Object.entries(params)) {
     if (values.length > 1 && key.startsWith('openid.')) throw invalidRequest(`The parameter ${key} was given more than once.`);
     out[key] = values[0]!;

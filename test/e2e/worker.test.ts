@@ -351,4 +351,20 @@ describe('everything on Workers', () => {
     expect(outcome.authenticated).toBe(true);
     expect(outcome.result?.['email']).toBe('walt@example.com');
   });
+
+  it('bad input on the Worker: an oversized body is payload_too_large in the route\'s format, prototype keys and malformed direct requests are 4xx', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const big = `a=${'b'.repeat(70 * 1024)}`;
+    const token = await fetch(`${worker.url}/token`, { method: 'POST', headers: form, body: big });
+    expect(token.status).toBe(413);
+    expect(await token.json()).toMatchObject({ error: 'payload_too_large' });
+    const direct = await fetch(`${worker.url}/openid`, { method: 'POST', headers: form, body: big });
+    expect(direct.status).toBe(400);
+    expect(await direct.text()).toMatch(/^ns:http:\/\/specs\.openid\.net\/auth\/2\.0\n(.*\n)*error_code:payload_too_large\n/);
+    const proto = await fetch(`${worker.url}/token`, { method: 'POST', headers: form, body: '__proto__=x&constructor=y' });
+    expect(proto.status).toBe(401);
+    const noMode = await fetch(`${worker.url}/openid`, { method: 'POST', headers: form, body: 'openid.ns=http%3A%2F%2Fspecs.openid.net%2Fauth%2F2.0&openid.x=%zz' });
+    expect(noMode.status).toBe(400);
+    expect(await noMode.text()).toMatch(/^ns:.*\nerror:The request is not properly percent-encoded\./);
+  });
 });

@@ -13,6 +13,7 @@ import { nodeFetch } from './fetch.js';
 import { nodeRpFetch } from './rp-fetch.js';
 import { publicFolder } from './paths.js';
 import { nodeScrypt } from './scrypt.js';
+import { createHttpServer } from './unread-body.js';
 
 export interface RunningServer {
   url: string;
@@ -55,7 +56,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    // createHttpServer: `Connection: close` and a gentle close when a request body was left unread.
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpServer }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
 
