@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseConfigDocument, type DirectoryConfig, type DocumentSource } from './config/document.js';
 
 /**
  * Runtime configuration, read from environment variables (plus `.env` on Node) and validated once
@@ -35,6 +36,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Name of the site shown on pages (the site whose accounts users sign in with). */
   siteName: string;
+  /** Where users and passwords live (config file `directory:`; default: idbridge's own table). */
+  directory: DirectoryConfig;
 }
 
 export interface BridgeConfig {
@@ -214,7 +217,7 @@ export type Env = Record<string, string | undefined>;
  * Validate `env` into a {@link Config}. Throws {@link ConfigError} listing every bad value.
  * `secret` is passed separately when the entry point generated or loaded one (development).
  */
-export function loadConfig(env: Env, overrides: { secret?: string } = {}): Config {
+export function loadConfig(env: Env, overrides: { secret?: string; document?: DocumentSource } = {}): Config {
   // Empty or blank strings mean "unset", as in most twelve-factor tools.
   const cleaned: Env = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
@@ -283,6 +286,8 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
   if (e.IDBRIDGE_SCRYPT_R * e.IDBRIDGE_SCRYPT_P >= 1 << 30) {
     problems.push('IDBRIDGE_SCRYPT_R: r * p must be below 2^30');
   }
+  const { document, problems: documentProblems } = parseConfigDocument(overrides.document, env);
+  problems.push(...documentProblems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -338,5 +343,6 @@ export function loadConfig(env: Env, overrides: { secret?: string } = {}): Confi
     passwordHash: { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P },
     logLevel: e.IDBRIDGE_LOG_LEVEL,
     siteName: e.IDBRIDGE_SITE_NAME,
+    directory: document.directory,
   };
 }

@@ -7,6 +7,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import type { Hono } from 'hono';
 import { createApp } from '../../app.js';
 import { ConfigError, loadConfig } from '../../config.js';
+import type { DocumentSource } from '../../config/document.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
 import * as schema from '../../storage/schema.js';
@@ -38,6 +39,22 @@ export default {
   },
 };
 
+/**
+ * The configuration document on Workers (there is no file system): the `IDBRIDGE_CONFIG` var, as
+ * a table in wrangler.toml's `[vars]` (wrangler passes it as a JSON object) or as a JSON string.
+ * `${NAME}` in it refers to other vars and secrets.
+ */
+function configDocument(binding: unknown): DocumentSource | undefined {
+  if (binding === undefined) return undefined;
+  const name = 'the IDBRIDGE_CONFIG binding';
+  if (typeof binding !== 'string') return { name, data: binding };
+  try {
+    return { name, data: JSON.parse(binding) };
+  } catch (error) {
+    throw new ConfigError([`${name}: not valid JSON (${(error as Error).message})`]);
+  }
+}
+
 async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
@@ -48,7 +65,7 @@ async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
     // Development only, like the Node entry's ./data/.secret: generated once, kept in D1.
     secret = await new SettingsRepository(db, vars['IDBRIDGE_TENANT'] ?? 'default').putIfAbsent('dev_secret', randomToken(384), Date.now());
   }
-  const config = loadConfig(vars, { secret });
+  const config = loadConfig(vars, { secret, document: configDocument(env['IDBRIDGE_CONFIG']) });
   const { app } = await createApp({
     config,
     db,

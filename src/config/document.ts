@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import { EXTENDED_FIELDS, SREG_FIELDS } from '../users/profile.js';
+
+const ATTRIBUTE_NAMES = [...SREG_FIELDS, ...EXTENDED_FIELDS] as const;
+
+/**
+ * The structured configuration document (`idbridge.config.yaml` / `.json`, or `IDBRIDGE_CONFIG`):
+ * the nested settings that do not fit environment variables. One zod schema validates it; every
+ * problem is reported once with its path (`directory.columns.email: required`).
+ *
+ * Secrets stay out of the file: any string may say `${ENV_NAME}` (see {@link substituteEnv}), and
+ * the settings that are secrets refuse a literal value.
+ */
+
+/** A SQL identifier an operator may map: `table`, `schema.table`, `column`. Quoted when used. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
+const identifier = z
+  .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') })
+  .regex(IDENTIFIER, 'must be a SQL identifier (letters, digits, "_", "$"; "schema.table" allowed)');
+
+const positiveInt = (min: number, max: number, fallback: number) =>
+  z
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+/** Columns of the site's user table (or view). Only `id` and `passwordHash` are always needed. */
+const columnsSchema = z.strictObject({
+  /** The site's immutable, never-reused key for a user (a primary key, not the email). */
+  id: identifier,
+  email: identifier.optional(),
+  username: identifier.optional(),
+  passwordHash: identifier,
+  /** Truthy (non-zero, true, 'yes', non-empty) means the user may not sign in. */
+  blocked: identifier.optional(),
+  emailVerified: identifier.optional(),
+  /** Profile attributes released to relying parties: attribute name → column. */
+  attributes: z.partialRecord(z.enum(ATTRIBUTE_NAMES), identifier).default({}),
+});
+
+/** Named parameters a lookup query must use; user input only ever travels bound, never spliced. */
+const query = (params: string[]) =>
+  z
+    .string()
+    .min(1, 'required')
+    .max(4000, 'must be at most 4000 characters')
+    .superRefine((sql, ctx) => {
+      const used = new Set([...sql.matchAll(/(?<![:\w]):([A-Za-z_]\w*)/g)].map((m) => m[1]!));
+      for (const name of used) {
+        if (!params.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown parameter :${name} (allowed: ${params.map((p) => `:${p}`).join(', ')})` });
+      }
+      for (const name of params) if (!used.has(name)) ctx.addIssue({ code: 'custom', message: `must use the parameter :${name}` });
+      if (/;\s*\S/.test(sql)) ctx.addIssue({ code: 'custom', message: 'must be a single statement' });
+    });
+
+const modeSchema = z.enum(['federated', 'migrate']).default('federated');
+
+const sqlDirectorySchema = z
+  .strictObject({
+    kind: z.literal('sql'),
+    /** A layout idbridge knows (table, columns, hash formats); any key below still overrides it. */
+    preset: z.enum(['wordpress', 'django', 'laravel', 'devise']).optional(),
+    /** `postgres://…`, `mysql://…` / `mariadb://…`, or `sqlite:/path/to/file.sqlite`. */
+    url: z
+      .string()
+      .min(1, 'required')
+      .refine((v) => /^(postgres|postgresql|mysql|mariadb):\/\/|^sqlite:/.test(v), 'must start with postgres://, mysql://, mariadb:// or sqlite:'),
+    /** federated: the site's database stays the source of truth; migrate: users move on first sign-in. */
+    mode: modeSchema,
+    /** Allow rewriting a hash in the site's own format (a cost bump) in federated mode. */
+    writeBack: z.boolean().default(false),
+    table: identifier.optional(),
+    columns: columnsSchema.optional(),
+    /** How the site compares logins: most compare case-insensitively. */
+    loginCase: z.enum(['insensitive', 'sensitive']).default('insensitive'),
+    /**
+     * Lookups written by the operator, for schemas a column map cannot describe. Each returns one
+     * row with columns named like the `columns` keys (`id`, `email`, `password_hash`, …).
+     */
+    queries: z
+      .strictObject({
+        byLogin: query(['login']),
+        byId: query(['id']),
+        byEmail: query(['email']).optional(),
+      })
+      .optional(),
+    pool: z
+      .strictObject({
+        max: positiveInt(1, 100, 5),
+        connectTimeoutMs: positiveInt(100, 60_000, 5_000),
+        queryTimeoutMs: positiveInt(100, 60_000, 5_000),
+      })
+      .default({ max: 5, connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 }),
+    /** Salted MD5/SHA hashes (weak, legacy): how salt and password were joined, e.g. `{salt}{password}`. */
+    saltedHash: z
+      .strictObject({
+        algorithm: z.enum(['md5', 'sha1', 'sha256']),
+        template: z.string().refine((t) => t.includes('{password}'), 'must contain {password}'),
+        saltColumn: identifier.optional(),
+        encoding: z.enum(['hex', 'base64']).default('hex'),
+      })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.preset) return; // the preset supplies table and columns
+    if (!d.queries) {
+      if (!d.table) ctx.addIssue({ code: 'custom', path: ['table'], message: 'required (or give queries, or a preset)' });
+      if (!d.columns) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'required (or give queries, or a preset)' });
+      else if (!d.columns.email && !d.columns.username) {
+        ctx.addIssue({ code: 'custom', path: ['columns', 'email'], message: 'required (a login column: email and/or username)' });
+      }
+    }
+  });
+
+const httpDirectorySchema = z.strictObject({
+  kind: z.literal('http'),
+  /** Base URL of the site's implementation of the directory contract (docs/directory-http.md). */
+  url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
+  /** Shared HMAC secret; a secret, so it must come from the environment (`${NAME}`). */
+  secret: z.string().min(32, 'must be at least 32 characters'),
+  mode: modeSchema,
+  timeoutMs: positiveInt(100, 60_000, 3_000),
+  /** Retries of idempotent lookups (never of a credential check). */
+  retries: positiveInt(0, 5, 2),
+  /** Get-by-id cache (it runs on every session reuse). */
+  cacheSeconds: positiveInt(0, 3_600, 30),
+  breaker: z
+    .strictObject({ failures: positiveInt(1, 1_000, 5), resetSeconds: positiveInt(1, 3_600, 30) })
+    .default({ failures: 5, resetSeconds: 30 }),
+});
+
+export const directorySchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('builtin') }), sqlDirectorySchema, httpDirectorySchema], {
+  error: () => 'kind: must be builtin, sql or http',
+});
+
+export const configDocumentSchema = z.strictObject({
+  directory: directorySchema.default({ kind: 'builtin' }),
+});
+
+export type ConfigDocument = z.output<typeof configDocumentSchema>;
+export type DirectoryConfig = ConfigDocument['directory'];
+export type SqlDirectoryConfig = Extract<DirectoryConfig, { kind: 'sql' }>;
+export type HttpDirectoryConfig = Extract<DirectoryConfig, { kind: 'http' }>;
+
+/** Settings that are secrets: a literal value in the file is refused. */
+const SECRET_PATHS: Array<{ path: string; test?: (value: string) => boolean; why: string }> = [
+  { path: 'directory.secret', why: 'a secret' },
+  // A connection URL is secret only when it carries a password.
+  { path: 'directory.url', test: (v) => /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(v), why: 'a URL with a password' },
+];
+
+export interface DocumentSource {
+  /** Where the document came from, for messages (`idbridge.config.yaml`, `IDBRIDGE_CONFIG binding`). */
+  name: string;
+  /** The parsed document (YAML or JSON), before `${…}` substitution. */
+  data: unknown;
+}
+
+/**
+ * Validate a parsed configuration document: `${NAME}` substitution from `env`, secrets refused as
+ * literals, then the schema. Returns the document, or one problem per bad value, each with its
+ * path (`directory.columns.email: required`).
+ */
+export function parseConfigDocument(source: DocumentSource | undefined, env: Record<string, string | undefined>): { document: ConfigDocument; problems: string[] } {
+  const problems: string[] = [];
+  const fallback = configDocumentSchema.parse({});
+  if (!source) return { document: fallback, problems };
+  if (source.data === null || source.data === undefined) return { document: fallback, problems }; // an empty file
+  if (typeof source.data !== 'object' || Array.isArray(source.data)) {
+    return { document: fallback, problems: [`${source.name}: must be a mapping of settings (directory: …)`] };
+  }
+  const literalSecrets = new Set<string>();
+  const substituted = substituteEnv(source.data, env, [], problems, literalSecrets);
+  for (const secret of SECRET_PATHS) {
+    const value = literalSecrets.has(secret.path) ? valueAt(substituted, secret.path) : undefined;
+    if (typeof value === 'string' && (!secret.test || secret.test(value))) {
+      problems.push(`${secret.path}: is ${secret.why}; do not write it in ${source.name}, write \${NAME} and set the environment variable NAME`);
+    }
+  }
+  const result = configDocumentSchema.safeParse(substituted, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(describeIssue(issue));
+  }
+  return { document: result.success && problems.length === 0 ? result.data : fallback, problems };
+}
+
+/** `path: what is wrong`, with the bad value quoted unless the setting is a secret. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown setting`).join('\n');
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: required`;
+  const message =
+    issue.code === 'invalid_value'
+      ? `must be one of ${issue.values.map(String).join(', ')}`
+      : issue.code === 'invalid_type' && !/^must /.test(issue.message)
+        ? `must be a ${issue.expected}`
+        : issue.message;
+  const secret = SECRET_PATHS.some((s) => s.path === path);
+  const shown = secret || issue.input === undefined || typeof issue.input === 'object' ? '' : `${JSON.stringify(issue.input).slice(0, 80)}: `;
+  return `${path || '(document)'}: ${shown}${message}`;
+}
+
+/**
+ * Replace `${NAME}` in every string with `env[NAME]` (`$${` writes a literal `${`). An unset or
+ * empty variable is a problem naming it. Records which paths held only literal text, so secret
+ * settings can insist on coming from the environment.
+ */
+export function substituteEnv(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: string[],
+  problems: string[],
+  literal: Set<string>,
+): unknown {
+  if (typeof value === 'string') {
+    let fromEnv = false;
+    const out = value.replace(/\$\$\{|\$\{([^}]*)\}/g, (match, name: string | undefined) => {
+      if (match === '$${') return '${';
+      fromEnv = true;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name ?? '')) {
+        problems.push(`${path.join('.')}: \${${name}} is not a valid environment variable name`);
+        return '';
+      }
+      const v = env[name!];
+      if (v === undefined || v === '') problems.push(`${path.join('.')}: the environment variable ${name} is not set`);
+      return v ?? '';
+    });
+    if (!fromEnv) literal.add(path.join('.'));
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, String(i)], problems, literal));
+  if (value && typeof value === 'object') {
+    // A null-prototype copy: keys come from an operator's file, and `__proto__` must stay a key.
+    const out: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, [...path, k], problems, literal);
+    return out;
+  }
+  return value;
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let at: unknown = data;
+  for (const key of path.split('.')) {
+    if (!at || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
