@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'invalid_credentials'
   | 'account_blocked'
   | 'signin_incomplete'
+  /** The site's user database or application cannot answer (not "wrong password"). */
+  | 'directory_unavailable'
   // OAuth / OpenID Connect (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6)
   | 'invalid_client'
   | 'invalid_grant'
@@ -74,6 +76,7 @@ const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   request_completed: 409,
   expired_request: 410,
   signin_incomplete: 502,
+  directory_unavailable: 503,
   server_error: 500,
 };
 
