@@ -36,7 +36,8 @@ export const LAYERS: LayerRules = {
     // The pure core.
     protocol: { layers: ['protocol', 'util', 'errors'], packages: ['jose', '@noble/hashes'] },
     util: { layers: ['util', 'clock'], packages: ['@noble/hashes'] },
-    config: { layers: [], packages: ['zod'] },
+    // The config document maps site columns to attribute names: it may read that vocabulary, nothing else.
+    config: { layers: ['config', /^users\/profile$/], packages: ['zod'] },
     clock: { layers: [], packages: [] },
     log: { layers: [], packages: [] },
     errors: { layers: [], packages: [] },
