@@ -124,7 +124,12 @@ export function createServices(deps: AppDeps): AppServices {
     config: config.bridge,
     requests,
     sessions: bridgeSessions,
-    throttle: new LoginThrottle(new ThrottleRepository(db, config.tenant), config.bridge.throttle, clock),
+    throttle: new LoginThrottle(
+      new ThrottleRepository(db, config.tenant),
+      config.bridge.throttle,
+      clock,
+      deriveSecret(config.secret, 'login-throttle').then(utf8),
+    ),
     directory,
     clock,
     logger,

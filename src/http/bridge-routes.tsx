@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
+import { parseDeviceEntries } from '../bridge/login-throttle.js';
 import type { SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
 import { parseVerifyParams } from '../bridge/verify-params.js';
 import { invalidRequest } from '../errors.js';
-import { LoginPage } from '../views/login-page.js';
+import { displayRealm, LoginPage } from '../views/login-page.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
 import { browserIdentity } from './browser.js';
 import type { AppEnv } from './context.js';
@@ -11,6 +12,9 @@ import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single } from './params.js';
 
 const SESSION_COOKIE = 'idb_session';
+/** The device cookie (OWASP): which accounts signed in from this browser before. */
+const DEVICE_COOKIE = 'idb_device';
+const DEVICE_TTL_SECONDS = 180 * 24 * 3600;
 
 /**
  * The bridge's browser-facing routes (Janrain steps 2, 3 and 6): thin handlers that parse input,
@@ -53,10 +57,12 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
       password,
       c.get('http').clientIp(c),
       await readSession(c),
+      parseDeviceEntries((await c.get('http').cookies.read<{ d: unknown }>(c, DEVICE_COOKIE, DEVICE_TTL_SECONDS))?.d),
     );
     if (result.sessionToken) {
       await c.get('http').cookies.write(c, SESSION_COOKIE, { sid: result.sessionToken }, sessionTtlSeconds);
     }
+    if (result.devices) await c.get('http').cookies.write(c, DEVICE_COOKIE, { d: result.devices }, DEVICE_TTL_SECONDS);
     return render(c, result.step);
   });
 
@@ -118,6 +124,30 @@ function render(c: Context<AppEnv>, step: SignInStep) {
         />,
         (step.status ?? 200) as 200,
       );
+    case 'locked': {
+      // A page, not an error: the request stays usable, so "start again" is the same login form.
+      const minutes = Math.max(1, Math.ceil(step.retryAfter / 60));
+      c.header('retry-after', String(step.retryAfter));
+      const again = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
+      return c.html(
+        <MessagePage
+          siteName={config.siteName}
+          title="Too many attempts"
+          message={`Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`}
+        >
+          <p class="links">
+            <a href={again}>Start again</a>
+            {step.request.realm ? (
+              <>
+                {' · '}
+                <a href={step.request.realm}>Back to {displayRealm(step.request.realm)}</a>
+              </>
+            ) : null}
+          </p>
+        </MessagePage>,
+        429,
+      );
+    }
     case 'in_progress': {
       const url = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
       return c.html(
