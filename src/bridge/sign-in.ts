@@ -3,6 +3,7 @@ import type { BridgeConfig } from '../config.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
+import { verifyLogoutToken } from '../protocol/janrain/logout-token.js';
 import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';
 import type { DeviceEntry, LoginThrottle } from './login-throttle.js';
 import type { BridgeRequest, BridgeRequestStore, BridgeSession } from './ports.js';
@@ -161,9 +162,30 @@ export class BridgeSignIn {
     return this.postAndReturn(requestId, browserHash);
   }
 
-  /** End a bridge session (logout). */
+  /** End a bridge session (logout the user confirmed here, with this bridge's CSRF token). */
   endSession(token: string): Promise<void> {
     return this.deps.sessions.end(token);
+  }
+
+  /**
+   * Bridge logout by a plain GET (the identity service's redirect after RP-initiated logout, or
+   * any link). It ends the session only with a valid logout token for this session's user and
+   * this `continue` URL (see protocol/janrain/logout-token.ts): a cross-site `<img>` or link can
+   * never sign the user out. Without one, the user is asked to confirm ('confirm'); without a
+   * session there is nothing to end ('signed_out').
+   */
+  async signOutByLink(sessionToken: string | undefined, logoutToken: string | undefined, continueUrl: string | undefined): Promise<'signed_out' | 'confirm'> {
+    const session = sessionToken ? await this.deps.sessions.resolve(sessionToken) : null;
+    if (!session || !sessionToken) return 'signed_out';
+    if (
+      continueUrl !== undefined &&
+      (await verifyLogoutToken(await this.deps.apiKey(), logoutToken, { userId: session.userId, continueUrl }, this.deps.clock.now()))
+    ) {
+      await this.deps.sessions.end(sessionToken);
+      this.deps.logger.log('info', 'bridge_signed_out', { by: 'logout_token' });
+      return 'signed_out';
+    }
+    return 'confirm';
   }
 
   /** Where a request stands, and what the browser should see for it. */

@@ -78,27 +78,61 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
     return render(c, await signIn.status(requestId, c.get('browser').hash));
   });
 
-  // Bridge logout (end of RP-initiated logout at the identity service): end the bridge session,
-  // then continue — only ever to the identity service's own origin, never an arbitrary URL.
+  // Bridge logout (the end of RP-initiated logout at the identity service, or a link). Why not a
+  // plain GET: any page could sign the user out with an <img> (logout CSRF). A GET ends the
+  // session only with the identity service's logout token (the user confirmed there); otherwise
+  // it shows a one-click confirmation, and the POST with this bridge's CSRF token signs out.
+  // `continue` goes only ever to the identity service's own origin, never an arbitrary URL.
   app.get('/signout', async (c) => {
-    const { cookies, config } = c.get('http');
+    const query = queryParams(c);
+    const next = continueUrl(c, single(query, 'continue'));
+    const outcome = await signIn.signOutByLink(await readSession(c), single(query, 'logout_token'), next);
+    if (outcome === 'signed_out') return signedOut(c, next);
+    const { config } = c.get('http');
+    return c.html(
+      <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}?`}>
+        <form method="post" action="/signout" class="form">
+          <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
+          {next ? <input type="hidden" name="continue" value={next} /> : null}
+          <div class="actions">
+            <button type="submit">Sign out</button>
+            {next ? (
+              <a href={next} class="secondary">
+                Stay signed in
+              </a>
+            ) : null}
+          </div>
+        </form>
+      </MessagePage>,
+    );
+  });
+  app.post('/signout', async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
     const token = await readSession(c);
     if (token) await signIn.endSession(token);
-    cookies.clear(c, SESSION_COOKIE);
-    const next = single(queryParams(c), 'continue');
-    if (next) {
-      let url: URL | undefined;
-      try {
-        url = new URL(next);
-      } catch {
-        url = undefined;
-      }
-      if (url && url.origin === new URL(config.bridge.returnUrl).origin) return c.redirect(url.toString(), 302);
-    }
-    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+    return signedOut(c, continueUrl(c, single(form, 'continue')));
   });
 
+  function signedOut(c: Context<AppEnv>, next: string | undefined) {
+    const { cookies, config } = c.get('http');
+    cookies.clear(c, SESSION_COOKIE);
+    if (next) return c.redirect(next, 302);
+    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+  }
+
   return app;
+}
+
+/** The `continue` URL when it points at the identity service (the Return URL's origin), else undefined. */
+function continueUrl(c: Context<AppEnv>, value: string | undefined): string | undefined {
+  if (!value || value.length > 2048) return undefined;
+  try {
+    const url = new URL(value);
+    return url.origin === new URL(c.get('http').config.bridge.returnUrl).origin ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function requireRequestId(value: string | undefined): string {

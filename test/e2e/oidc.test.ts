@@ -882,6 +882,8 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       const paths = outcome.visited.map((u) => new URL(u).pathname);
       expect(paths).toEqual(['/logout', '/signout', '/logout/done']);
       expect(new URL(outcome.visited[1]!).searchParams.get('continue')).toBe(`${idp.url}/logout/done`);
+      // The identity service's logout token lets the bridge end its session without asking again.
+      expect(new URL(outcome.visited[1]!).searchParams.get('logout_token')).toMatch(/^v1\.\d+\.[A-Za-z0-9_-]{43}$/);
       const back = new URL(outcome.location!);
       expect(`${back.origin}${back.pathname}`).toBe(postLogoutUri);
       expect(back.searchParams.get('state')).toBe('bye-123');
