@@ -537,7 +537,8 @@ describe('bridge sign-in lockout is no denial of service', () => {
     const pages = await Promise.all(browsers.map((b) => openLogin(b)));
     const results = await Promise.all(browsers.map((b, i) => b.submit(pages[i]!.html, { identifier: `crowd${i}@example.com`, password: PASSWORD })));
     expect(results.map((r) => r.status).filter((s) => s !== 302)).toEqual([]);
-    expect(identity.postbacks).toHaveLength(64);
+    // Every sign-in was posted back (under load a postback may be retried, so count request ids).
+    expect(new Set(identity.postbacks.map((p) => p.form.get('request_id'))).size).toBe(64);
   });
 });
 
