@@ -160,6 +160,7 @@ function render(c: Context<AppEnv>, step: SignInStep) {
       );
     case 'locked': {
       // A page, not an error: the request stays usable, so "start again" is the same login form.
+      // (A wildcard realm is no address to link to.)
       const minutes = Math.max(1, Math.ceil(step.retryAfter / 60));
       c.header('retry-after', String(step.retryAfter));
       const again = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
@@ -171,7 +172,7 @@ function render(c: Context<AppEnv>, step: SignInStep) {
         >
           <p class="links">
             <a href={again}>Start again</a>
-            {step.request.realm ? (
+            {step.request.realm && !step.request.realm.includes('*') ? (
               <>
                 {' · '}
                 <a href={step.request.realm}>Back to {displayRealm(step.request.realm)}</a>
