@@ -3,14 +3,23 @@ import type { BridgeConfig } from '../config.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
-import { verifyLogoutToken } from '../protocol/janrain/logout-token.js';
 import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';
+import { verifyExpiringMac } from '../util/expiring-mac.js';
 import type { DeviceEntry, LoginThrottle } from './login-throttle.js';
 import type { BridgeRequest, BridgeRequestStore, BridgeSession } from './ports.js';
 import { sendPostback, type OutgoingFetch } from './postback-client.js';
 import { buildPostbackForm, isTrustedRealm } from './postback-form.js';
 import type { BridgeSessions } from './sessions.js';
 import type { VerifyParams } from './verify-params.js';
+
+/**
+ * The bridge logout token (an idbridge extension of the Janrain protocol), as the identity service
+ * signs it (provider/oidc/rp-logout.ts): an expiring MAC under the shared API key over
+ * [bridge user id, continue URL]. Bound to the user, so a token from signing out one's own account
+ * cannot sign anyone else out; to the URL, so it cannot be re-pointed; short-lived, so a token
+ * seen later (history, logs) is useless. See docs/sign-in-protection.md.
+ */
+const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
 
 /** What the HTTP layer should do next for a bridge request. */
 export type SignInStep =
@@ -170,7 +179,7 @@ export class BridgeSignIn {
   /**
    * Bridge logout by a plain GET (the identity service's redirect after RP-initiated logout, or
    * any link). It ends the session only with a valid logout token for this session's user and
-   * this `continue` URL (see protocol/janrain/logout-token.ts): a cross-site `<img>` or link can
+   * this `continue` URL (signed by provider/oidc/rp-logout.ts): a cross-site `<img>` or link can
    * never sign the user out. Without one, the user is asked to confirm ('confirm'); without a
    * session there is nothing to end ('signed_out').
    */
@@ -179,7 +188,7 @@ export class BridgeSignIn {
     if (!session || !sessionToken) return 'signed_out';
     if (
       continueUrl !== undefined &&
-      (await verifyLogoutToken(await this.deps.apiKey(), logoutToken, { userId: session.userId, continueUrl }, this.deps.clock.now()))
+      (await verifyExpiringMac(await this.deps.apiKey(), BRIDGE_LOGOUT.purpose, logoutToken, [session.userId, continueUrl], this.deps.clock.now(), BRIDGE_LOGOUT.ttlSeconds))
     ) {
       await this.deps.sessions.end(sessionToken);
       this.deps.logger.log('info', 'bridge_signed_out', { by: 'logout_token' });

@@ -5,13 +5,17 @@
  * Over real HTTP: a bridge (role=bridge) and a stand-in identity service.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signLogoutToken } from '../../src/protocol/janrain/logout-token.js';
+import { signExpiringMac } from '../../src/util/expiring-mac.js';
 import { page, TestBrowser } from '../helpers/browser.js';
 import { newRequestId, startBridge, verifyPath, type TestBridge } from '../helpers/bridge-server.js';
 import { FakeIdentityService } from '../helpers/fake-identity-service.js';
 
 const PASSWORD = 'correct horse battery staple';
 const API_KEY = 'k'.repeat(32); // what testConfig gives the bridge
+
+/** The logout token as the identity service signs it (provider/oidc/rp-logout.ts). */
+const signLogoutToken = (key: string, claims: { userId: string; continueUrl: string }, now: number) =>
+  signExpiringMac(key, 'bridge-logout', [claims.userId, claims.continueUrl], now, 120);
 
 describe('bridge /signout', () => {
   const identity = new FakeIdentityService();

@@ -3,8 +3,15 @@ import { invalidRequest } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { OidcClient } from '../../protocol/oidc/client.js';
 import { verifyIdTokenHint } from '../../protocol/oidc/jwt-verify.js';
-import { signLogoutToken } from '../../protocol/janrain/logout-token.js';
 import { sha256Base64Url } from '../../util/bytes.js';
+import { signExpiringMac } from '../../util/expiring-mac.js';
+
+/**
+ * The bridge logout token (an idbridge extension of the Janrain protocol), as bridge/sign-in.ts
+ * verifies it: purpose, claims [bridge user id, continue URL] and lifetime. See
+ * docs/sign-in-protection.md.
+ */
+const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
 import type { ClientStore, GrantStore, OpSessionStore } from './ports.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -112,7 +119,10 @@ export class RpLogout {
     const next = new URL(continueUrl).href;
     url.searchParams.set('continue', next);
     if (username) {
-      url.searchParams.set('logout_token', await signLogoutToken(await this.deps.apiKey(), { userId: username, continueUrl: next }, this.deps.clock.now()));
+      url.searchParams.set(
+        'logout_token',
+        await signExpiringMac(await this.deps.apiKey(), BRIDGE_LOGOUT.purpose, [username, next], this.deps.clock.now(), BRIDGE_LOGOUT.ttlSeconds),
+      );
     }
     return url.toString();
   }
