@@ -124,7 +124,12 @@ export function createServices(deps: AppDeps): AppServices {
     config: config.bridge,
     requests,
     sessions: bridgeSessions,
-    throttle: new LoginThrottle(new ThrottleRepository(db, config.tenant), config.bridge.throttle, clock),
+    throttle: new LoginThrottle(
+      new ThrottleRepository(db, config.tenant),
+      config.bridge.throttle,
+      clock,
+      deriveSecret(config.secret, 'login-throttle').then(utf8),
+    ),
     directory,
     clock,
     logger,
@@ -155,7 +160,17 @@ export function createServices(deps: AppDeps): AppServices {
   const opSessions = new OpSessionRepository(db, config.tenant);
   const oidc = new OidcAuthorization({ config, clients: clientStore, signIns, grants, clock, logger });
   const tokens = new TokenService({ issuer: config.publicUrl, config: oidcConfig, clients: clientStore, grants, keys: signingKeys, clock, logger });
-  const rpLogout = new RpLogout({ issuer: config.publicUrl, clients: clientStore, grants, opSessions, keys: signingKeys, clock, logger });
+  const rpLogout = new RpLogout({
+    issuer: config.publicUrl,
+    clients: clientStore,
+    grants,
+    opSessions,
+    keys: signingKeys,
+    clock,
+    logger,
+    bridgeLogoutUrl: config.identity.bridgeLogoutUrl,
+    apiKey: () => apiKeys.ensure(),
+  });
   const connectedApps = new ConnectedApps({ consents, clients: clientStore, grants, opSessions, clock });
   const returnFlow = new ReturnFlow({
     requests: authRequests,

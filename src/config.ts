@@ -109,6 +109,14 @@ export interface ThrottleConfig {
   maxLockSeconds: number;
   /** Failures older than this are forgotten, in seconds. */
   windowSeconds: number;
+  /** Password checks one client network may have running at once. */
+  ipConcurrency: number;
+  /** Further password checks from one client network that wait for a slot (beyond: 429). */
+  ipQueue: number;
+  /** Longest wait for a slot, in milliseconds (then 429). */
+  queueWaitMs: number;
+  /** Delay before each password check from an unknown device on a locked client network, in ms. */
+  lockedIpDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -203,6 +211,10 @@ const envSchema = z.object({
   IDBRIDGE_THROTTLE_BASE_SECONDS: intIn(1, 3600).default(30),
   IDBRIDGE_THROTTLE_MAX_SECONDS: intIn(1, 86_400).default(900),
   IDBRIDGE_THROTTLE_WINDOW_SECONDS: intIn(60, 86_400 * 7).default(3600),
+  IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS: intIn(0, 60_000).default(3000),
+  IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: intIn(1, 1024).default(8),
+  IDBRIDGE_LOGIN_QUEUE_PER_IP: intIn(0, 100_000).default(64),
+  IDBRIDGE_LOGIN_QUEUE_WAIT_MS: intIn(100, 120_000).default(10_000),
   // OWASP Password Storage Cheat Sheet minimum for scrypt: N=2^17, r=8, p=1.
   IDBRIDGE_SCRYPT_LN: intIn(1, 22).default(17),
   IDBRIDGE_SCRYPT_R: intIn(1, 32).default(8),
@@ -322,6 +334,10 @@ export function loadConfig(env: Env, overrides: { secret?: string; document?: Do
         baseLockSeconds: e.IDBRIDGE_THROTTLE_BASE_SECONDS,
         maxLockSeconds: e.IDBRIDGE_THROTTLE_MAX_SECONDS,
         windowSeconds: e.IDBRIDGE_THROTTLE_WINDOW_SECONDS,
+        ipConcurrency: e.IDBRIDGE_LOGIN_CONCURRENCY_PER_IP,
+        ipQueue: e.IDBRIDGE_LOGIN_QUEUE_PER_IP,
+        queueWaitMs: e.IDBRIDGE_LOGIN_QUEUE_WAIT_MS,
+        lockedIpDelayMs: e.IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS,
       },
     },
     identity: {

@@ -1,91 +1,206 @@
 import type { Clock } from '../clock.js';
 import type { ThrottleConfig } from '../config.js';
-import { sha256Base64Url } from '../util/bytes.js';
+import { hmacSha256, randomToken, toBase64Url, utf8, type Bytes } from '../util/bytes.js';
+import { throttleNetwork } from './client-address.js';
+import { ConcurrencyGates, type GateLimits } from './concurrency-gate.js';
 import type { ThrottleStore } from './ports.js';
 import { lockDurationMs, retryAfterSeconds, windowStartsAfter } from './throttle.js';
 
 /**
- * Failed-sign-in throttling per account identifier and per client IP. Keys are hashed so the table
- * holds neither typed identifiers nor addresses. Unknown identifiers are counted exactly like real
- * ones, so the throttle reveals nothing about which accounts exist.
+ * One entry of the device cookie (OWASP "device cookies"): this browser signed in successfully as
+ * user `u` with one of the identifiers whose throttle keys are `k`; `n` is the device nonce its
+ * own failure counter is kept under. The cookie is sealed, so none of it is readable or forgeable.
  */
-/** Password checks one account, or one client IP, may have running at the same time. */
-const MAX_IN_FLIGHT_PER_ACCOUNT = 2;
-const MAX_IN_FLIGHT_PER_IP = 8;
+export interface DeviceEntry {
+  u: string;
+  n: string;
+  k: string[];
+}
 
+/** How a sign-in attempt fared at the throttle. */
+export type ThrottledAttempt<T> =
+  | { kind: 'locked'; retryAfter: number }
+  | { kind: 'busy' }
+  | { kind: 'checked'; result: T; /** Whether it went through the locked network's slow lane. */ slowed: boolean };
+
+/** What the password check found, as far as the throttle cares. */
+export type CheckVerdict = 'success' | 'failure' | 'neutral';
+
+/** Password checks one account may have running at once, and waiting for a slot. */
+const ACCOUNT_LIMITS = { concurrency: 2, queue: 8 };
+/** Device entries one cookie keeps (several people may share a browser). */
+const MAX_DEVICE_ENTRIES = 5;
+
+/**
+ * Failed-sign-in throttling per account identifier, per client network and per trusted device.
+ *
+ * - Keys are HMACs under a key derived from the deployment secret, so the table reveals neither
+ *   the identifiers typed nor the addresses, and they cannot be confirmed by hashing guesses.
+ * - Unknown identifiers are counted exactly like real ones: the throttle reveals nothing about
+ *   which accounts exist.
+ * - Device cookies stop the lockout from being a denial of service: a browser that signed in as
+ *   this account before has its own failure counter and ignores the account lock and the IP lock,
+ *   so an attacker's failures elsewhere cannot keep the owner out. When that device is over its
+ *   own limit, it falls back to the untrusted rules (OWASP).
+ * - The IP lock slows unknown devices down instead of refusing them: from a locked network, one
+ *   password check at a time, each after a delay. Guessing from there stays slow, while the users
+ *   behind a shared address (a company proxy, or everyone when the proxy is not trusted) still get
+ *   in with a correct password.
+ */
 export class LoginThrottle {
-  /**
-   * Checks in progress per key. Why: the counters are read before the (slow) password check and
-   * written after it, so a burst of parallel attempts would all pass the same check; capping
-   * concurrent checks bounds how many guesses, and scrypt runs, a burst can get.
-   */
-  #inFlight = new Map<string, number>();
+  readonly #gates = new ConcurrencyGates();
+  readonly #key: Promise<Bytes>;
 
   constructor(
     private readonly store: ThrottleStore,
     private readonly policy: ThrottleConfig,
     private readonly clock: Clock,
-  ) {}
-
-  /**
-   * Seconds the caller must wait (0 = go ahead), and whether the account has failures on record
-   * (so that a success needs to clear them).
-   */
-  async check(identifier: string, ip: string): Promise<{ wait: number; accountFailures: boolean }> {
-    const now = this.clock.now();
-    const [account, address] = await Promise.all([
-      this.store.get(await accountKey(identifier)),
-      this.store.get(await ipKey(ip)),
-    ]);
-    return { wait: Math.max(retryAfterSeconds(account, now), retryAfterSeconds(address, now)), accountFailures: account !== null };
+    /** Key material for the throttle keys (derived from the deployment secret for this purpose). */
+    key: Promise<Bytes> | Bytes,
+  ) {
+    this.#key = Promise.resolve(key);
   }
 
   /**
-   * Run `check` as one of the bounded concurrent password checks for this account and IP, or
-   * return undefined when too many are already running (the caller answers 429).
+   * Run one password check under the throttle: refuse it when locked, queue it behind the
+   * concurrency caps (refused only when the queue overflows), and count what `check` found.
+   * Counters are read again once the slots are held, so a queued burst sees the lock the first
+   * failures set.
    */
-  async exclusive<T>(identifier: string, ip: string, check: () => Promise<T>): Promise<T | undefined> {
-    const keys: Array<[string, number]> = [
-      [`a:${await accountKey(identifier)}`, MAX_IN_FLIGHT_PER_ACCOUNT],
-      [`i:${await ipKey(ip)}`, MAX_IN_FLIGHT_PER_IP],
-    ];
-    if (keys.some(([key, max]) => (this.#inFlight.get(key) ?? 0) >= max)) return undefined;
-    for (const [key] of keys) this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+  async attempt<T>(
+    identifier: string,
+    ip: string,
+    devices: readonly DeviceEntry[],
+    check: () => Promise<T>,
+    verdict: (result: T) => CheckVerdict,
+  ): Promise<ThrottledAttempt<T>> {
+    const keys = await this.keys(identifier, ip);
+    const device = await this.trustedDevice(devices, keys.account);
+    const first = await this.standing(keys, device);
+    if (first.kind === 'locked') return first;
+
+    const releases: Array<() => void> = [];
     try {
-      return await check();
-    } finally {
-      for (const [key] of keys) {
-        const left = (this.#inFlight.get(key) ?? 1) - 1;
-        if (left <= 0) this.#inFlight.delete(key);
-        else this.#inFlight.set(key, left);
+      const limits = this.limits();
+      if (first.slowed) {
+        // A locked network: one unknown-device check at a time, each after the delay.
+        const slot = await this.#gates.acquire(`slow:${keys.ip}`, { concurrency: 1, queue: limits.queue, maxWaitMs: limits.maxWaitMs + this.policy.lockedIpDelayMs });
+        if (!slot) return { kind: 'busy' };
+        releases.push(slot);
+        await this.clock.sleep(this.policy.lockedIpDelayMs);
       }
+      for (const [key, gate] of [
+        [`a:${keys.account}`, { ...ACCOUNT_LIMITS, maxWaitMs: limits.maxWaitMs }],
+        [`i:${keys.ip}`, limits],
+      ] as const) {
+        const slot = await this.#gates.acquire(key, gate);
+        if (!slot) return { kind: 'busy' };
+        releases.push(slot);
+      }
+      const now = await this.standing(keys, device);
+      if (now.kind === 'locked') return now;
+
+      const result = await check();
+      // Recorded before the slots are released, so the next queued check sees it.
+      const found = verdict(result);
+      if (found === 'failure') await this.recordFailure(keys, now.device);
+      else if (found === 'success') await this.recordSuccess(keys, now.device, now.accountFailures);
+      return { kind: 'checked', result, slowed: first.slowed };
+    } finally {
+      for (const release of releases.reverse()) release();
     }
   }
 
-  async recordFailure(identifier: string, ip: string): Promise<void> {
+  /**
+   * The device cookie after a successful sign-in as `userId` with `identifier`: a fresh nonce for
+   * this user (its old failures are forgotten), other users' entries kept, newest first.
+   */
+  async rememberDevice(devices: readonly DeviceEntry[], userId: string, identifiers: Array<string | null | undefined>): Promise<DeviceEntry[]> {
+    const k = [...new Set(await Promise.all(identifiers.filter((i): i is string => Boolean(i)).map((i) => this.accountKey(i))))];
+    const others = devices.filter((d) => d.u !== userId);
+    return [{ u: userId, n: randomToken(128), k }, ...others].slice(0, MAX_DEVICE_ENTRIES);
+  }
+
+  /** The config's queue limits for one client network. */
+  private limits(): GateLimits {
+    return { concurrency: this.policy.ipConcurrency, queue: this.policy.ipQueue, maxWaitMs: this.policy.queueWaitMs };
+  }
+
+  /**
+   * OWASP's decision: a device trusted for this account and not itself locked ignores the account
+   * and IP locks; otherwise the account lock refuses and the IP lock slows down.
+   */
+  private async standing(
+    keys: { account: string; ip: string },
+    device: { key: string } | null,
+  ): Promise<{ kind: 'locked'; retryAfter: number } | { kind: 'go'; device: { key: string } | null; slowed: boolean; accountFailures: boolean }> {
+    const now = this.clock.now();
+    if (device) {
+      const counter = await this.store.get(device.key);
+      if (retryAfterSeconds(counter, now) === 0) return { kind: 'go', device, slowed: false, accountFailures: false };
+    }
+    const [account, address] = await Promise.all([this.store.get(keys.account), this.store.get(keys.ip)]);
+    const wait = retryAfterSeconds(account, now);
+    if (wait > 0) return { kind: 'locked', retryAfter: wait };
+    return { kind: 'go', device: null, slowed: retryAfterSeconds(address, now) > 0, accountFailures: account !== null };
+  }
+
+  private async recordFailure(keys: { account: string; ip: string }, device: { key: string } | null): Promise<void> {
     const now = this.clock.now();
     const since = windowStartsAfter(now, this.policy);
-    const keys: Array<[string, number]> = [
-      [await accountKey(identifier), this.policy.accountFreeFailures],
-      [await ipKey(ip), this.policy.ipFreeFailures],
+    // A trusted device's failures are its own: they never lock the account for everyone else.
+    const counted: Array<[string, number]> = [
+      device ? [device.key, this.policy.accountFreeFailures] : [keys.account, this.policy.accountFreeFailures],
+      [keys.ip, this.policy.ipFreeFailures],
     ];
-    for (const [key, free] of keys) {
+    for (const [key, free] of counted) {
       const counter = await this.store.increment(key, now, since);
       const lock = lockDurationMs(counter.failures, free, this.policy);
       if (lock > 0) await this.store.lockUntil(key, now + lock);
     }
   }
 
-  /** A correct password clears the account's counter (not the IP's: one good account must not launder an IP). */
-  async recordSuccess(identifier: string): Promise<void> {
-    await this.store.reset(await accountKey(identifier));
+  /**
+   * A correct password clears the counter it was checked under: the device's, or the account's
+   * (an untrusted success only happens while the account is not locked). Never the IP's: one good
+   * account must not launder an address, and a trusted device must not reset an attacker's
+   * budget against the account.
+   */
+  private async recordSuccess(keys: { account: string }, device: { key: string } | null, accountFailures: boolean): Promise<void> {
+    if (device) await this.store.reset(device.key);
+    else if (accountFailures) await this.store.reset(keys.account);
+  }
+
+  private async trustedDevice(devices: readonly DeviceEntry[], accountKey: string): Promise<{ key: string } | null> {
+    const entry = devices.find((d) => Array.isArray(d.k) && d.k.includes(accountKey) && typeof d.n === 'string');
+    return entry ? { key: await this.mac(`dev:${entry.n}`) } : null;
+  }
+
+  private async keys(identifier: string, ip: string): Promise<{ account: string; ip: string }> {
+    return { account: await this.accountKey(identifier), ip: await this.mac(`ip:${throttleNetwork(ip)}`) };
+  }
+
+  private accountKey(identifier: string): Promise<string> {
+    return this.mac(`acct:${identifier.trim().toLowerCase()}`);
+  }
+
+  private async mac(text: string): Promise<string> {
+    return toBase64Url(await hmacSha256(await this.#key, utf8(text)));
   }
 }
 
-function accountKey(identifier: string): Promise<string> {
-  return sha256Base64Url(`acct:${identifier.trim().toLowerCase()}`);
-}
-
-function ipKey(ip: string): Promise<string> {
-  return sha256Base64Url(`ip:${ip}`);
+/** The device cookie's entries, keeping only well-formed ones (the seal guarantees we wrote them, not their shape across versions). */
+export function parseDeviceEntries(value: unknown): DeviceEntry[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter(
+      (d): d is DeviceEntry =>
+        typeof d === 'object' &&
+        d !== null &&
+        typeof d.u === 'string' &&
+        typeof d.n === 'string' &&
+        Array.isArray(d.k) &&
+        d.k.every((k: unknown) => typeof k === 'string'),
+    )
+    .slice(0, MAX_DEVICE_ENTRIES);
 }

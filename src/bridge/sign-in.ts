@@ -4,18 +4,30 @@ import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
 import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';
-import type { LoginThrottle } from './login-throttle.js';
+import { verifyExpiringMac } from '../util/expiring-mac.js';
+import type { DeviceEntry, LoginThrottle } from './login-throttle.js';
 import type { BridgeRequest, BridgeRequestStore, BridgeSession } from './ports.js';
 import { sendPostback, type OutgoingFetch } from './postback-client.js';
 import { buildPostbackForm, isTrustedRealm } from './postback-form.js';
 import type { BridgeSessions } from './sessions.js';
 import type { VerifyParams } from './verify-params.js';
 
+/**
+ * The bridge logout token (an idbridge extension of the Janrain protocol), as the identity service
+ * signs it (provider/oidc/rp-logout.ts): an expiring MAC under the shared API key over
+ * [bridge user id, continue URL]. Bound to the user, so a token from signing out one's own account
+ * cannot sign anyone else out; to the URL, so it cannot be re-pointed; short-lived, so a token
+ * seen later (history, logs) is useless. See docs/sign-in-protection.md.
+ */
+const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
+
 /** What the HTTP layer should do next for a bridge request. */
 export type SignInStep =
   | { kind: 'login'; request: BridgeRequest; status?: number; message?: string; identifier?: string }
   | { kind: 'redirect'; location: string }
   | { kind: 'in_progress'; request: BridgeRequest }
+  /** Too many failed attempts: the request stays usable once `retryAfter` seconds have passed. */
+  | { kind: 'locked'; request: BridgeRequest; retryAfter: number }
   | { kind: 'failed'; request: BridgeRequest; canRetry: boolean };
 
 export interface SignInDeps {
@@ -34,10 +46,14 @@ export interface SignInDeps {
   returnTokenKey: Uint8Array<ArrayBuffer>;
 }
 
-/** Result of a password sign-in: the next step, and a new session token when one was started. */
+/**
+ * Result of a password sign-in: the next step, a new session token when one was started, and the
+ * device cookie's new entries after a correct password.
+ */
 export interface LoginResult {
   step: SignInStep;
   sessionToken?: string;
+  devices?: DeviceEntry[];
 }
 
 /**
@@ -95,6 +111,8 @@ export class BridgeSignIn {
     password: string,
     clientIp: string,
     previousSessionToken: string | undefined,
+    /** The entries of this browser's device cookie (empty without one). */
+    devices: readonly DeviceEntry[] = [],
   ): Promise<LoginResult> {
     const { requests, throttle, directory, clock, logger } = this.deps;
     const request = await this.load(requestId, browserHash);
@@ -102,22 +120,22 @@ export class BridgeSignIn {
     if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
     this.assertUnexpired(request, clock.now());
 
-    const { wait, accountFailures } = await throttle.check(identifier, clientIp);
-    if (wait > 0) {
-      logger.log('warn', 'login_throttled', { request_id: requestId, retry_after: wait });
-      throw new IdbridgeError('too_many_requests', 'Too many failed sign-in attempts. Please wait and try again.', {
-        retryAfter: wait,
-      });
+    const attempt = await throttle.attempt(
+      identifier,
+      clientIp,
+      devices,
+      () => directory.authenticate(identifier, password),
+      (outcome) => (outcome.ok ? 'success' : outcome.reason === 'invalid_credentials' ? 'failure' : 'neutral'),
+    );
+    if (attempt.kind === 'locked') {
+      logger.log('warn', 'login_throttled', { request_id: requestId, retry_after: attempt.retryAfter });
+      return { step: { kind: 'locked', request, retryAfter: attempt.retryAfter } };
     }
-
-    const result = await throttle.exclusive(identifier, clientIp, async () => {
-      const outcome = await directory.authenticate(identifier, password);
-      if (!outcome.ok && outcome.reason === 'invalid_credentials') await throttle.recordFailure(identifier, clientIp);
-      return outcome;
-    });
-    if (!result) {
+    if (attempt.kind === 'busy') {
       throw new IdbridgeError('too_many_requests', 'Too many sign-in attempts at once. Please wait a moment and try again.', { retryAfter: 1 });
     }
+    if (attempt.slowed) logger.log('warn', 'login_slowed', { request_id: requestId });
+    const result = attempt.result;
     if (!result.ok) {
       if (result.reason === 'blocked') {
         logger.log('warn', 'login_blocked', { request_id: requestId });
@@ -129,16 +147,16 @@ export class BridgeSignIn {
       };
     }
 
-    if (accountFailures) await throttle.recordSuccess(identifier);
+    const trusted = await throttle.rememberDevice(devices, result.user.id, [identifier, result.user.email, result.user.username]);
     const now = clock.now();
     const { token } = await this.deps.sessions.start(result.user.id, ['pwd'], previousSessionToken);
     await directory.recordLogin(result.user.id, now);
     logger.log('info', 'login_succeeded', { request_id: requestId, user_id: result.user.id });
     if (!(await requests.authenticate(requestId, result.user.id, now, ['pwd'], now))) {
       // Another tab finished authenticating this request in the meantime; follow its progress.
-      return { step: await this.status(requestId, browserHash), sessionToken: token };
+      return { step: await this.status(requestId, browserHash), sessionToken: token, devices: trusted };
     }
-    return { step: await this.postAndReturn(requestId, browserHash, result.user), sessionToken: token };
+    return { step: await this.postAndReturn(requestId, browserHash, result.user), sessionToken: token, devices: trusted };
   }
 
   /** The user pressed "try again" after a failed postback. */
@@ -153,9 +171,30 @@ export class BridgeSignIn {
     return this.postAndReturn(requestId, browserHash);
   }
 
-  /** End a bridge session (logout). */
+  /** End a bridge session (logout the user confirmed here, with this bridge's CSRF token). */
   endSession(token: string): Promise<void> {
     return this.deps.sessions.end(token);
+  }
+
+  /**
+   * Bridge logout by a plain GET (the identity service's redirect after RP-initiated logout, or
+   * any link). It ends the session only with a valid logout token for this session's user and
+   * this `continue` URL (signed by provider/oidc/rp-logout.ts): a cross-site `<img>` or link can
+   * never sign the user out. Without one, the user is asked to confirm ('confirm'); without a
+   * session there is nothing to end ('signed_out').
+   */
+  async signOutByLink(sessionToken: string | undefined, logoutToken: string | undefined, continueUrl: string | undefined): Promise<'signed_out' | 'confirm'> {
+    const session = sessionToken ? await this.deps.sessions.resolve(sessionToken) : null;
+    if (!session || !sessionToken) return 'signed_out';
+    if (
+      continueUrl !== undefined &&
+      (await verifyExpiringMac(await this.deps.apiKey(), BRIDGE_LOGOUT.purpose, logoutToken, [session.userId, continueUrl], this.deps.clock.now(), BRIDGE_LOGOUT.ttlSeconds))
+    ) {
+      await this.deps.sessions.end(sessionToken);
+      this.deps.logger.log('info', 'bridge_signed_out', { by: 'logout_token' });
+      return 'signed_out';
+    }
+    return 'confirm';
   }
 
   /** Where a request stands, and what the browser should see for it. */

@@ -2,10 +2,12 @@ import type { ThrottleConfig } from '../config.js';
 import type { ThrottleCounter } from './ports.js';
 
 /**
- * Sign-in throttling policy (pure). Failures are counted per account identifier and per client IP
- * within a sliding window. After `free` failures each further failure locks the key for a delay
- * that doubles: base, 2·base, 4·base … up to max. A locked key is answered 429 without checking
- * the password, so guessing is slowed without letting an attacker burn our CPU on scrypt.
+ * Sign-in throttling policy (pure). Failures are counted per account identifier, per client
+ * network and per trusted device within a sliding window. After `free` failures each further
+ * failure locks the key for a delay that doubles: base, 2·base, 4·base … up to max. A locked
+ * account or device is answered 429 without checking the password, so guessing is slowed without
+ * letting an attacker burn our CPU on scrypt; a locked network only slows its unknown devices down
+ * (see LoginThrottle).
  */
 export function lockDurationMs(failures: number, free: number, policy: ThrottleConfig): number {
   if (failures < free) return 0;

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
+import { parseDeviceEntries } from '../bridge/login-throttle.js';
 import type { SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
 import { parseVerifyParams } from '../bridge/verify-params.js';
 import { invalidRequest } from '../errors.js';
-import { LoginPage } from '../views/login-page.js';
+import { displayRealm, LoginPage } from '../views/login-page.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
 import { browserIdentity } from './browser.js';
 import type { AppEnv } from './context.js';
@@ -11,6 +12,9 @@ import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single } from './params.js';
 
 const SESSION_COOKIE = 'idb_session';
+/** The device cookie (OWASP): which accounts signed in from this browser before. */
+const DEVICE_COOKIE = 'idb_device';
+const DEVICE_TTL_SECONDS = 180 * 24 * 3600;
 
 /**
  * The bridge's browser-facing routes (Janrain steps 2, 3 and 6): thin handlers that parse input,
@@ -53,10 +57,12 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
       password,
       c.get('http').clientIp(c),
       await readSession(c),
+      parseDeviceEntries((await c.get('http').cookies.read<{ d: unknown }>(c, DEVICE_COOKIE, DEVICE_TTL_SECONDS))?.d),
     );
     if (result.sessionToken) {
       await c.get('http').cookies.write(c, SESSION_COOKIE, { sid: result.sessionToken }, sessionTtlSeconds);
     }
+    if (result.devices) await c.get('http').cookies.write(c, DEVICE_COOKIE, { d: result.devices }, DEVICE_TTL_SECONDS);
     return render(c, result.step);
   });
 
@@ -72,27 +78,61 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
     return render(c, await signIn.status(requestId, c.get('browser').hash));
   });
 
-  // Bridge logout (end of RP-initiated logout at the identity service): end the bridge session,
-  // then continue — only ever to the identity service's own origin, never an arbitrary URL.
+  // Bridge logout (the end of RP-initiated logout at the identity service, or a link). Why not a
+  // plain GET: any page could sign the user out with an <img> (logout CSRF). A GET ends the
+  // session only with the identity service's logout token (the user confirmed there); otherwise
+  // it shows a one-click confirmation, and the POST with this bridge's CSRF token signs out.
+  // `continue` goes only ever to the identity service's own origin, never an arbitrary URL.
   app.get('/signout', async (c) => {
-    const { cookies, config } = c.get('http');
+    const query = queryParams(c);
+    const next = continueUrl(c, single(query, 'continue'));
+    const outcome = await signIn.signOutByLink(await readSession(c), single(query, 'logout_token'), next);
+    if (outcome === 'signed_out') return signedOut(c, next);
+    const { config } = c.get('http');
+    return c.html(
+      <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}?`}>
+        <form method="post" action="/signout" class="form">
+          <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
+          {next ? <input type="hidden" name="continue" value={next} /> : null}
+          <div class="actions">
+            <button type="submit">Sign out</button>
+            {next ? (
+              <a href={next} class="secondary">
+                Stay signed in
+              </a>
+            ) : null}
+          </div>
+        </form>
+      </MessagePage>,
+    );
+  });
+  app.post('/signout', async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
     const token = await readSession(c);
     if (token) await signIn.endSession(token);
-    cookies.clear(c, SESSION_COOKIE);
-    const next = single(queryParams(c), 'continue');
-    if (next) {
-      let url: URL | undefined;
-      try {
-        url = new URL(next);
-      } catch {
-        url = undefined;
-      }
-      if (url && url.origin === new URL(config.bridge.returnUrl).origin) return c.redirect(url.toString(), 302);
-    }
-    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+    return signedOut(c, continueUrl(c, single(form, 'continue')));
   });
 
+  function signedOut(c: Context<AppEnv>, next: string | undefined) {
+    const { cookies, config } = c.get('http');
+    cookies.clear(c, SESSION_COOKIE);
+    if (next) return c.redirect(next, 302);
+    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+  }
+
   return app;
+}
+
+/** The `continue` URL when it points at the identity service (the Return URL's origin), else undefined. */
+function continueUrl(c: Context<AppEnv>, value: string | undefined): string | undefined {
+  if (!value || value.length > 2048) return undefined;
+  try {
+    const url = new URL(value);
+    return url.origin === new URL(c.get('http').config.bridge.returnUrl).origin ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function requireRequestId(value: string | undefined): string {
@@ -118,6 +158,31 @@ function render(c: Context<AppEnv>, step: SignInStep) {
         />,
         (step.status ?? 200) as 200,
       );
+    case 'locked': {
+      // A page, not an error: the request stays usable, so "start again" is the same login form.
+      // (A wildcard realm is no address to link to.)
+      const minutes = Math.max(1, Math.ceil(step.retryAfter / 60));
+      c.header('retry-after', String(step.retryAfter));
+      const again = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
+      return c.html(
+        <MessagePage
+          siteName={config.siteName}
+          title="Too many attempts"
+          message={`Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`}
+        >
+          <p class="links">
+            <a href={again}>Start again</a>
+            {step.request.realm && !step.request.realm.includes('*') ? (
+              <>
+                {' · '}
+                <a href={step.request.realm}>Back to {displayRealm(step.request.realm)}</a>
+              </>
+            ) : null}
+          </p>
+        </MessagePage>,
+        429,
+      );
+    }
     case 'in_progress': {
       const url = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
       return c.html(

@@ -160,12 +160,10 @@ export function oidcRoutes(deps: OidcRouteDeps) {
   async function finishLogout(c: Context<AppEnv>, uri: string | null, state: string | null, hintSid: string | null = null) {
     const { cookies, config } = c.get('http');
     const token = (await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, config.identity.oidc.sessionTtlSeconds))?.sid;
-    await deps.logout.end(token, hintSid);
+    const { username } = await deps.logout.end(token, hintSid);
     cookies.clear(c, OP_SESSION_COOKIE);
     if (uri) await cookies.write(c, LOGOUT_COOKIE, state ? { uri, state } : { uri }, 600);
-    const bridge = new URL(config.identity.bridgeLogoutUrl);
-    bridge.searchParams.set('continue', `${config.publicUrl}/logout/done`);
-    return c.redirect(bridge.toString(), 302);
+    return c.redirect(await deps.logout.bridgeSignoutUrl(username, `${config.publicUrl}/logout/done`), 302);
   }
 
   async function authenticated(c: Context<AppEnv>, form: Record<string, string[]>) {

@@ -114,6 +114,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
       skip: auth.noPrompt === true,
       trusted: this.deps.config.bridge.trustedRealms.includes(auth.realm),
       force: false,
+      rememberByDefault: false,
     };
   }
 

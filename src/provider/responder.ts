@@ -39,6 +39,12 @@ export interface ConsentPolicy {
   force: boolean;
   /** The relying party could not be verified (see {@link RelyingPartyResponder.checkSite}): the page warns. */
   siteUnverified?: boolean;
+  /**
+   * Whether "remember my decision" starts ticked. OIDC: yes, an allowed app is remembered (a grant,
+   * withdrawable on /account/apps) unless the user opts out, as users know it from the large
+   * providers. OpenID 2.0: no, the Janrain-style opt-in checkbox.
+   */
+  rememberByDefault: boolean;
 }
 
 /** Whether the relying party is the site the request claims (OpenID 2.0 RP discovery). */

@@ -46,9 +46,16 @@ export function ConsentPage(props: ConsentPageProps) {
         <input type="hidden" name="csrf" value={props.csrfToken} />
         {props.returnToken !== undefined ? <input type="hidden" name="return_token" value={props.returnToken} /> : null}
         {props.rememberable ? (
-          <label class="checkbox" for="remember">
-            <input type="checkbox" id="remember" name="remember" value="yes" /> Remember my decision for this site
-          </label>
+          <>
+            <label class="checkbox" for="remember">
+              <input type="checkbox" id="remember" name="remember" value="yes" checked={policy.rememberByDefault} /> Remember my decision for this site
+            </label>
+            {policy.rememberByDefault ? (
+              <p class="hint">
+                You can withdraw it at any time under <a href="/account/apps">Connected apps</a>.
+              </p>
+            ) : null}
+          </>
         ) : null}
         <div class="actions">
           <button type="submit" name="decision" value="approve">

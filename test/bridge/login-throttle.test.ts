@@ -1,9 +1,13 @@
-/** LoginThrottle: bounded concurrent password checks per account and per IP (parallel bursts). */
+/**
+ * LoginThrottle: HMAC keys, per-/64 counting, bounded queues instead of refusals, device cookies
+ * (OWASP) against lockout denial of service, and the IP lock that slows instead of refusing.
+ */
 import { describe, expect, it } from 'vitest';
-import { LoginThrottle } from '../../src/bridge/login-throttle.js';
+import { LoginThrottle, parseDeviceEntries, type DeviceEntry } from '../../src/bridge/login-throttle.js';
 import type { ThrottleCounter, ThrottleStore } from '../../src/bridge/ports.js';
+import type { Clock } from '../../src/clock.js';
+import { sha256Base64Url, utf8 } from '../../src/util/bytes.js';
 import { testConfig } from '../helpers/config.js';
-import { TestClock } from '../helpers/clock.js';
 
 class MemoryThrottleStore implements ThrottleStore {
   readonly rows = new Map<string, ThrottleCounter>();
@@ -25,37 +29,205 @@ class MemoryThrottleStore implements ThrottleStore {
   }
 }
 
-function throttle() {
-  return new LoginThrottle(new MemoryThrottleStore(), testConfig().bridge.throttle, new TestClock());
+/** A clock whose sleeps are recorded and instant (the slow lane's delay). */
+class RecordingClock implements Clock {
+  readonly sleeps: number[] = [];
+  offset = 0;
+  now() {
+    return Date.now() + this.offset;
+  }
+  async sleep(ms: number) {
+    this.sleeps.push(ms);
+  }
 }
 
-describe('LoginThrottle.exclusive', () => {
-  it('lets at most two checks of one account run at once; the rest are refused, not queued', async () => {
-    const t = throttle();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const running = [t.exclusive('bob', '10.0.0.1', () => gate.then(() => 'a')), t.exclusive('bob', '10.0.0.2', () => gate.then(() => 'b'))];
-    expect(await t.exclusive('BOB ', '10.0.0.3', async () => 'c')).toBeUndefined(); // same account, normalised
-    expect(await t.exclusive('carol', '10.0.0.4', async () => 'd')).toBe('d'); // other accounts unaffected
-    release();
-    expect(await Promise.all(running)).toEqual(['a', 'b']);
-    expect(await t.exclusive('bob', '10.0.0.1', async () => 'e')).toBe('e'); // slots are released
+function setup(env: Record<string, string> = {}, key = 'throttle-key') {
+  const store = new MemoryThrottleStore();
+  const clock = new RecordingClock();
+  const policy = testConfig({ IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3', IDBRIDGE_THROTTLE_IP_FAILURES: '6', ...env }).bridge.throttle;
+  return { store, clock, policy, throttle: new LoginThrottle(store, policy, clock, utf8(key)) };
+}
+
+type Outcome = 'ok' | 'wrong';
+const verdict = (o: Outcome) => (o === 'ok' ? ('success' as const) : ('failure' as const));
+const gate = () => {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+};
+
+describe('LoginThrottle keys', () => {
+  it('are HMACs under the derived key: not the plain SHA-256 of the identifier or address, and different under another key', async () => {
+    const a = setup();
+    await a.throttle.attempt('Bob@Example.com', '192.0.2.7', [], async () => 'wrong' as Outcome, verdict);
+    const keys = [...a.store.rows.keys()];
+    expect(keys).toHaveLength(2);
+    for (const plain of ['acct:bob@example.com', 'ip:192.0.2.7', 'bob@example.com', '192.0.2.7']) {
+      expect(keys).not.toContain(await sha256Base64Url(plain));
+    }
+    const b = setup({}, 'another-key');
+    await b.throttle.attempt('bob@example.com', '192.0.2.7', [], async () => 'wrong' as Outcome, verdict);
+    expect([...b.store.rows.keys()].some((k) => keys.includes(k))).toBe(false);
   });
 
-  it('lets at most eight checks from one IP run at once', async () => {
-    const t = throttle();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const running = Array.from({ length: 8 }, (_, i) => t.exclusive(`user${i}`, '10.9.9.9', () => gate.then(() => i)));
-    expect(await t.exclusive('user99', '10.9.9.9', async () => 99)).toBeUndefined();
-    release();
-    expect((await Promise.all(running)).length).toBe(8);
+  it('counts an IPv6 /64 as one client, and a mapped IPv4 as that IPv4 client', async () => {
+    const { throttle, store } = setup();
+    await throttle.attempt('u1', '2001:db8:1:2::1', [], async () => 'wrong' as Outcome, verdict);
+    await throttle.attempt('u2', '2001:db8:1:2:ffff:1:2:3', [], async () => 'wrong' as Outcome, verdict);
+    await throttle.attempt('u3', '10.1.2.3', [], async () => 'wrong' as Outcome, verdict);
+    await throttle.attempt('u4', '::ffff:10.1.2.3', [], async () => 'wrong' as Outcome, verdict);
+    const failures = [...store.rows.values()].map((r) => r.failures).sort();
+    // Four account keys with one failure each, two network keys with two each.
+    expect(failures).toEqual([1, 1, 1, 1, 2, 2]);
+  });
+});
+
+describe('LoginThrottle concurrency: checks beyond the cap wait in a bounded queue', () => {
+  it('64 concurrent correct sign-ins from one IP: none refused, at most the cap running at once', async () => {
+    const { throttle } = setup();
+    let running = 0;
+    let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 64 }, (_, i) =>
+        throttle.attempt(`user${i}@example.com`, '203.0.113.9', [], async () => {
+          running += 1;
+          peak = Math.max(peak, running);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          running -= 1;
+          return 'ok' as Outcome;
+        }, verdict),
+      ),
+    );
+    expect(results.filter((r) => r.kind !== 'checked')).toEqual([]);
+    expect(peak).toBe(8);
   });
 
-  it('releases the slot when the check throws', async () => {
-    const t = throttle();
-    await expect(t.exclusive('dave', '10.0.0.1', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(t.exclusive('dave', '10.0.0.1', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await t.exclusive('dave', '10.0.0.1', async () => 'ok')).toBe('ok');
+  it('a flood beyond the queue is refused (busy), the queued ones still run', async () => {
+    const { throttle } = setup({ IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: '2', IDBRIDGE_LOGIN_QUEUE_PER_IP: '3' });
+    const hold = gate();
+    const flood = Array.from({ length: 10 }, (_, i) =>
+      throttle.attempt(`flood${i}`, '203.0.113.10', [], () => hold.promise.then(() => 'ok' as Outcome), verdict),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    hold.open();
+    const kinds = (await Promise.all(flood)).map((r) => r.kind);
+    expect(kinds.filter((k) => k === 'checked')).toHaveLength(5);
+    expect(kinds.filter((k) => k === 'busy')).toHaveLength(5);
+  });
+
+  it('a queued check waits at most the configured time', async () => {
+    const { throttle } = setup({ IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: '1', IDBRIDGE_LOGIN_QUEUE_WAIT_MS: '100' });
+    const hold = gate();
+    const first = throttle.attempt('w1', '203.0.113.11', [], () => hold.promise.then(() => 'ok' as Outcome), verdict);
+    expect((await throttle.attempt('w2', '203.0.113.11', [], async () => 'ok' as Outcome, verdict)).kind).toBe('busy');
+    hold.open();
+    expect((await first).kind).toBe('checked');
+  });
+
+  it('queues a third parallel check of one account instead of refusing it, and it sees the lock the first failures set', async () => {
+    const { throttle } = setup();
+    const hold = gate();
+    let checks = 0;
+    const check = () => hold.promise.then(() => (checks++, 'wrong' as Outcome));
+    const burst = Array.from({ length: 6 }, (_, i) => throttle.attempt('BOB ', `198.51.100.${i}`, [], check, verdict));
+    hold.open();
+    const kinds = (await Promise.all(burst)).map((r) => r.kind);
+    expect(kinds).not.toContain('busy');
+    // Three failures lock the account; the queued attempts after that are answered without a check.
+    expect(checks).toBeLessThanOrEqual(4);
+    expect(kinds.filter((k) => k === 'locked').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('releases the slots when the check throws', async () => {
+    const { throttle } = setup({ IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: '1', IDBRIDGE_LOGIN_QUEUE_PER_IP: '0' });
+    for (let i = 0; i < 3; i++) {
+      await expect(throttle.attempt('dave', '10.0.0.1', [], async () => Promise.reject(new Error('boom')), verdict)).rejects.toThrow('boom');
+    }
+    expect((await throttle.attempt('dave', '10.0.0.1', [], async () => 'ok' as Outcome, verdict)).kind).toBe('checked');
+  });
+});
+
+describe('LoginThrottle device cookies (OWASP): lockout is no denial of service', () => {
+  async function trustedDevice(throttle: LoginThrottle, userId: string, identifier: string): Promise<DeviceEntry[]> {
+    return throttle.rememberDevice([], userId, [identifier]);
+  }
+
+  it('a locked account refuses unknown devices but still checks a trusted device; that device’s failures lock only that device', async () => {
+    const { throttle } = setup();
+    const device = await trustedDevice(throttle, 'u_alice', 'alice@example.com');
+    for (let i = 0; i < 3; i++) await throttle.attempt('alice@example.com', `198.51.100.${i}`, [], async () => 'wrong' as Outcome, verdict);
+    // Locked for everyone else, correct password included…
+    expect((await throttle.attempt('alice@example.com', '192.0.2.50', [], async () => 'ok' as Outcome, verdict)).kind).toBe('locked');
+    // …but not for the device alice signed in from before (normalised identifier).
+    expect((await throttle.attempt(' ALICE@example.com', '192.0.2.50', device, async () => 'ok' as Outcome, verdict)).kind).toBe('checked');
+
+    // A device cookie for another user, or for another identifier, is no key to alice's account.
+    const mallory = await trustedDevice(throttle, 'u_mallory', 'mallory@example.com');
+    expect((await throttle.attempt('alice@example.com', '192.0.2.51', mallory, async () => 'ok' as Outcome, verdict)).kind).toBe('locked');
+
+    // Failures from the trusted device lock that device, then it is treated as unknown (locked account).
+    for (let i = 0; i < 3; i++) {
+      expect((await throttle.attempt('alice@example.com', '192.0.2.50', device, async () => 'wrong' as Outcome, verdict)).kind).toBe('checked');
+    }
+    expect((await throttle.attempt('alice@example.com', '192.0.2.50', device, async () => 'ok' as Outcome, verdict)).kind).toBe('locked');
+    // A fresh device entry (another browser of alice's) is unaffected.
+    const laptop = await trustedDevice(throttle, 'u_alice', 'alice@example.com');
+    expect((await throttle.attempt('alice@example.com', '192.0.2.52', laptop, async () => 'ok' as Outcome, verdict)).kind).toBe('checked');
+  });
+
+  it('a trusted device’s failures do not lock the account for everyone else', async () => {
+    const { throttle } = setup();
+    const device = await trustedDevice(throttle, 'u_carol', 'carol');
+    for (let i = 0; i < 5; i++) await throttle.attempt('carol', '192.0.2.60', device, async () => 'wrong' as Outcome, verdict);
+    expect((await throttle.attempt('carol', '192.0.2.61', [], async () => 'ok' as Outcome, verdict)).kind).toBe('checked');
+  });
+
+  it('a locked IP slows unknown devices down (one at a time, after the delay) instead of refusing them; trusted devices pass at once', async () => {
+    const { throttle, clock } = setup({ IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS: '1500' });
+    const proxy = '203.0.113.77';
+    for (let i = 0; i < 6; i++) await throttle.attempt(`made-up-${i}@example.com`, proxy, [], async () => 'wrong' as Outcome, verdict);
+    expect(clock.sleeps).toEqual([]);
+    // An employee behind the same proxy, first sign-in on this browser: checked, after the delay.
+    expect((await throttle.attempt('erin@example.com', proxy, [], async () => 'ok' as Outcome, verdict)).kind).toBe('checked');
+    expect(clock.sleeps).toEqual([1500]);
+    // One with a device cookie: no delay.
+    const device = await trustedDevice(throttle, 'u_frank', 'frank@example.com');
+    expect((await throttle.attempt('frank@example.com', proxy, device, async () => 'ok' as Outcome, verdict)).kind).toBe('checked');
+    expect(clock.sleeps).toEqual([1500]);
+
+    // The slow lane admits one check at a time.
+    const hold = gate();
+    let running = 0;
+    let peak = 0;
+    const slow = Array.from({ length: 4 }, (_, i) =>
+      throttle.attempt(`staff${i}@example.com`, proxy, [], async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await hold.promise;
+        running -= 1;
+        return 'ok' as Outcome;
+      }, verdict),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    hold.open();
+    expect((await Promise.all(slow)).map((r) => r.kind)).toEqual(['checked', 'checked', 'checked', 'checked']);
+    expect(peak).toBe(1);
+  });
+
+  it('rememberDevice keeps other users’ entries (newest first, bounded) and renews this user’s nonce', async () => {
+    const { throttle } = setup();
+    let devices: DeviceEntry[] = [];
+    for (let i = 0; i < 7; i++) devices = await throttle.rememberDevice(devices, `u_${i}`, [`user${i}`]);
+    expect(devices.map((d) => d.u)).toEqual(['u_6', 'u_5', 'u_4', 'u_3', 'u_2']);
+    const renewed = await throttle.rememberDevice(devices, 'u_4', ['user4', 'user4@example.com', null]);
+    expect(renewed.map((d) => d.u)).toEqual(['u_4', 'u_6', 'u_5', 'u_3', 'u_2']);
+    expect(renewed[0]!.n).not.toBe(devices.find((d) => d.u === 'u_4')!.n);
+    expect(renewed[0]!.k).toHaveLength(2);
+  });
+
+  it('parseDeviceEntries drops malformed entries', () => {
+    expect(parseDeviceEntries(undefined)).toEqual([]);
+    expect(parseDeviceEntries('x')).toEqual([]);
+    expect(parseDeviceEntries([{ u: 'a', n: 'b', k: ['c'] }, { u: 1 }, null, { u: 'a', n: 'b', k: [2] }])).toEqual([{ u: 'a', n: 'b', k: ['c'] }]);
   });
 });

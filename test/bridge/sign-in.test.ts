@@ -387,7 +387,7 @@ describe('bridge sign-in throttling', () => {
   // A fresh bridge (and database) per test: each test counts its own failures from zero.
   beforeEach(async () => {
     identity.postbacks.length = 0;
-    bridge = await startBridge(identity, { IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3', IDBRIDGE_THROTTLE_IP_FAILURES: '6' });
+    bridge = await startBridge(identity, { IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3', IDBRIDGE_THROTTLE_IP_FAILURES: '6', IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS: '20' });
     await bridge.addUser({ email: 'bob@example.com', password: PASSWORD });
   });
   afterEach(() => bridge.close());
@@ -413,18 +413,20 @@ describe('bridge sign-in throttling', () => {
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(first * 2 - 1);
   });
 
-  it('throttles a client IP trying many accounts', async () => {
+  it('slows down (does not refuse) a client IP trying many accounts', async () => {
     const browser = new TestBrowser(bridge.url);
     const { html } = await openLogin(browser);
     // 6 failures per IP in this configuration, each on another account (none reaches its own limit of 3).
     for (let i = 0; i < 6; i++) {
       expect((await browser.submit(html, { identifier: `user${i}@example.com`, password: 'guess' })).status, `attempt ${i + 1}`).toBe(401);
     }
-    // The IP is locked now: even the right password for an account never tried is refused unchecked.
-    const locked = await browser.submit(html, { identifier: 'bob@example.com', password: PASSWORD });
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(identity.postbacks).toHaveLength(0);
+    expect(bridge.logger.entries.filter((e) => e.event === 'login_slowed')).toHaveLength(0);
+    // The IP is locked now: further guesses are still checked (and wrong), but slowed down…
+    expect((await browser.submit(html, { identifier: 'user7@example.com', password: 'guess' })).status).toBe(401);
+    expect(bridge.logger.entries.filter((e) => e.event === 'login_slowed')).toHaveLength(1);
+    // …and the right password for an account behind the same address is not refused.
+    expect((await browser.submit(html, { identifier: 'bob@example.com', password: PASSWORD })).status).toBe(302);
+    expect(bridge.logger.entries.filter((e) => e.event === 'login_slowed')).toHaveLength(2);
   });
 
   async function openLogin(browser: TestBrowser) {
@@ -432,4 +434,134 @@ describe('bridge sign-in throttling', () => {
     const res = await browser.get(verifyPath(requestId));
     return { requestId, html: await res.text() };
   }
+});
+
+/**
+ * Lockout without denial of service (OWASP device cookies): an attacker's failures neither lock
+ * the owner out of their account on a browser they signed in from before, nor lock everyone behind
+ * a shared address out. Each test gets its own bridge: all test traffic comes from 127.0.0.1.
+ */
+describe('bridge sign-in lockout is no denial of service', () => {
+  const identity = new FakeIdentityService();
+  let bridge: TestBridge;
+
+  beforeAll(() => identity.start());
+  afterAll(() => identity.stop());
+  beforeEach(async () => {
+    identity.postbacks.length = 0;
+    bridge = await startBridge(identity, {
+      IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3',
+      IDBRIDGE_THROTTLE_IP_FAILURES: '6',
+      IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS: '20',
+    });
+  });
+  afterEach(() => bridge.close());
+
+  async function openLogin(browser: TestBrowser, realm?: string) {
+    const requestId = newRequestId();
+    const res = await browser.get(verifyPath(requestId, realm));
+    expect(res.status).toBe(200);
+    return { requestId, html: await res.text() };
+  }
+
+  it('a locked account still lets its owner in from a browser that signed in before; the lockout page says how long and links back', async () => {
+    await bridge.addUser({ email: 'olga@example.com', username: 'olga', password: PASSWORD });
+    const owner = new TestBrowser(bridge.url);
+    expect((await owner.submit((await openLogin(owner)).html, { identifier: 'olga@example.com', password: PASSWORD })).status).toBe(302);
+    expect([...owner.cookies.keys()].some((k) => k.includes('idb_device'))).toBe(true);
+    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_session'))!); // signed out, the device cookie stays
+
+    // Someone else guesses olga's password until the account locks…
+    const attacker = new TestBrowser(bridge.url);
+    const { html, requestId } = await openLogin(attacker, 'https://rp.example.com/');
+    for (let i = 0; i < 3; i++) expect((await attacker.submit(html, { identifier: 'olga@example.com', password: `guess${i}` })).status).toBe(401);
+    const locked = await attacker.submit(html, { identifier: 'olga@example.com', password: PASSWORD });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const $ = page(await locked.text());
+    expect($('h1').text()).toBe('Too many attempts');
+    expect($('p.message').text()).toBe('Too many attempts. Try again in 1 minute.');
+    expect($(`a[href="/verify/status?request_id=${requestId}"]`).text()).toBe('Start again');
+    expect($('a[href="https://rp.example.com/"]').text()).toBe('Back to https://rp.example.com');
+    expect(identity.postbacks).toHaveLength(1);
+
+    // …and the owner, on their own browser, signs in with the correct password anyway…
+    const ownerAgain = await owner.submit((await openLogin(owner)).html, { identifier: 'olga@example.com', password: PASSWORD });
+    expect(ownerAgain.status).toBe(302);
+    expect(identity.postbacks).toHaveLength(2);
+    // …also with the other identifier of the account (both are bound to the device).
+    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_session'))!);
+    expect((await owner.submit((await openLogin(owner)).html, { identifier: 'OLGA', password: PASSWORD })).status).toBe(302);
+
+    // The attacker's copy of the lockout stays: another browser is still refused, correct password included.
+    const stranger = new TestBrowser(bridge.url);
+    expect((await stranger.submit((await openLogin(stranger)).html, { identifier: 'olga@example.com', password: PASSWORD })).status).toBe(429);
+  });
+
+  it('after the lock has passed, "Start again" shows the login form and the correct password works', async () => {
+    await bridge.addUser({ email: 'pia@example.com', password: PASSWORD });
+    const browser = new TestBrowser(bridge.url);
+    const { html } = await openLogin(browser);
+    for (let i = 0; i < 3; i++) await browser.submit(html, { identifier: 'pia@example.com', password: `guess${i}` });
+    const locked = await browser.submit(html, { identifier: 'pia@example.com', password: PASSWORD });
+    expect(locked.status).toBe(429);
+    const again = page(await locked.text())('a').filter((_, a) => page(a as never).text() === 'Start again').attr('href')!;
+    bridge.clock.advance(Number(locked.headers.get('retry-after')) * 1000 + 1);
+    const form = await browser.get(again);
+    expect(form.status).toBe(200);
+    expect((await browser.submit(await form.text(), { identifier: 'pia@example.com', password: PASSWORD })).status).toBe(302);
+  });
+
+  it('wrong passwords for made-up accounts from one address do not lock out the correct passwords of the people behind it', async () => {
+    await bridge.addUser({ email: 'quinn@example.com', password: PASSWORD });
+    await bridge.addUser({ email: 'rosa@example.com', password: PASSWORD });
+    const attacker = new TestBrowser(bridge.url);
+    const { html } = await openLogin(attacker);
+    for (let i = 0; i < 10; i++) await attacker.submit(html, { identifier: `made-up-${i}@example.com`, password: 'guess' });
+    // A colleague behind the same address, first sign-in on this browser (no device cookie).
+    const colleague = new TestBrowser(bridge.url);
+    expect((await colleague.submit((await openLogin(colleague)).html, { identifier: 'quinn@example.com', password: PASSWORD })).status).toBe(302);
+    // A wrong password from there is still just wrong (same answer as ever), not a lockout.
+    const other = new TestBrowser(bridge.url);
+    const otherLogin = await openLogin(other);
+    const wrong = await other.submit(otherLogin.html, { identifier: 'rosa@example.com', password: 'typo' });
+    expect(wrong.status).toBe(401);
+    expect(page(await wrong.text())('[role=alert]').text()).toBe('The email/username or password is incorrect.');
+    expect((await other.submit(otherLogin.html, { identifier: 'rosa@example.com', password: PASSWORD })).status).toBe(302);
+    expect(bridge.logger.entries.filter((e) => e.event === 'login_slowed').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('64 concurrent correct sign-ins from one address: none refused', async () => {
+    const users = await Promise.all(Array.from({ length: 64 }, (_, i) => bridge.addUser({ email: `crowd${i}@example.com`, password: PASSWORD })));
+    const browsers = users.map(() => new TestBrowser(bridge.url));
+    const pages = await Promise.all(browsers.map((b) => openLogin(b)));
+    const results = await Promise.all(browsers.map((b, i) => b.submit(pages[i]!.html, { identifier: `crowd${i}@example.com`, password: PASSWORD })));
+    expect(results.map((r) => r.status).filter((s) => s !== 302)).toEqual([]);
+    // Every sign-in was posted back (under load a postback may be retried, so count request ids).
+    expect(new Set(identity.postbacks.map((p) => p.form.get('request_id'))).size).toBe(64);
+  });
+});
+
+describe('bridge sign-in: a flood beyond the per-IP queue', () => {
+  const identity = new FakeIdentityService();
+  let bridge: TestBridge;
+  beforeAll(async () => {
+    await identity.start();
+    bridge = await startBridge(identity, { IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: '1', IDBRIDGE_LOGIN_QUEUE_PER_IP: '1' });
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await identity.stop();
+  });
+
+  it('answers 429 "too many at once" to what does not fit in the queue', async () => {
+    const browsers = Array.from({ length: 12 }, () => new TestBrowser(bridge.url));
+    const pages = await Promise.all(browsers.map(async (b) => (await b.get(verifyPath(newRequestId()))).text()));
+    const results = await Promise.all(browsers.map((b, i) => b.submit(pages[i]!, { identifier: `nobody${i}@example.com`, password: 'guess' })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(401);
+    const refused = results.find((r) => r.status === 429)!;
+    expect(page(await refused.text())('p.message').text()).toMatch(/at once/);
+  });
 });

@@ -8,6 +8,10 @@ const policy: ThrottleConfig = {
   baseLockSeconds: 30,
   maxLockSeconds: 900,
   windowSeconds: 3600,
+  ipConcurrency: 8,
+  ipQueue: 64,
+  queueWaitMs: 10_000,
+  lockedIpDelayMs: 3000,
 };
 const NOW = 1_700_000_000_000;
 

@@ -286,7 +286,8 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
   }
 
   /** The consent page: who asks, and what it will receive. */
-  async function expectConsentPage(page: Page, audience: string, items: RegExp[]): Promise<void> {
+  /** `rememberTicked`: OIDC remembers an allowed app unless the user opts out; OpenID 2.0 asks to opt in. */
+  async function expectConsentPage(page: Page, audience: string, items: RegExp[], rememberTicked: boolean): Promise<void> {
     await arrive(page, page.getByRole('heading', { level: 1, name: 'Sign in to another site?' }));
     expect(await page.locator('.realm-url').textContent()).toBe(audience);
     expect(await page.locator('p.realm').innerText()).toContain(`wants to sign you in with your ${SITE_NAME} account`);
@@ -295,7 +296,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
     for (const pattern of items) expect(listed.filter((item) => pattern.test(item)), `${pattern} in ${listed.join(' | ')}`).toHaveLength(1);
     expect(await page.getByRole('button', { name: 'Allow' }).isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Deny' }).isVisible()).toBe(true);
-    expect(await page.getByLabel('Remember my decision for this site').isChecked()).toBe(false);
+    expect(await page.getByLabel('Remember my decision for this site').isChecked()).toBe(rememberTicked);
   }
 
   for (const viewport of ['desktop', 'phone'] as const) {
@@ -319,9 +320,11 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
             /^Your account identifier$/,
             new RegExp(`^Your profile .*: .*${ALICE.fullname}`),
             new RegExp(`^Your email address: .*${ALICE.email.replace(/\./g, '\\.')}$`),
-          ]);
+          ], true);
           await screenshot(page, 'consent', viewport);
           await expectLayout(page, 'consent page', viewport);
+          // The user opts out of remembering (so the other viewport's run sees the page again).
+          await page.getByLabel('Remember my decision for this site').uncheck();
 
           await Promise.all([page.waitForURL((url) => url.href.startsWith(`${callback.url}?`)), page.getByRole('button', { name: 'Allow' }).click()]);
           const answer = new URL(page.url()).searchParams;
@@ -374,7 +377,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
             new RegExp(`: ${ALICE.email.replace(/\./g, '\\.')}$`),
             new RegExp(`: ${ALICE.nickname}$`),
             new RegExp(`: ${ALICE.fullname}$`),
-          ]);
+          ], false);
           expect(await page.getByRole('alert').count(), 'the demo is a verified relying party: no warning').toBe(0);
           await screenshot(page, 'demo-consent', viewport);
           await expectLayout(page, 'demo consent page', viewport);

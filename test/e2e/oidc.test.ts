@@ -21,7 +21,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OidcClient } from '../../src/protocol/oidc/client.js';
 import type { DirectoryUser } from '../../src/users/user.js';
 import { page, TestBrowser } from '../helpers/browser.js';
@@ -50,7 +50,8 @@ interface WalkOptions {
   /** Credentials for the login form (the walk fails if the form appears without them). */
   login?: Login;
   /** Answer for the consent page (the walk fails if it appears without one). */
-  consent?: 'approve' | 'deny' | 'remember';
+  /** approve: as the page is (OIDC remembers by default); once: approve, opting out of remembering. */
+  consent?: 'approve' | 'deny' | 'remember' | 'once';
 }
 
 /** Where the browser ended up: a redirect to the client, or a form_post page aimed at it. */
@@ -130,6 +131,12 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
   afterAll(async () => {
     await idp?.close();
   });
+  // An allowed third-party app is remembered by default: each test starts with none remembered,
+  // so that what one test approved does not skip the consent page another test expects.
+  beforeEach(async () => {
+    const consents = idp.server.services.consents;
+    for (const user of [alice, bob]) for (const c of await consents.list(user.id)) await consents.revoke(user.id, c.audience);
+  });
 
   // --- helpers that need the server ----------------------------------------------------------
 
@@ -170,7 +177,7 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
         url = `${idp.url}/ows_consent`;
         res = await browser.submit(html, {
           decision: options.consent === 'deny' ? 'deny' : 'approve',
-          ...(options.consent === 'remember' ? { remember: 'yes' } : {}),
+          ...(options.consent === 'remember' ? { remember: 'yes' } : options.consent === 'once' ? { remember: null } : {}),
         });
         continue;
       }
@@ -829,10 +836,31 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       // prompt=consent forces the page even when remembered.
       const forced = await codeFlow(other, { browser, consent: 'approve', params: { scope: 'openid', prompt: 'consent' } });
       expect(forced.outcome.seen).toEqual(['consent']);
-      // Without remember, nothing is remembered: the third-party webapp asks every time.
-      const once = await codeFlow(webapp, { browser, consent: 'approve' });
+      // Opting out of remembering: the third-party webapp asks every time.
+      const once = await codeFlow(webapp, { browser, consent: 'once' });
       expect(once.outcome.seen).toEqual(['consent']);
-      expect((await codeFlow(webapp, { browser, consent: 'approve' })).outcome.seen).toEqual(['consent']);
+      expect((await codeFlow(webapp, { browser, consent: 'once' })).outcome.seen).toEqual(['consent']);
+    });
+
+    it('consent: an allowed third-party app is remembered unless the user opts out; listed and withdrawable on /account/apps', async () => {
+      const browser = new TestBrowser(idp.url);
+      const first = await codeFlow(webapp, { browser, login: aliceLogin, consent: 'approve' });
+      expect(first.outcome.seen).toEqual(['login', 'consent']);
+      const $ = page(first.outcome.consentHtml!);
+      expect($('input[name=remember]').is('[checked]')).toBe(true); // the box starts ticked
+      expect($('a[href="/account/apps"]').length).toBe(1);
+      // Allowed once with the page as it is: not asked again.
+      expect((await codeFlow(webapp, { browser })).outcome.seen).toEqual([]);
+
+      // The remembered app is listed, and withdrawing it brings the page back.
+      const listing = await browser.get(`${idp.url}/account/apps`);
+      expect(listing.status).toBe(200);
+      const html = await listing.text();
+      expect(page(html)('li strong').text()).toBe('Web App');
+      expect((await browser.submit(html, {}, 'form[action="/account/apps/revoke"]', `${idp.url}/account/apps`)).status).toBe(303);
+      expect((await codeFlow(webapp, { browser, consent: 'once' })).outcome.seen).toEqual(['consent']);
+      // Opting out (box unticked) remembered nothing.
+      expect((await codeFlow(webapp, { browser, consent: 'once' })).outcome.seen).toEqual(['consent']);
     });
 
     it('consent: skipped for a trusted client, unless prompt=consent', async () => {
@@ -882,6 +910,8 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       const paths = outcome.visited.map((u) => new URL(u).pathname);
       expect(paths).toEqual(['/logout', '/signout', '/logout/done']);
       expect(new URL(outcome.visited[1]!).searchParams.get('continue')).toBe(`${idp.url}/logout/done`);
+      // The identity service's logout token lets the bridge end its session without asking again.
+      expect(new URL(outcome.visited[1]!).searchParams.get('logout_token')).toMatch(/^v1\.\d+\.[A-Za-z0-9_-]{43}$/);
       const back = new URL(outcome.location!);
       expect(`${back.origin}${back.pathname}`).toBe(postLogoutUri);
       expect(back.searchParams.get('state')).toBe('bye-123');

@@ -382,6 +382,8 @@ describe('OpenID 2.0 end to end, all-in-one server, node `openid` as the relying
     const plain = relyingParty('no-remember', { stateless: true, extensions: [sreg({ email: 'required' })] });
     const once = await signInAt(browser, site, await plain.authenticate(site.opIdentifier), { consent: 'approve' });
     expect(once.seen).toEqual(['consent']);
+    // OpenID 2.0 keeps the Janrain-style opt-in: the box starts unticked.
+    expect(page(once.consentHtml!)('input[name=remember]').is('[checked]')).toBe(false);
     expect((await plain.verify(once.location)).authenticated).toBe(true);
     const twice = await signInAt(browser, site, await plain.authenticate(site.opIdentifier), { consent: 'approve' });
     expect(twice.seen).toEqual(['consent']);

@@ -91,18 +91,22 @@ export class TestBrowser {
   }
 
   /**
-   * Submit the first form on the page with its hidden fields plus `fields`. A relative `action`
+   * Submit the first form on the page with its hidden fields and ticked checkboxes (as a browser
+   * would) plus `fields`; a `null` field is left out (an unticked checkbox). A relative `action`
    * is resolved against `pageUrl` when given (the URL the page came from), else against the base.
    */
-  async submit(html: string, fields: Record<string, string> = {}, selector = 'form', pageUrl?: string): Promise<Response> {
+  async submit(html: string, fields: Record<string, string | null> = {}, selector = 'form', pageUrl?: string): Promise<Response> {
     const $ = cheerio.load(html);
     const form = $(selector).first();
     if (form.length === 0) throw new Error('no form on the page');
     const data = new URLSearchParams();
-    form.find('input[type=hidden]').each((_, el) => {
-      data.set($(el).attr('name')!, $(el).attr('value') ?? '');
+    form.find('input[type=hidden], input[type=checkbox][checked]').each((_, el) => {
+      data.set($(el).attr('name')!, $(el).attr('value') ?? 'on');
     });
-    for (const [k, v] of Object.entries(fields)) data.set(k, v);
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === null) data.delete(k);
+      else data.set(k, v);
+    }
     const action = form.attr('action')!;
     return this.post(pageUrl === undefined ? action : new URL(action, this.url(pageUrl)).toString(), data);
   }

@@ -90,7 +90,7 @@ export async function visit(browser: TestBrowser, site: Site, url: string): Prom
 }
 
 /** Submit the first form of the page (relative action resolved against the page's URL) and follow. */
-export async function submitAndFollow(browser: TestBrowser, site: Site, hop: Hop, fields: Record<string, string>): Promise<Hop> {
+export async function submitAndFollow(browser: TestBrowser, site: Site, hop: Hop, fields: Record<string, string | null>): Promise<Hop> {
   const $ = page(hop.html);
   const action = new URL($('form').first().attr('action')!, hop.url).toString();
   return follow(browser, site, await browser.submit(hop.html, fields, 'form', hop.url), action);
@@ -115,7 +115,8 @@ export interface SignInOptions {
   /** Credentials to type into the login form (the test fails if the form appears without them). */
   user?: { identifier: string; password: string };
   /** Answer on the consent page (the test fails if the page appears without one). */
-  consent?: 'approve' | 'deny' | 'remember';
+  /** approve: as the page is (OIDC remembers by default); once: approve, opting out of remembering. */
+  consent?: 'approve' | 'deny' | 'remember' | 'once';
 }
 
 export interface SignInOutcome {
@@ -145,7 +146,7 @@ export async function signInAt(browser: TestBrowser, site: Site, authUrl: string
       if (!options.consent) throw new Error('unexpected consent page');
       hop = await submitAndFollow(browser, site, hop, {
         decision: options.consent === 'deny' ? 'deny' : 'approve',
-        ...(options.consent === 'remember' ? { remember: 'yes' } : {}),
+        ...(options.consent === 'remember' ? { remember: 'yes' } : options.consent === 'once' ? { remember: null } : {}),
       });
     } else {
       throw new Error(`unexpected answer ${hop.response.status} at ${hop.url}: ${hop.html.replace(/\s+/g, ' ').slice(0, 400)}`);

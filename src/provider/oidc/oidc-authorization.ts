@@ -103,6 +103,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       skip: request.client.trusted || auth.noPrompt === true,
       trusted: request.client.trusted,
       force,
+      rememberByDefault: true,
     };
   }
 

@@ -4,6 +4,14 @@ import type { Logger } from '../../log.js';
 import type { OidcClient } from '../../protocol/oidc/client.js';
 import { verifyIdTokenHint } from '../../protocol/oidc/jwt-verify.js';
 import { sha256Base64Url } from '../../util/bytes.js';
+import { signExpiringMac } from '../../util/expiring-mac.js';
+
+/**
+ * The bridge logout token (an idbridge extension of the Janrain protocol), as bridge/sign-in.ts
+ * verifies it: purpose, claims [bridge user id, continue URL] and lifetime. See
+ * docs/sign-in-protection.md.
+ */
+const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
 import type { ClientStore, GrantStore, OpSessionStore } from './ports.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -27,6 +35,10 @@ export interface RpLogoutDeps {
   keys: SigningKeys;
   clock: Clock;
   logger: Logger;
+  /** The bridge's signout URL (the bridge session ends there too). */
+  bridgeLogoutUrl: string;
+  /** The API key shared with the bridge: it keys the bridge logout token. */
+  apiKey: () => Promise<string>;
 }
 
 /** RP-Initiated Logout 1.0: validate the request, then end the identity-service session. */
@@ -80,8 +92,11 @@ export class RpLogout {
     return session !== null && session.sid === request.hintSid;
   }
 
-  /** End the identity-service session held by this browser and revoke what it granted. */
-  async end(opSessionToken: string | undefined, hintSid: string | null = null): Promise<void> {
+  /**
+   * End the identity-service session held by this browser and revoke what it granted. Returns the
+   * signed-out user (the bridge's user id), when this browser had a session.
+   */
+  async end(opSessionToken: string | undefined, hintSid: string | null = null): Promise<{ username: string | null }> {
     const now = this.deps.clock.now();
     const session = opSessionToken ? await this.deps.opSessions.delete(await sha256Base64Url(opSessionToken)) : null;
     if (session) await this.deps.grants.revokeGrantsBySid(session.sid, now);
@@ -90,6 +105,26 @@ export class RpLogout {
       await this.deps.grants.revokeGrantsBySid(hintSid, now);
     }
     this.deps.logger.log('info', 'oidc_logout', { session: session !== null, hint_sid: hintSid !== null });
+    return { username: session?.username ?? null };
+  }
+
+  /**
+   * The bridge's signout URL, then back to `continueUrl`. When the user confirmed signing out of
+   * a session here, a logout token for that user lets the bridge end its session without asking
+   * again; without one the bridge asks (its own one-click confirmation).
+   */
+  async bridgeSignoutUrl(username: string | null, continueUrl: string): Promise<string> {
+    const url = new URL(this.deps.bridgeLogoutUrl);
+    // Normalised as the bridge will parse it, so that both sides MAC the same string.
+    const next = new URL(continueUrl).href;
+    url.searchParams.set('continue', next);
+    if (username) {
+      url.searchParams.set(
+        'logout_token',
+        await signExpiringMac(await this.deps.apiKey(), BRIDGE_LOGOUT.purpose, [username, next], this.deps.clock.now(), BRIDGE_LOGOUT.ttlSeconds),
+      );
+    }
+    return url.toString();
   }
 }
 
