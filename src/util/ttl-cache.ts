@@ -5,6 +5,11 @@ export interface TtlCacheOptions {
   ttlMs: number;
   /** Most entries kept; when full, the oldest entry makes room. */
   maxEntries: number;
+  /**
+   * A value that changes when another process may have changed the cached data (SQLite's
+   * `PRAGMA data_version` on Node, see `AppDeps.dataVersion`); every entry is dropped when it does.
+   */
+  dataVersion?: () => number;
 }
 
 /**
@@ -15,6 +20,7 @@ export interface TtlCacheOptions {
  */
 export class TtlCache<K, V> {
   readonly #entries = new Map<K, { value: V; until: number }>();
+  #seenVersion: number | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -27,6 +33,11 @@ export class TtlCache<K, V> {
 
   /** The live value for `key`, or undefined (also when it has expired). */
   get(key: K): V | undefined {
+    const version = this.options.dataVersion?.();
+    if (version !== this.#seenVersion) {
+      this.#entries.clear();
+      this.#seenVersion = version;
+    }
     const hit = this.#entries.get(key);
     if (hit === undefined) return undefined;
     if (hit.until > this.clock.now()) return hit.value;
