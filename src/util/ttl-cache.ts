@@ -33,11 +33,7 @@ export class TtlCache<K, V> {
 
   /** The live value for `key`, or undefined (also when it has expired). */
   get(key: K): V | undefined {
-    const version = this.options.dataVersion?.();
-    if (version !== this.#seenVersion) {
-      this.#entries.clear();
-      this.#seenVersion = version;
-    }
+    this.#followDataVersion();
     const hit = this.#entries.get(key);
     if (hit === undefined) return undefined;
     if (hit.until > this.clock.now()) return hit.value;
@@ -47,10 +43,20 @@ export class TtlCache<K, V> {
 
   /** Keep `value` for `ttlMs` (default: the cache's TTL), replacing any entry for `key`. */
   set(key: K, value: V, ttlMs = this.options.ttlMs): void {
+    this.#followDataVersion();
     // Re-inserting moves the key to the young end, so eviction stays oldest-first.
     this.#entries.delete(key);
     if (this.#entries.size >= this.options.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { value, until: this.clock.now() + ttlMs });
+  }
+
+  /** Another process wrote to the database since the last look: nothing cached may still be true. */
+  #followDataVersion(): void {
+    if (!this.options.dataVersion) return;
+    const version = this.options.dataVersion();
+    if (version === this.#seenVersion) return;
+    this.#entries.clear();
+    this.#seenVersion = version;
   }
 
   delete(key: K): void {
