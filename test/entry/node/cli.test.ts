@@ -86,7 +86,9 @@ const IDENTITY = { IDBRIDGE_ROLE: 'identity', IDBRIDGE_VERIFY_URL: 'https://www.
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('idbridge CLI', () => {
+// Every test spawns the CLI a few times (about a second each on a loaded machine).
+
+describe('idbridge CLI', { timeout: 120_000 }, () => {
   it('adds a user with profile fields and prints JSON', () => {
     const r = run(['user', 'add', '--email', 'Carol@Example.com', '--password', 'a long password', '--username', 'carol', '--name', 'Carol C', '--country', 'fr', '--dob', '1990-02-03', '--gender', 'F', '--timezone', 'Europe/Paris', '--customer-id', 'C-1', '--json']);
     expect(r.stderr).toBe('');
@@ -262,7 +264,7 @@ describe('idbridge CLI', () => {
   });
 });
 
-describe('idbridge user add: the password stays off the command line', () => {
+describe('idbridge user add: the password stays off the command line', { timeout: 120_000 }, () => {
   it('reads it as one line from stdin with --password-stdin', async () => {
     const r = run(['user', 'add', '--email', 'stdin@example.com', '--password-stdin', '--json'], {}, 'from stdin 123\nignored second line\n');
     expect(r.stderr).toBe('');
@@ -307,7 +309,7 @@ describe('idbridge user add: the password stays off the command line', () => {
   });
 });
 
-describe('idbridge CLI per role', () => {
+describe('idbridge CLI per role', { timeout: 120_000 }, () => {
   it('refuses commands that belong to the other side, naming the role and where to run them', () => {
     const onIdentity = run(['user', 'add', '--email', 'x@example.com', '--password-stdin'], IDENTITY, 'a long password\n');
     expect(onIdentity.code).toBe(1);
@@ -349,7 +351,7 @@ describe('idbridge CLI per role', () => {
   });
 });
 
-describe('idbridge client update', () => {
+describe('idbridge client update', { timeout: 120_000 }, () => {
   it('changes redirect URIs, name and trusted in place; a running server applies it at once', async () => {
     const serveDir = mkdtempSync(join(tmpdir(), 'idbridge-update-'));
     const env = { IDBRIDGE_DATABASE: join(serveDir, 'db.sqlite') };
