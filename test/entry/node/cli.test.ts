@@ -300,8 +300,8 @@ describe('idbridge user add: the password stays off the command line', { timeout
       ['Password: ', 'first password\r'],
       ['Repeat the password: ', 'second password\r'],
     ]);
-    expect(differ.code).toBe(2);
-    expect(differ.transcript).toMatch(/idbridge: the two passwords differ; nothing was changed/);
+    expect(differ.code).toBe(1);
+    expect(differ.transcript).toMatch(/idbridge: The two passwords differ; nothing was changed\./);
     const cancelled = runOnTerminal(['user', 'add', '--email', 'typo@example.com'], [['Password: ', 'abc\u0003']]);
     expect(cancelled.code).toBe(130);
     expect(cancelled.transcript).toMatch(/idbridge: cancelled/);

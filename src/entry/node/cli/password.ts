@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { IdbridgeError } from '../../../errors.js';
 import { MAX_PASSWORD_LENGTH } from '../../../users/password-hasher.js';
 import { UsageError, type ParsedArgs } from './args.js';
 
@@ -22,7 +23,7 @@ export async function newPassword(args: ParsedArgs, command: string): Promise<st
   if (given !== undefined) return given;
   if (process.stdin.isTTY) {
     const [first, second] = await askHidden(args.flag('password-stdin') ? ['Password: '] : ['Password: ', 'Repeat the password: ']);
-    if (second !== undefined && first !== second) throw new UsageError('the two passwords differ; nothing was changed');
+    if (second !== undefined && first !== second) throw new IdbridgeError('invalid_request', 'The two passwords differ; nothing was changed.');
     return first!;
   }
   if (args.flag('password-stdin')) return readLine(process.stdin);
