@@ -66,8 +66,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function dispatch(argv: string[], json: boolean): Promise<number> {
-  // Words before the first option select the command (`client update ID --name x`), so options
-  // may also come first (`--json client list`).
+  // The first two words that are not options select the command (`client update ID --name x`);
+  // options may come before them too (`--json client list`).
   const words = argv.filter((a) => !a.startsWith('-'));
   const [first, second] = words;
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
