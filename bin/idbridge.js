@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/entry/node/cli.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('idbridge: dist/ is missing; run `npm install` (or `npm run build`) first.\n');
+  const message = 'dist/ is missing; run `npm install` (or `npm run build`) first.';
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: message, code: 'not_built' })}\n`);
+  process.stderr.write(`idbridge: ${message}\n`);
   process.exit(1);
 }
 const { main } = await import(entry.href);

@@ -74,6 +74,12 @@ export interface AppDeps {
    * realm counts as unverified (the consent page warns).
    */
   rpFetch?: RelyingPartyFetch;
+  /**
+   * Changes whenever another process (the CLI) has committed to the database, so read caches of
+   * rarely changing rows (clients, the API key) drop what it changed at once. Absent (Workers),
+   * those caches hold for their short time bound.
+   */
+  dataVersion?: () => number;
 }
 
 export interface AppServices {
@@ -117,6 +123,7 @@ export function createServices(deps: AppDeps): AppServices {
     new SecretBox(config.secret, 'aw-api-key'),
     clock,
     config.bridge.apiKey,
+    deps.dataVersion,
   );
   const requests = new BridgeRequestRepository(db, config.tenant);
   const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
@@ -147,7 +154,7 @@ export function createServices(deps: AppDeps): AppServices {
   const signIns = new SignInStarter({ identity: config.identity, requests: authRequests, clock });
   const rpDiscovery = new RelyingPartyDiscovery(deps.rpFetch ?? NO_RP_FETCH, { clock });
   const openid2 = new OpenId2Provider({ config, associations, signIns, identities, clock, logger, rpDiscovery });
-  const clientStore = new OidcClientRepository(db, config.tenant, clock);
+  const clientStore = new OidcClientRepository(db, config.tenant, clock, deps.dataVersion);
   const clients = new ClientRegistry(clientStore, clock);
   const oidcConfig = config.identity.oidc;
   const signingKeys = new SigningKeys(

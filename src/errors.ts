@@ -109,3 +109,23 @@ export function invalidRequest(description: string, options?: ErrorOptions): Idb
 export function isIdbridgeError(value: unknown): value is IdbridgeError {
   return value instanceof IdbridgeError;
 }
+
+/** One validation problem: the path into the input and what is wrong (zod's issue shape). */
+export interface FieldIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * A 400 `invalid_request` listing every problem, each named as the interface spells the field
+ * (`redirect_uris`, not the internal `redirectUris.0`): `names` maps internal keys to wire names;
+ * array indices are dropped (messages about one item quote the item instead).
+ */
+export function invalidFields(issues: readonly FieldIssue[], names: Readonly<Record<string, string>>, whole: string): IdbridgeError {
+  const describe = (issue: FieldIssue) => {
+    const keys = issue.path.filter((key): key is string => typeof key === 'string');
+    const field = keys.length === 0 ? whole : [Object.hasOwn(names, keys[0]!) ? names[keys[0]!]! : keys[0]!, ...keys.slice(1)].join('.');
+    return `${field}: ${issue.message}`;
+  };
+  return new IdbridgeError('invalid_request', [...new Set(issues.map(describe))].join('; '));
+}

@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
-import { IdbridgeError } from '../errors.js';
+import { IdbridgeError, invalidRequest } from '../errors.js';
 import { clientView, type ClientRegistry } from '../provider/oidc/client-registry.js';
 import { timingSafeEqualStrings } from '../util/bytes.js';
 import type { AppEnv } from './context.js';
 import { jsonBody } from './params.js';
+
+const UPDATABLE = ['name', 'redirect_uris', 'post_logout_redirect_uris', 'trusted'];
 
 /**
  * Admin JSON API (clients), behind the bearer token from `IDBRIDGE_ADMIN_TOKEN`; absent token
@@ -40,6 +42,19 @@ export function adminRoutes(clients: ClientRegistry, adminToken: string | undefi
   app.get('/admin/clients/:id', async (c) => {
     const client = await clients.find(c.req.param('id'));
     if (!client) throw new IdbridgeError('not_found', 'No such client.');
+    return c.json(clientView(client));
+  });
+  // Change a client in place (same client_id and secret); absent fields stay as they are.
+  app.patch('/admin/clients/:id', async (c) => {
+    const body = await jsonBody(c);
+    const unknown = Object.keys(body).filter((key) => !UPDATABLE.includes(key));
+    if (unknown.length > 0) throw invalidRequest(`${unknown.join(', ').slice(0, 200)}: cannot be changed (only ${UPDATABLE.join(', ')})`);
+    const client = await clients.update(c.req.param('id'), {
+      name: body['name'] as string | undefined,
+      redirectUris: body['redirect_uris'] as string[] | undefined,
+      postLogoutRedirectUris: body['post_logout_redirect_uris'] as string[] | undefined,
+      trusted: body['trusted'] as boolean | undefined,
+    });
     return c.json(clientView(client));
   });
   app.delete('/admin/clients/:id', async (c) => {

@@ -16,21 +16,24 @@ export class ApiKeyVault {
   #opened: { sealed: string; key: Promise<string> } | undefined;
   /**
    * The sealed key, re-read at most every 5 s: every postback reads it on both ends in all-in-one
-   * mode. A rotation by this process applies at once, one by another process within 5 s.
+   * mode. A rotation by this process applies at once; one by another process (`aw rotate`) at once
+   * with `dataVersion`, otherwise within 5 s.
    */
   readonly #read: TtlCache<typeof SETTING, Promise<string | null>>;
 
   /**
    * @param fixedKey a key set by configuration (`IDBRIDGE_API_KEY`); it then replaces the stored
    *   one, and rotation happens in the configuration.
+   * @param dataVersion changes when another process has written to the database (see `AppDeps`).
    */
   constructor(
     private readonly settings: SettingsStore,
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly fixedKey?: string,
+    dataVersion?: () => number,
   ) {
-    this.#read = new TtlCache(clock, { ttlMs: 5_000, maxEntries: 1 });
+    this.#read = new TtlCache(clock, { ttlMs: 5_000, maxEntries: 1, dataVersion });
   }
 
   /** The current key, generating one if none exists yet (concurrent first starts agree on one). */

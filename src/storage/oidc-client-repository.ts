@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { OidcClient } from '../protocol/oidc/client.js';
-import type { ClientStore } from '../provider/oidc/ports.js';
+import type { ClientPatch, ClientStore } from '../provider/oidc/ports.js';
 import { TtlCache } from '../util/ttl-cache.js';
 import type { Database } from './database.js';
 import { oidcClients } from './schema.js';
@@ -12,8 +12,8 @@ type Row = typeof oidcClients.$inferSelect;
 export class OidcClientRepository implements ClientStore {
   /**
    * Clients are read at authorize and again at the token endpoint of every sign-in, and change
-   * rarely: keep them for 30 s (a removal in this process takes effect at once, one made by
-   * another process within 30 s).
+   * rarely: keep them for 30 s. A change by this process takes effect at once; one by another
+   * process (the CLI) too when `dataVersion` is given, otherwise within 30 s.
    */
   readonly #cache: TtlCache<string, Promise<OidcClient | null>>;
 
@@ -21,8 +21,9 @@ export class OidcClientRepository implements ClientStore {
     private readonly db: Database,
     private readonly tenant: string,
     clock: Clock,
+    dataVersion?: () => number,
   ) {
-    this.#cache = new TtlCache(clock, { ttlMs: 30_000, maxEntries: 1000 });
+    this.#cache = new TtlCache(clock, { ttlMs: 30_000, maxEntries: 1000, dataVersion });
   }
 
   find(clientId: string): Promise<OidcClient | null> {
@@ -64,6 +65,23 @@ export class OidcClientRepository implements ClientStore {
     });
   }
 
+  async update(clientId: string, patch: ClientPatch): Promise<OidcClient | null> {
+    this.#cache.delete(clientId);
+    const set: Partial<Row> = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.redirectUris !== undefined) set.redirectUris = JSON.stringify(patch.redirectUris);
+    if (patch.postLogoutRedirectUris !== undefined) set.postLogoutRedirectUris = JSON.stringify(patch.postLogoutRedirectUris);
+    if (patch.trusted !== undefined) set.trusted = patch.trusted;
+    const rows = await this.db
+      .update(oidcClients)
+      .set(set)
+      .where(and(eq(oidcClients.tenant, this.tenant), eq(oidcClients.clientId, clientId)))
+      .returning();
+    // A find that started before the write may have refilled the cache with the old row.
+    this.#cache.delete(clientId);
+    return rows[0] ? toClient(rows[0]) : null;
+  }
+
   async list(): Promise<OidcClient[]> {
     const rows = await this.db.select().from(oidcClients).where(eq(oidcClients.tenant, this.tenant)).orderBy(asc(oidcClients.createdAt));
     return rows.map(toClient);
@@ -75,6 +93,7 @@ export class OidcClientRepository implements ClientStore {
       .delete(oidcClients)
       .where(and(eq(oidcClients.tenant, this.tenant), eq(oidcClients.clientId, clientId)))
       .returning({ id: oidcClients.clientId });
+    this.#cache.delete(clientId); // as in update
     return rows.length > 0;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdbridgeError } from '../errors.js';
+import { IdbridgeError, invalidFields } from '../errors.js';
 import { randomToken } from '../util/bytes.js';
 import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
 import type { DirectoryUser } from './user.js';
@@ -60,18 +60,16 @@ export const newUserInput = z.object({
 
 export type NewUserInput = z.input<typeof newUserInput>;
 
+/** Field names as the user JSON (the seed's user model) spells them; the rest are spelt alike. */
+const WIRE_NAMES: Record<string, string> = { customerId: 'customer', externalId: 'external_id', emailVerified: 'email_verified' };
+
 /** Validate, hash the password and insert a user. Throws IdbridgeError (`invalid_request`, `conflict`). */
 export async function createUser(
   input: NewUserInput,
   deps: { store: UserStore; hasher: PasswordHasher; now: number },
 ): Promise<DirectoryUser> {
   const parsed = newUserInput.safeParse(input);
-  if (!parsed.success) {
-    throw new IdbridgeError(
-      'invalid_request',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  }
+  if (!parsed.success) throw invalidFields(parsed.error.issues, WIRE_NAMES, 'user');
   const v = parsed.data;
   const id = `u_${randomToken(128)}`;
   try {

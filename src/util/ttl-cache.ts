@@ -5,6 +5,11 @@ export interface TtlCacheOptions {
   ttlMs: number;
   /** Most entries kept; when full, the oldest entry makes room. */
   maxEntries: number;
+  /**
+   * A value that changes when another process may have changed the cached data (SQLite's
+   * `PRAGMA data_version` on Node, see `AppDeps.dataVersion`); every entry is dropped when it does.
+   */
+  dataVersion?: () => number;
 }
 
 /**
@@ -15,6 +20,7 @@ export interface TtlCacheOptions {
  */
 export class TtlCache<K, V> {
   readonly #entries = new Map<K, { value: V; until: number }>();
+  #seenVersion: number | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -27,6 +33,7 @@ export class TtlCache<K, V> {
 
   /** The live value for `key`, or undefined (also when it has expired). */
   get(key: K): V | undefined {
+    this.#followDataVersion();
     const hit = this.#entries.get(key);
     if (hit === undefined) return undefined;
     if (hit.until > this.clock.now()) return hit.value;
@@ -36,10 +43,20 @@ export class TtlCache<K, V> {
 
   /** Keep `value` for `ttlMs` (default: the cache's TTL), replacing any entry for `key`. */
   set(key: K, value: V, ttlMs = this.options.ttlMs): void {
+    this.#followDataVersion();
     // Re-inserting moves the key to the young end, so eviction stays oldest-first.
     this.#entries.delete(key);
     if (this.#entries.size >= this.options.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { value, until: this.clock.now() + ttlMs });
+  }
+
+  /** Another process wrote to the database since the last look: nothing cached may still be true. */
+  #followDataVersion(): void {
+    if (!this.options.dataVersion) return;
+    const version = this.options.dataVersion();
+    if (version === this.#seenVersion) return;
+    this.#entries.clear();
+    this.#seenVersion = version;
   }
 
   delete(key: K): void {

@@ -1,6 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type NodeDatabase } from '../../src/entry/node/database.js';
 import type { OidcClient } from '../../src/protocol/oidc/client.js';
+import { ClientRegistry } from '../../src/provider/oidc/client-registry.js';
 import { OidcClientRepository } from '../../src/storage/oidc-client-repository.js';
 import { TestClock } from '../helpers/clock.js';
 
@@ -44,5 +48,43 @@ describe('OidcClientRepository read cache', () => {
     expect(await repo.find('app')).not.toBeNull(); // the miss was not cached
     await repo.remove('app');
     expect(await repo.find('app')).toBeNull();
+  });
+});
+
+describe('OidcClientRepository read cache with data_version', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idbridge-clients-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('follows an update and a removal committed by another connection (the CLI) at once', async () => {
+    const path = join(dir, 'db.sqlite');
+    const server = openDatabase(path); // the running server's connection
+    const cli = openDatabase(path); // the CLI, another process
+    try {
+      const clock = new TestClock();
+      const serverStore = new OidcClientRepository(server.db, 'default', clock, server.dataVersion);
+      const cliRegistry = new ClientRegistry(new OidcClientRepository(cli.db, 'default', clock, cli.dataVersion), clock);
+      const { client: registered } = await cliRegistry.register({ name: 'App', redirectUris: ['https://app.example/old'] });
+      expect((await serverStore.find(registered.clientId))?.redirectUris).toEqual(['https://app.example/old']); // now cached
+
+      await cliRegistry.update(registered.clientId, { redirectUris: ['https://app.example/new'] });
+      expect((await serverStore.find(registered.clientId))?.redirectUris).toEqual(['https://app.example/new']);
+
+      await cliRegistry.remove(registered.clientId);
+      expect(await serverStore.find(registered.clientId)).toBeNull();
+    } finally {
+      cli.close();
+      server.close();
+    }
+  });
+
+  it('keeps serving from the cache while nobody else writes', async () => {
+    database = openDatabase(':memory:');
+    const clock = new TestClock();
+    let reads = 0;
+    const store = new OidcClientRepository(database.db, 'default', clock, () => (reads++, 7));
+    await store.insert(client, clock.now());
+    const first = await store.find('app');
+    expect(await store.find('app')).toBe(first); // the same cached object
+    expect(reads).toBeGreaterThanOrEqual(2);
   });
 });

@@ -83,3 +83,19 @@ describe('TtlCache', () => {
     expect(() => new TtlCache(clock, { ttlMs: 1000, maxEntries: Number.POSITIVE_INFINITY })).toThrow(/maxEntries/);
   });
 });
+
+describe('TtlCache with dataVersion', () => {
+  it('drops every entry when the data version changes, and only then', () => {
+    const clock = new TestClock();
+    let version = 1;
+    const cache = new TtlCache<string, number>(clock, { ttlMs: 30_000, maxEntries: 10, dataVersion: () => version });
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.get('a')).toBe(1);
+    version = 2; // another process committed
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.size).toBe(0);
+    cache.set('a', 3);
+    expect(cache.get('a')).toBe(3);
+  });
+});

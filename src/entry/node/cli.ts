@@ -1,352 +1,148 @@
-import { parseArgs } from 'node:util';
-import { createServices, type AppServices } from '../../app.js';
-import { ConfigError, type Config } from '../../config.js';
+import { ConfigError } from '../../config.js';
 import { IdbridgeError } from '../../errors.js';
-import { clientView } from '../../provider/oidc/client-registry.js';
-import { jsonLogger } from '../../log.js';
-import { createUser, type NewUserInput } from '../../users/create-user.js';
-import type { DirectoryUser } from '../../users/user.js';
-import { randomToken } from '../../util/bytes.js';
-import { openDatabase } from './database.js';
-import { loadNodeConfig } from './environment.js';
-import { nodeFetch } from './fetch.js';
-import { nodeScrypt } from './scrypt.js';
-import { startServer } from './server.js';
+import { parseArgs, quote, UsageError } from './cli/args.js';
+import { awJanrainCompat, awRotate, awShow } from './cli/aw.js';
+import { clientAdd, clientList, clientRemove, clientUpdate } from './cli/client.js';
+import { WrongRoleError, type Command } from './cli/command.js';
+import { keysList, keysRotate } from './cli/keys.js';
+import { migrate } from './cli/migrate.js';
+import { CancelledError } from './cli/password.js';
+import { serveCommand } from './cli/serve.js';
+import { userAdd, userList } from './cli/user.js';
 
-const USAGE = `Usage: idbridge <command> [options]
+const serve: Command = {
+  name: 'serve',
+  synopsis: '',
+  summary: 'Start the server (bridge and identity service, per IDBRIDGE_ROLE)',
+  options: {},
+  run: () => serveCommand(),
+};
+
+/** Every command, in the order `help` lists them. */
+const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, awShow, awRotate, awJanrainCompat];
+
+const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
+
+function usage(): string {
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(16)}${c.summary}${c.side ? `  ${SIDE_MARK[c.side]}` : ''}`);
+  return `Usage: idbridge <command> [options]
 
 Commands:
-  serve                         Start the server (bridge and identity service, per IDBRIDGE_ROLE)
-  migrate                       Apply database migrations and exit
-  user add --email E --password P [--username U] [--name FULL NAME] [--nickname N]
-           [--dob YYYY-MM-DD] [--gender M|F] [--postcode P] [--country CC] [--language L]
-           [--timezone Area/City] [--phone +123] [--customer-id ID] [--external-id ID]
-           [--email-verified] [--blocked]
-                                Create a user in the built-in user table
-  user list [--limit N] [--offset N]
-                                List users
-  client add --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
-           [--public] [--trusted] [--scope S ...]
-                                Register an OpenID Connect client (prints the secret once)
-  client list                   List OpenID Connect clients
-  client remove CLIENT_ID       Remove a client
-  keys rotate                   Add new signing keys; old public keys stay published until
-                                the tokens they signed expire
-  keys list                     List published signing keys
-  aw show                       Show the authenticating website's API key (postback credential)
-  aw rotate                     Replace that API key (the old one stops working at once)
-  aw janrain-compat on|off      Accept postbacks from a stock Janrain authenticating website
-                                (no return_token; weaker, see docs/janrain-migration.md)
-  help                          Show this text
+${lines.join('\n')}
+  help [COMMAND]  Show this text, or a command's help
 
-Options:
-  --json                        Machine-readable output
+[bridge] commands run where IDBRIDGE_ROLE is bridge or all, [identity] ones where it is identity or all.
+
+Options of every command:
+  --json          Machine-readable output; errors too ({"error": ...} on stdout, non-zero exit)
+  -h, --help      Show the command's help (\`idbridge user add --help\`)
 
 Settings come from environment variables and ./.env; see README.md.`;
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  email: { type: 'string' },
-  password: { type: 'string' },
-  username: { type: 'string' },
-  name: { type: 'string' },
-  nickname: { type: 'string' },
-  dob: { type: 'string' },
-  gender: { type: 'string' },
-  postcode: { type: 'string' },
-  country: { type: 'string' },
-  language: { type: 'string' },
-  timezone: { type: 'string' },
-  phone: { type: 'string' },
-  'customer-id': { type: 'string' },
-  'external-id': { type: 'string' },
-  'email-verified': { type: 'boolean' },
-  blocked: { type: 'boolean' },
-  limit: { type: 'string' },
-  'redirect-uri': { type: 'string', multiple: true },
-  'post-logout-redirect-uri': { type: 'string', multiple: true },
-  public: { type: 'boolean' },
-  trusted: { type: 'boolean' },
-  scope: { type: 'string', multiple: true },
-  offset: { type: 'string' },
-} as const;
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-class UsageError extends Error {}
-
-/** Run the CLI; returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let values: Values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const [command, sub] = positionals;
-  if (!command || command === 'help' || values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return command || values.help ? 0 : 2;
-  }
-
-  try {
-    switch (command) {
-      case 'serve':
-        return await serveCommand();
-      case 'migrate':
-        return withServices(values, async ({ config }) => {
-          print(values, { migrated: true, database: config.databasePath }, `Database ${config.databasePath} is up to date.`);
-        });
-      case 'user':
-        if (sub === 'add') return withServices(values, (s) => userAdd(s, values));
-        if (sub === 'list') return withServices(values, (s) => userList(s, values));
-        throw new UsageError(`unknown user command "${sub ?? ''}"`);
-      case 'client':
-        if (sub === 'add') return withServices(values, (s) => clientAdd(s, values));
-        if (sub === 'list')
-          return withServices(values, async (s) => {
-            const clients = (await s.clients.list()).map(clientView);
-            if (values.json) return void process.stdout.write(`${JSON.stringify({ clients })}\n`);
-            table(
-              ['CLIENT_ID', 'NAME', 'TYPE', 'TRUSTED', 'REDIRECT_URIS'],
-              clients.map((c) => [c.client_id, c.name, c.public ? 'public' : 'confidential', c.trusted ? 'yes' : 'no', c.redirect_uris.join(' ')]),
-            );
-          });
-        if (sub === 'remove') {
-          const id = positionals[2];
-          if (!id) throw new UsageError('client remove needs a CLIENT_ID');
-          return withServices(values, async (s) => {
-            await s.clients.remove(id);
-            print(values, { removed: id }, `Removed client ${id}`);
-          });
-        }
-        throw new UsageError(`unknown client command "${sub ?? ''}"`);
-      case 'keys':
-        if (sub === 'rotate')
-          return withServices(values, async (s) => {
-            await s.signingKeys.jwks(); // make sure the current keys exist before retiring them
-            const kids = await s.signingKeys.rotate();
-            print(values, { rotated: true, kids }, `New signing keys: ${kids.join(', ')}`);
-          });
-        if (sub === 'list')
-          return withServices(values, async (s) => {
-            const { keys } = await s.signingKeys.jwks();
-            if (values.json) return void process.stdout.write(`${JSON.stringify({ keys })}\n`);
-            table(['KID', 'ALG'], keys.map((k) => [String(k.kid), String(k.alg)]));
-          });
-        throw new UsageError(`unknown keys command "${sub ?? ''}"`);
-      case 'aw':
-        if (sub === 'show')
-          return withServices(values, async (s) => {
-            const key = await s.apiKeys.ensure();
-            const compatible = await s.janrainCompatibility.enabled();
-            print(values, { ...awInfo(s.config, key), janrain_compatible: compatible }, `${awText(s.config, key)}\nJanrain-compatible postbacks: ${compatible ? 'on' : 'off'}`);
-          });
-        if (sub === 'janrain-compat') {
-          const value = positionals[2];
-          if (value !== 'on' && value !== 'off') throw new UsageError('aw janrain-compat needs on or off');
-          return withServices(values, async (s) => {
-            await s.janrainCompatibility.set(value === 'on');
-            print(
-              values,
-              { janrain_compatible: value === 'on' },
-              value === 'on'
-                ? 'Janrain-compatible postbacks are on: postbacks without return_token are accepted, and consent is always asked\nunless the relying party is trusted. See docs/janrain-migration.md for what this gives up.'
-                : 'Janrain-compatible postbacks are off: every postback must carry return_token.',
-            );
-          });
-        }
-        if (sub === 'rotate')
-          return withServices(values, async (s) => {
-            const key = await s.apiKeys.rotate();
-            print(values, { ...awInfo(s.config, key), rotated: true }, `API key rotated.\n${awText(s.config, key)}`);
-          });
-        throw new UsageError(`unknown aw command "${sub ?? ''}"`);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
-  } catch (error) {
-    return fail(values, error);
-  }
 }
 
-function fail(values: Values, error: unknown): number {
-  if (error instanceof UsageError) {
-    process.stderr.write(`idbridge: ${error.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const message =
-    error instanceof ConfigError
-      ? error.message
-      : error instanceof IdbridgeError
-        ? error.description
-        : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-  if (values.json) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
-  process.stderr.write(`idbridge: ${message}\n`);
-  return 1;
-}
-
-async function withServices(values: Values, run: (services: AppServices) => Promise<void>): Promise<number> {
-  const { config } = loadNodeConfig();
-  const database = openDatabase(config.databasePath);
-  try {
-    const services = createServices({
-      config,
-      db: database.db,
-      fetch: nodeFetch(),
-      scrypt: nodeScrypt,
-      logger: jsonLogger((line) => process.stderr.write(`${line}\n`), 'warn'),
-    });
-    await run(services);
-    return 0;
-  } catch (error) {
-    return fail(values, error);
-  } finally {
-    database.close();
-  }
-}
-
-async function serveCommand(): Promise<number> {
-  const { config, generatedSecretPath } = loadNodeConfig();
-  const server = await startServer(config);
-  const { services } = server;
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  say(`idbridge ${config.role === 'all' ? '(bridge + identity service)' : `(${config.role})`} listening on ${server.url}`);
-  say(`  public URL: ${config.publicUrl}    database: ${config.databasePath}    environment: ${config.environment}`);
-  if (generatedSecretPath) say(`  generated a development secret in ${generatedSecretPath}`);
-  if (config.role !== 'bridge') {
-    await services.apiKeys.ensure();
-    await services.signingKeys.jwks(); // ES256 and RS256 keys exist from the first start on
-  }
-  if (config.environment === 'development' && config.role !== 'identity' && (await services.userStore.count()) === 0) {
-    const password = randomToken(72);
-    await createUser(
-      { email: 'demo@example.com', username: 'demo', password, fullname: 'Demo User', nickname: 'demo', country: 'US', language: 'en', timezone: 'Europe/London', emailVerified: true },
-      { store: services.userStore, hasher: services.hasher, now: services.clock.now() },
-    );
-    say('');
-    say('  Created a demo user (development only; shown once):');
-    say('    email:    demo@example.com   (username: demo)');
-    say(`    password: ${password}`);
-  }
-  say('');
-
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return new Promise<number>(() => undefined); // runs until stopped
-}
-
-async function userAdd(services: AppServices, values: Values): Promise<void> {
-  if (!values.email || !values.password) throw new UsageError('user add needs --email and --password');
-  const input: NewUserInput = {
-    email: values.email,
-    password: values.password,
-    username: values.username,
-    fullname: values.name,
-    nickname: values.nickname,
-    dob: values.dob,
-    gender: values.gender as NewUserInput['gender'],
-    postcode: values.postcode,
-    country: values.country,
-    language: values.language,
-    timezone: values.timezone,
-    phone: values.phone,
-    customerId: values['customer-id'],
-    externalId: values['external-id'],
-    emailVerified: values['email-verified'] ?? false,
-    blocked: values.blocked ?? false,
-  };
-  const user = await createUser(input, { store: services.userStore, hasher: services.hasher, now: services.clock.now() });
-  print(values, userJson(services.config, user), `Created user ${user.id} <${user.email}>`);
-}
-
-async function clientAdd(services: AppServices, values: Values): Promise<void> {
-  if (!values.name || !values['redirect-uri']?.length) throw new UsageError('client add needs --name and at least one --redirect-uri');
-  const { client, clientSecret } = await services.clients.register({
-    name: values.name,
-    redirectUris: values['redirect-uri'],
-    postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
-    public: values.public ?? false,
-    trusted: values.trusted ?? false,
-    scopes: values.scope?.flatMap((s) => s.split(/[\s,]+/).filter(Boolean)),
-  });
-  const view = { ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) };
-  print(
-    values,
-    view,
-    [`Client ${client.name} registered.`, `client_id:     ${client.clientId}`, ...(clientSecret ? [`client_secret: ${clientSecret}   (shown once; only its hash is stored)`] : [])].join('\n'),
-  );
-}
-
-async function userList(services: AppServices, values: Values): Promise<void> {
-  const limit = values.limit === undefined ? 100 : Number(values.limit);
-  const offset = values.offset === undefined ? 0 : Number(values.offset);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be an integer from 1 to 10000');
-  if (!Number.isInteger(offset) || offset < 0) throw new UsageError('--offset must be a non-negative integer');
-  const users = await services.userStore.list({ limit, offset });
-  const total = await services.userStore.count();
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ total, users: users.map((u) => userJson(services.config, u)) })}\n`);
-    return;
-  }
-  const rows = users.map((u) => [u.id, u.email, u.username ?? '', u.profile.fullname ?? '', u.blocked ? 'blocked' : '', String(u.loginsCount)]);
-  table(['ID', 'EMAIL', 'USERNAME', 'NAME', 'STATUS', 'LOGINS'], rows);
-  process.stdout.write(`${users.length} of ${total} user(s)\n`);
-}
-
-/** The seeds' user model (RFC 3339 times, logins_count as an int64 string) plus the profile. */
-function userJson(config: Config, user: DirectoryUser) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    tenant: config.tenant,
-    id: user.id,
-    customer: user.customerId,
-    email: user.email,
-    username: user.username,
-    email_verified: user.emailVerified,
-    blocked: user.blocked,
-    logins_count: String(user.loginsCount),
-    login_time: iso(user.loginTime),
-    create_time: iso(user.createTime),
-    update_time: iso(user.updateTime),
-    phone: user.phone,
-    external_id: user.externalId,
-    profile: user.profile,
-  };
-}
-
-function awInfo(config: Config, apiKey: string) {
-  return {
-    api_key: apiKey,
-    postback_url: `${config.publicUrl}/ows_auth`,
-    return_url: `${config.publicUrl}/ows_return`,
-    verify_url: config.identity.verifyUrl,
-  };
-}
-
-function awText(config: Config, apiKey: string): string {
-  const info = awInfo(config, apiKey);
+function commandHelp(command: Command): string {
+  const where = command.side ? `\nRuns where IDBRIDGE_ROLE is ${command.side} or all.` : '';
   return [
-    `API key:      ${info.api_key}`,
-    `PostBack URL: ${info.postback_url}`,
-    `Return URL:   ${info.return_url}`,
-    `Verify URL:   ${info.verify_url}`,
+    `Usage: idbridge ${command.name}${command.synopsis ? ` ${command.synopsis}` : ''} [--json]`,
+    '',
+    `${command.summary}.${where}`,
+    ...(command.details ? ['', command.details] : []),
   ].join('\n');
 }
 
-function print(values: Values, json: unknown, text: string): void {
-  process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+function groupHelp(group: string, commands: readonly Command[]): string {
+  return [`Usage: idbridge ${group} <command> [options]`, '', ...commands.map((c) => `  idbridge ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}\n      ${c.summary}`), '', `\`idbridge ${group} <command> --help\` shows one command's options.`].join('\n');
 }
 
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+/** Run the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  // Known before anything is parsed, so that even a broken command line gets a JSON error.
+  const json = argv.slice(0, argv.indexOf('--') === -1 ? undefined : argv.indexOf('--')).includes('--json');
+  try {
+    return await dispatch(argv, json);
+  } catch (error) {
+    return fail(json, error);
+  }
+}
+
+async function dispatch(argv: string[], json: boolean): Promise<number> {
+  // The first two words that are not options select the command (`client update ID --name x`);
+  // options may come before them too (`--json client list`).
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const [first, second] = words;
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (first === undefined) {
+    parseArgs(argv, {}); // reports an unknown option
+    if (json && !wantsHelp) throw new UsageError('needs a command');
+    process.stdout.write(`${usage()}\n`);
+    return wantsHelp ? 0 : 2;
+  }
+  if (first === 'help') {
+    const topic = words.slice(1).join(' ');
+    const group = COMMANDS.filter((c) => c.name.split(' ')[0] === topic);
+    const found = COMMANDS.find((c) => c.name === topic);
+    if (topic && !found && group.length === 0) throw new UsageError(`no command ${quote(topic)}`);
+    process.stdout.write(`${found ? commandHelp(found) : group.length > 0 ? groupHelp(topic, group) : usage()}\n`);
+    return 0;
+  }
+  const group = COMMANDS.filter((c) => c.name.split(' ')[0] === first);
+  if (group.length === 0) throw new UsageError(`unknown command ${quote(first)}`);
+  const command = group.length === 1 && group[0]!.name === first ? group[0]! : group.find((c) => c.name === `${first} ${second}`);
+  if (!command) {
+    if (wantsHelp && second === undefined) {
+      process.stdout.write(`${groupHelp(first, group)}\n`);
+      return 0;
+    }
+    const subs = group.map((c) => c.name.split(' ')[1]).join(', ');
+    if (second === undefined) throw new UsageError(`needs a command: ${subs}`, first);
+    throw new UsageError(`unknown command ${quote(second)}; ${first} has ${subs}`, first);
+  }
+  // Drop the command's own words (the first occurrences), keep everything else in order.
+  const rest = [...argv];
+  for (const word of command.name.split(' ')) rest.splice(rest.indexOf(word), 1);
+  const args = parseArgs(rest, command.options, command.name);
+  if (args.flag('help')) {
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
+  const expected = command.positionals ?? [];
+  if (args.positionals.length < expected.length) throw new UsageError(`needs ${expected.slice(args.positionals.length).join(' ')}`, command.name);
+  if (args.positionals.length > expected.length) throw new UsageError(`unexpected argument ${quote(args.positionals[expected.length]!)}`, command.name);
+  return (await command.run({ command, args, json })) ?? 0;
+}
+
+/**
+ * Report a failure: one `idbridge:` line on stderr and, with `--json`, `{"error": message,
+ * "code": ...}` on stdout. Exit codes: 2 for usage mistakes, 130 when cancelled, 1 otherwise.
+ */
+function fail(json: boolean, error: unknown): number {
+  let message: string;
+  let code: string;
+  let exit = 1;
+  let extra: Record<string, unknown> = {};
+  if (error instanceof UsageError) {
+    message = error.command ? `${error.command}: ${error.message} (see \`idbridge ${error.command} --help\`)` : `${error.message} (see \`idbridge --help\`)`;
+    code = 'usage';
+    exit = 2;
+  } else if (error instanceof WrongRoleError) {
+    message = error.message;
+    code = 'wrong_role';
+  } else if (error instanceof CancelledError) {
+    message = error.message;
+    code = 'cancelled';
+    exit = 130;
+  } else if (error instanceof ConfigError) {
+    message = error.message;
+    code = 'invalid_configuration';
+    extra = { problems: error.problems };
+  } else if (error instanceof IdbridgeError) {
+    message = error.description;
+    code = error.code;
+  } else {
+    message = `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    code = 'unexpected';
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ error: message, code, ...extra })}\n`);
+  process.stderr.write(`idbridge: ${message}\n`);
+  return exit;
 }

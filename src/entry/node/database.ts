@@ -9,6 +9,8 @@ import { migrationsFolder } from './paths.js';
 
 export interface NodeDatabase {
   db: Database;
+  /** SQLite's `PRAGMA data_version`: changes when another connection (e.g. the CLI) committed. */
+  dataVersion(): number;
   close(): void;
 }
 
@@ -47,5 +49,10 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: migrationsFolder() });
-  return { db: db as unknown as Database, close: () => sqlite.close() };
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck(); // compiled once: read per client lookup
+  return {
+    db: db as unknown as Database,
+    dataVersion: () => dataVersion.get() as number,
+    close: () => sqlite.close(),
+  };
 }

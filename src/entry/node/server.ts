@@ -40,6 +40,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     fetch: nodeFetch(),
     rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
     scrypt: nodeScrypt,
+    dataVersion: database.dataVersion,
     users: options.users,
     remoteAddress: (c) => {
       try {

@@ -1,9 +1,14 @@
 import type { OidcClient } from '../../protocol/oidc/client.js';
 
+/** The fields of a client that can change after registration. */
+export type ClientPatch = Partial<Pick<OidcClient, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'trusted'>>;
+
 /** Registered OIDC clients. */
 export interface ClientStore {
   find(clientId: string): Promise<OidcClient | null>;
   insert(client: OidcClient, now: number): Promise<void>;
+  /** Write the given fields; the updated client, or null if there is none. Takes effect at once. */
+  update(clientId: string, patch: ClientPatch): Promise<OidcClient | null>;
   list(): Promise<OidcClient[]>;
   remove(clientId: string): Promise<boolean>;
 }
