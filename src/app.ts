@@ -29,6 +29,7 @@ import { accountRoutes } from './http/account-routes.js';
 import { ConnectedApps } from './provider/connected-apps.js';
 import { oidcRoutes } from './http/oidc-routes.js';
 import { GrantRepository } from './storage/grant-repository.js';
+import { Housekeeping } from './storage/housekeeping.js';
 import { OidcClientRepository } from './storage/oidc-client-repository.js';
 import { OpSessionRepository } from './storage/op-session-repository.js';
 import { SigningKeyRepository } from './storage/signing-key-repository.js';
@@ -106,6 +107,8 @@ export interface AppServices {
   tokens: TokenService;
   rpLogout: RpLogout;
   connectedApps: ConnectedApps;
+  /** Purges expired rows; the runtime schedules it (Node: an interval, Workers: a cron trigger). */
+  housekeeping: Housekeeping;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -214,6 +217,7 @@ export function createServices(deps: AppDeps): AppServices {
     tokens,
     rpLogout,
     connectedApps,
+    housekeeping: new Housekeeping({ db, tenant: config.tenant, clock, logger, throttleWindowSeconds: config.bridge.throttle.windowSeconds }),
   };
 }
 

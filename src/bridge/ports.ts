@@ -52,8 +52,6 @@ export interface BridgeRequestStore {
   returnUnauthenticated(requestId: string, now: number): Promise<boolean>;
   /** posted → returned: the request is finished and cannot be replayed. */
   finish(requestId: string, now: number): Promise<boolean>;
-  /** Delete requests that expired before `before`. */
-  purgeExpired(before: number): Promise<number>;
 }
 
 export interface BridgeSession {

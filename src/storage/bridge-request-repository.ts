@@ -127,14 +127,6 @@ export class BridgeRequestRepository implements BridgeRequestStore {
       .returning({ id: bridgeRequests.requestId });
     return rows.length === 1;
   }
-
-  async purgeExpired(before: number): Promise<number> {
-    const rows = await this.db
-      .delete(bridgeRequests)
-      .where(and(eq(bridgeRequests.tenant, this.tenant), lt(bridgeRequests.expiresAt, before)))
-      .returning({ id: bridgeRequests.requestId });
-    return rows.length;
-  }
 }
 
 function toRequest(row: Row): BridgeRequest {
