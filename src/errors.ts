@@ -1,3 +1,5 @@
+import type { BackLink } from './back-link.js';
+
 /**
  * The one error family of idbridge.
  *
@@ -55,6 +57,8 @@ export interface ErrorOptions {
   retryAfter?: number;
   /** Extra wire fields (e.g. OpenID 2.0 `session_type` on unsupported-type). */
   extra?: Record<string, string>;
+  /** Error pages: the relying party the failing request came from, for a "Back to …" link. */
+  backTo?: BackLink;
   cause?: unknown;
 }
 
@@ -88,6 +92,7 @@ export class IdbridgeError extends Error {
   readonly redirectable: boolean;
   readonly retryAfter: number | undefined;
   readonly extra: Record<string, string>;
+  readonly backTo: BackLink | undefined;
 
   constructor(code: ErrorCode, description: string, options: ErrorOptions = {}) {
     super(`${code}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
@@ -98,6 +103,7 @@ export class IdbridgeError extends Error {
     this.redirectable = options.redirectable ?? false;
     this.retryAfter = options.retryAfter;
     this.extra = options.extra ?? {};
+    this.backTo = options.backTo;
   }
 }
 

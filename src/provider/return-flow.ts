@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { backLinkTo } from '../back-link.js';
 import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AttributeName, Attributes } from '../users/profile.js';
@@ -48,7 +49,7 @@ export class ReturnFlow {
       if (request.immediate && (await this.deps.requests.complete(requestId, 'created', 'cancelled', this.deps.clock.now()))) {
         return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'login') };
       }
-      throw incomplete();
+      throw incomplete(request);
     }
     this.assertPostedBack(request);
     await this.assertReturnToken(request, returnToken);
@@ -62,7 +63,7 @@ export class ReturnFlow {
       if (await this.deps.requests.complete(requestId, 'posted_back', 'cancelled', this.deps.clock.now())) {
         return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'consent') };
       }
-      throw completed();
+      throw completed(request);
     }
     return { kind: 'consent', request, policy, rememberable: !janrainCompatible(request) };
   }
@@ -100,7 +101,7 @@ export class ReturnFlow {
   private async finish(request: AuthRequest, approve: boolean, currentSessionToken?: string): Promise<FlowAnswer> {
     const { requests, clock, identities, logger, opSessions } = this.deps;
     const won = await requests.complete(request.requestId, 'posted_back', approve ? 'completed' : 'cancelled', clock.now());
-    if (!won) throw completed();
+    if (!won) throw completed(request);
     const responder = this.deps.responders[request.protocol];
     logger.log('info', approve ? 'signin_approved' : 'signin_denied', { request_id: request.requestId, protocol: request.protocol });
     if (!approve) return responder.deny(won);
@@ -138,11 +139,11 @@ export class ReturnFlow {
     // Why: only the browser that started the request may receive its assertion; a leaked
     // request_id (logs, history, a shared link) is useless elsewhere.
     if (request.browserHash !== browserHash) {
-      throw new IdbridgeError('wrong_browser', 'This sign-in was started in another browser. Please start again from the site you came from.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in was started in another browser. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
-    if (request.state === 'completed' || request.state === 'cancelled') throw completed();
+    if (request.state === 'completed' || request.state === 'cancelled') throw completed(request);
     if (request.expiresAt <= this.deps.clock.now()) {
-      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.');
+      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
     return request;
   }
@@ -166,12 +167,12 @@ export class ReturnFlow {
       returnToken.length <= 128 &&
       timingSafeEqualBytes(utf8(await sha256Base64Url(returnToken)), utf8(request.returnTokenHash));
     if (!ok) {
-      throw new IdbridgeError('wrong_browser', 'This sign-in was completed in another browser. Please start again from the site you came from.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in was completed in another browser. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
   }
 
   private assertPostedBack(request: AuthRequest): void {
-    if (request.state !== 'posted_back') throw incomplete();
+    if (request.state !== 'posted_back') throw incomplete(request);
   }
 }
 
@@ -186,12 +187,22 @@ export function sharedAttributes(request: AuthRequest): Array<[AttributeName, st
   return request.requestedAttributes.flatMap((field) => (values[field] ? [[field, values[field]] as [AttributeName, string]] : []));
 }
 
-function completed(): IdbridgeError {
-  return new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+function completed(request: AuthRequest): IdbridgeError {
+  return new IdbridgeError('request_completed', 'This sign-in request has already been completed.', { backTo: wayBack(request) });
 }
 
-function incomplete(): IdbridgeError {
+function incomplete(request: AuthRequest): IdbridgeError {
   return new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
     status: 400,
+    backTo: wayBack(request),
   });
+}
+
+/**
+ * The relying party of a stored request, for error pages: its realm (OpenID 2.0; OIDC stores the
+ * redirect URI's origin), named like the consent page names it (an OIDC client by its name).
+ */
+function wayBack(request: AuthRequest) {
+  const client = (request.payload as { client?: { name?: unknown } } | null)?.client;
+  return backLinkTo(request.realm, request.protocol === 'oidc' && typeof client?.name === 'string' ? client.name : undefined);
 }

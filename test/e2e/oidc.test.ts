@@ -970,7 +970,7 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       }
       expect(visited).toEqual(['/signout', '/logout/done']);
       expect(next.status).toBe(200);
-      expect(page(await next.text())('h1').text()).toBe('Signed out');
+      expect(page(await next.text())('h1').text()).toBe('You are signed out');
       expect(browser.cookies.has('idb_session')).toBe(false);
       expect((await userinfo(flow.tokens.access_token)).status).toBe(401);
     });
@@ -1106,7 +1106,7 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       const browser = new TestBrowser(idp.url);
       for (const variant of variants) {
         const html = await expectErrorPage(await browser.get(authorizeUrl(base(webapp, { redirect_uri: variant }))));
-        expect(page(html)('h1').text(), variant).toBe('Invalid request');
+        expect(page(html)('h1').text(), variant).toBe('This link did not work');
       }
       // Missing entirely.
       await expectErrorPage(await browser.get(authorizeUrl(base(webapp).filter(([k]) => k !== 'redirect_uri'))));
