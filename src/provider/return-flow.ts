@@ -159,7 +159,7 @@ export class ReturnFlow {
       // A stock Janrain AW sends no token: the browser binding checked in load() is all there is,
       // and only while the operator still allows such postbacks.
       if (await this.deps.janrainCompatible()) return;
-      throw new IdbridgeError('wrong_browser', 'This sign-in can no longer be completed. Please start again from the site you came from.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in can no longer be completed. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
     const ok =
       request.returnTokenHash !== null &&
