@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { BridgeConfig } from '../config.js';
-import { backLinkTo } from '../back-link.js';
-import { IdbridgeError } from '../errors.js';
+import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
 import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';

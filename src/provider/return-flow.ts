@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
-import { backLinkTo } from '../back-link.js';
-import { IdbridgeError } from '../errors.js';
+import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AttributeName, Attributes } from '../users/profile.js';
 import { randomToken, sha256Base64Url, timingSafeEqualBytes, utf8 } from '../util/bytes.js';
@@ -203,6 +202,5 @@ function incomplete(request: AuthRequest): IdbridgeError {
  * redirect URI's origin), named like the consent page names it (an OIDC client by its name).
  */
 function wayBack(request: AuthRequest) {
-  const client = (request.payload as { client?: { name?: unknown } } | null)?.client;
-  return backLinkTo(request.realm, request.protocol === 'oidc' && typeof client?.name === 'string' ? client.name : undefined);
+  return backLinkTo(request.realm, request.protocol === 'oidc' ? request.payload.client.name : undefined);
 }

@@ -1,6 +1,5 @@
 import { and, eq, isNotNull, lt, notExists, notLike, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
 import type { Database } from './database.js';
 import {
   associations,
@@ -37,7 +36,6 @@ export interface HousekeepingOptions {
   db: Database;
   tenant: string;
   clock: Clock;
-  logger: Logger;
   /** The login throttle's window: a counter is dead once its window and lockout are both over. */
   throttleWindowSeconds: number;
   /** How long after expiry a row is kept (default one day). */
@@ -64,11 +62,10 @@ const DAY_MS = 24 * 3600 * 1000;
 export class Housekeeping {
   constructor(private readonly options: HousekeepingOptions) {}
 
-  /** Purge once; returns the rows deleted per table and logs them as one JSON line. */
-  async run(): Promise<PurgeCounts> {
-    const { db, tenant, clock, logger } = this.options;
-    const started = clock.now();
-    const before = started - (this.options.graceMs ?? DAY_MS);
+  /** Purge once; returns the rows deleted per table (the caller logs them). */
+  async purge(): Promise<PurgeCounts> {
+    const { db, tenant, clock } = this.options;
+    const before = clock.now() - (this.options.graceMs ?? DAY_MS);
     const windowMs = this.options.throttleWindowSeconds * 1000;
     const count = async (query: Promise<unknown[]>) => (await query).length;
 
@@ -138,7 +135,6 @@ export class Housekeeping {
           .returning({ k: consents.audience }),
       ),
     };
-    logger.log('info', 'housekeeping', { ...counts, ms: clock.now() - started });
     return counts;
   }
 }

@@ -6,9 +6,9 @@ import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/entry/node/database.js';
-import { memoryLogger } from '../../src/log.js';
 import { Housekeeping } from '../../src/storage/housekeeping.js';
 import * as t from '../../src/storage/schema.js';
+import { testApp } from '../helpers/app.js';
 import { TestClock } from '../helpers/clock.js';
 
 const HOUR = 3600 * 1000;
@@ -61,8 +61,7 @@ describe('Housekeeping', () => {
       ]);
     }
 
-    const logger = memoryLogger();
-    const counts = await new Housekeeping({ db, tenant: 'default', clock, logger, throttleWindowSeconds: WINDOW_S }).run();
+    const counts = await new Housekeeping({ db, tenant: 'default', clock, throttleWindowSeconds: WINDOW_S }).purge();
 
     expect(counts).toEqual({
       bridge_requests: 1,
@@ -94,12 +93,20 @@ describe('Housekeeping', () => {
     expect(await keys(t.bridgeRequests, t.bridgeRequests.requestId, 'other')).toEqual(['dead', 'live', 'recent']);
     expect(await keys(t.consents, t.consents.audience, 'other')).toEqual(['c_deleted', 'c_live', 'https://rp.example/']);
 
-    // One JSON line with the counts.
-    expect(logger.entries.filter((e) => e.event === 'housekeeping')).toEqual([expect.objectContaining({ level: 'info', ...counts })]);
-
     // Idempotent: a second run finds nothing.
-    const again = await new Housekeeping({ db, tenant: 'default', clock, logger, throttleWindowSeconds: WINDOW_S }).run();
+    const again = await new Housekeeping({ db, tenant: 'default', clock, throttleWindowSeconds: WINDOW_S }).purge();
     expect(Object.values(again).every((n) => n === 0)).toBe(true);
     database.close();
+  });
+
+  it('as a service: returns the counts and logs them as one JSON line', async () => {
+    const t = await testApp();
+    try {
+      const counts = await t.services.housekeeping.run();
+      expect(Object.keys(counts)).toHaveLength(11);
+      expect(t.logger.entries.filter((e) => e.event === 'housekeeping')).toEqual([expect.objectContaining({ level: 'info', ...counts, ms: expect.any(Number) })]);
+    } finally {
+      t.close();
+    }
   });
 });
