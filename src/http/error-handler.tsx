@@ -9,7 +9,7 @@ import type { AppEnv } from './context.js';
  * What a browser is told, per error code: a plain-language title and sentence. The error's own
  * description (precise, meant for whoever built the link) follows as a detail line.
  */
-const PAGES: Record<string, { title: string; message: string }> = {
+const PAGES: Record<string, { title: string; message?: string }> = {
   invalid_request: { title: 'This link did not work', message: 'The sign-in link or form was incomplete or changed on its way here.' },
   not_found: { title: 'Page not found', message: 'There is nothing at this address.' },
   method_not_allowed: { title: 'Page not found', message: 'This page cannot be used this way.' },
@@ -17,7 +17,8 @@ const PAGES: Record<string, { title: string; message: string }> = {
   csrf_failed: { title: 'Your session has changed', message: 'This form was open too long, or in another tab. Please go back and try again.' },
   unauthorized: { title: 'Please sign in', message: 'You need to be signed in to see this page.' },
   forbidden: { title: 'Not allowed', message: 'You are not allowed to do this.' },
-  too_many_requests: { title: 'Too many attempts', message: 'Please wait a moment, then try again.' },
+  // The throttle's own descriptions (lockout, queue full) are already written for the user.
+  too_many_requests: { title: 'Too many attempts' },
   conflict: { title: 'Sign-in link already used', message: 'This sign-in link was already used for a different sign-in.' },
   unknown_request: { title: 'Sign-in not found', message: 'We could not find this sign-in. It may be older than we keep them, or the link was cut short.' },
   expired_request: { title: 'Sign-in timed out', message: 'This sign-in took too long, so we stopped it to keep your account safe.' },
@@ -81,9 +82,10 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
     default: {
       const siteName = c.get('http')?.config.siteName ?? 'idbridge';
       const page = PAGES[e.code] ?? FALLBACK_PAGE;
+      const message = page.message ?? e.description;
       return c.html(
-        <MessagePage siteName={siteName} title={page.title} message={page.message}>
-          {e.description !== page.message ? <p class="details">{e.description}</p> : null}
+        <MessagePage siteName={siteName} title={page.title} message={message}>
+          {e.description !== message ? <p class="details">{e.description}</p> : null}
           {e.backTo ? (
             <p class="actions">
               <a class="button" href={e.backTo.url}>

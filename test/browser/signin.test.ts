@@ -478,6 +478,8 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
           await expectLoginPage(page, CLIENT_NAME);
           await keyboardLogin(page, ALICE.username, PASSWORD);
           await arrive(page, page.getByRole('button', { name: 'Allow' }));
+          // Not remembered, so the other tests (and viewport) still see the consent page.
+          await page.getByLabel('Remember my decision for this site').uncheck();
           await Promise.all([page.waitForURL((url) => url.href.startsWith(`${callback.url}?`)), page.getByRole('button', { name: 'Allow' }).click()]);
           await page.goto(`${idpUrl}/logout`);
           await arrive(page, page.getByRole('heading', { level: 1, name: 'Sign out?' }));
