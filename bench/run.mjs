@@ -3,8 +3,10 @@
  * idbridge benchmark (issue #6): black-box over real HTTP on loopback against freshly started
  * servers. See BENCHMARKS.md for what every figure means.
  *
- *   npm run bench                 build, then the full run (~6 minutes)
+ *   npm run bench                 build, then the full run (~7 minutes)
  *   node bench/run.mjs --smoke    a ~70 s smoke run (also BENCH_QUICK=1); needs dist/
+ *   node bench/run.mjs --load     only the load run: 32 concurrent complete sign-ins for 60 s,
+ *                                 distinct users, failures counted by kind (target: none)
  *
  * Settings (environment): BENCH_DURATION (s per cheap level, 10), BENCH_PROD_DURATION (15),
  * BENCH_CONCURRENCY (1,8,32), BENCH_PROD_CONCURRENCY (1,8), BENCH_ENDPOINT_SECONDS (5),
@@ -12,8 +14,9 @@
  * BENCH_PROFILE (1: CPU-profile a separate idbridge run), BENCH_MEMORY_ADAPTER (1: also run
  * oidc-provider's MemoryAdapter at c=8), BENCH_OUT (bench/results/latest.json),
  * BENCH_SERVER_CPU (0) / BENCH_DRIVER_CPU (1), BENCH_NO_PIN=1 to run unpinned, BENCH_PHASES
- * (scrypt,cheap,production,profile — or flows / endpoints for half of cheap: a subset runs only
- * those), BENCH_KEEP=1 keeps the temp folder, BENCH_IDBRIDGE_ROOT=<checkout> measures another
+ * (scrypt,cheap,production,profile,load — or flows / endpoints for half of cheap: a subset runs
+ * only those), BENCH_LOAD_CONCURRENCY (32) / BENCH_LOAD_SECONDS (60) / BENCH_LOAD_LN (the cheap
+ * ln), BENCH_KEEP=1 keeps the temp folder, BENCH_IDBRIDGE_ROOT=<checkout> measures another
  * build (A/B; see also bench/ab.mjs).
  *
  * Exit code: 0 when the run completed with no failed sign-ins or requests; 1 otherwise (targets
@@ -25,6 +28,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentFor, endpointIteration } from './lib/http.mjs';
 import { closedLoop } from './lib/loop.mjs';
+import { errorKind } from './lib/error-kinds.mjs';
 import { assertionFromSession, basicAuth, codeFromSession, oidcClientConfig, oidcSignIn, openId2SignIn, signedInBrowser } from './lib/flows.mjs';
 import { cpuMs, cpuNs, loadAverage, machine, memory, peakTracker } from './lib/proc.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
@@ -32,6 +36,7 @@ import { hasTaskset, IDBRIDGE_ROOT, PASSWORD, REDIRECT_URI, ROOT, startHono, sta
 import { fmt, markdownTable, summarize, table } from './lib/stats.mjs';
 
 const argv = process.argv.slice(2);
+const LOAD_ONLY = argv.includes('--load');
 const QUICK = argv.includes('--smoke') || argv.includes('--quick') || /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
 const env = (name, quick, full) => process.env[name] ?? String(QUICK ? quick : full);
 const list = (s) => s.split(/[\s,]+/).filter(Boolean).map(Number);
@@ -75,9 +80,13 @@ const settings = {
   profile: env('BENCH_PROFILE', 0, 1) === '1',
   profileSeconds: Number(env('BENCH_PROFILE_SECONDS', 4, 10)),
   memoryAdapter: env('BENCH_MEMORY_ADAPTER', 0, 1) === '1',
-  // cheap = flows + endpoints (cheap hashing); production; profile; scrypt (the hash-alone reference).
-  phases: env('BENCH_PHASES', 'scrypt,cheap,production,profile', 'scrypt,cheap,production,profile').split(','),
-  out: process.env.BENCH_OUT ?? join(ROOT, QUICK ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
+  loadConcurrency: Number(env('BENCH_LOAD_CONCURRENCY', 32, 32)),
+  loadSeconds: Number(env('BENCH_LOAD_SECONDS', 5, 60)),
+  loadLn: Number(env('BENCH_LOAD_LN', env('BENCH_CHEAP_LN', 4, 4), env('BENCH_CHEAP_LN', 4, 4))),
+  // cheap = flows + endpoints (cheap hashing); production; profile; scrypt (the hash-alone
+  // reference); load (the bounded load run, judged by its errors only).
+  phases: (LOAD_ONLY ? 'load' : env('BENCH_PHASES', 'scrypt,cheap,production,profile,load', 'scrypt,cheap,production,profile,load')).split(','),
+  out: process.env.BENCH_OUT ?? join(ROOT, LOAD_ONLY ? 'bench/results/load.json' : QUICK ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
 };
 
 for (const file of ['dist/app.js', 'dist/entry/node/cli.js', 'bin/idbridge.js']) {
@@ -120,6 +129,7 @@ const results = {
   comparison: {},
   targets: [],
   profile: null,
+  load: null,
   failures: [],
 };
 
@@ -410,6 +420,42 @@ async function scryptRate(ln, seconds, min, parallel = 1) {
   return JSON.parse(out.trim());
 }
 
+async function loadRun() {
+  const { loadConcurrency: concurrency, loadSeconds: seconds, loadLn: ln } = settings;
+  log(`load run: ${concurrency} concurrent complete sign-ins (OIDC and OpenID 2.0), distinct users, ${seconds}s, scrypt ln=${ln}`);
+  const server = target(await startIdbridge({ tmp, ln, users: Math.max(settings.users, concurrency), cpu: serverCpu, root: build, label: `idbridge-load-ln${ln}` }));
+  server.config = await oidcClientConfig(server);
+  const kinds = new Map();
+  const completed = { oidc: 0, openid2: 0 };
+  const samples = {};
+  const m = await measure(server, {
+    concurrency,
+    warmupMs: 0,
+    durationMs: seconds * 1000,
+    drainMs: 30_000,
+    iteration: async (vu) => {
+      const protocol = vu % 2 === 0 ? 'oidc' : 'openid2';
+      try {
+        const { steps } = await (protocol === 'oidc' ? oidcSignIn : openId2SignIn)(server, server.seed.users[vu]);
+        completed[protocol]++;
+        return { ok: true, steps };
+      } catch (error) {
+        // Counted here, not only inside the window: every attempted sign-in is judged.
+        const kind = `${protocol === 'oidc' ? 'OIDC' : 'OpenID 2.0'}: ${errorKind(error)}`;
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        samples[kind] ??= String(error?.message ?? error).slice(0, 400);
+        return { ok: false, error: `${kind} — ${samples[kind]}` };
+      }
+    },
+  });
+  await stopAll(server);
+  const errors = [...kinds.values()].reduce((a, b) => a + b, 0);
+  const errorsByKind = Object.fromEntries([...kinds].sort((a, b) => b[1] - a[1]));
+  results.load = { concurrency, seconds, ln, signIns: completed.oidc + completed.openid2, completed, perSecond: m.perSecond, latency: m.latency, serverCpuUtil: m.serverCpuUtil, peakRssMiB: m.peakRssMiB, errors, errorsByKind, errorSamples: samples };
+  if (errors) results.failures.push(`load run: ${errors} failed sign-ins: ${Object.entries(errorsByKind).map(([k, n]) => `${n} × ${k}`).join('; ')}`);
+  log(`  → ${results.load.signIns} sign-ins (OIDC ${completed.oidc}, OpenID 2.0 ${completed.openid2}), ${fmt(m.perSecond)}/s, p50 ${fmt(m.latency.p50)} ms, p99 ${fmt(m.latency.p99)} ms, ${errors} errors${errors ? `: ${JSON.stringify(errorsByKind)}` : ''}`);
+}
+
 async function stopAll(...servers) {
   for (const s of servers) {
     if (!s) continue;
@@ -553,6 +599,11 @@ try {
       results.profile.busyMsPerSignIn = results.profile.busyMs / Math.max(1, m.completed);
     } else results.failures.push('the CPU profile was not written');
   }
+
+  // 6. The bounded load run: many browsers signing in at once, each VU its own user (so the
+  //    concurrent sign-ins are by distinct users), OIDC and OpenID 2.0 alternating by VU. Judged
+  //    by its failures, counted by kind; the target is none.
+  if (settings.phases.includes('load')) await loadRun();
 } catch (error) {
   ok = false;
   results.failures.push(`run aborted: ${error?.stack ?? error}`);
@@ -646,6 +697,10 @@ function evaluate() {
   }
   const c32 = flowRow('idbridge', 'oidc', 'cheap', 32);
   if (c32) T('cheap hashing: peak server memory at c=32 < 150 MiB', c32.peakRssMiB, '< 150 MiB', c32.peakRssMiB < 150, 'peak resident set of the server process during the c=32 OIDC phase');
+  if (results.load) {
+    const l = results.load;
+    T(`load: failed sign-ins, ${l.concurrency} concurrent for ${l.seconds} s (distinct users)`, l.errors, '0', l.errors === 0, `${l.signIns} completed (${fmt(l.perSecond)}/s, p99 ${fmt(l.latency.p99)} ms)${l.errors ? `; by kind: ${Object.entries(l.errorsByKind).map(([k, n]) => `${n} × ${k}`).join('; ')}` : ''}`);
+  }
   const prodBest = best(prod('idbridge'));
   if (prodBest && results.scrypt.production) {
     const s = results.scrypt.production;
@@ -737,15 +792,18 @@ function report() {
   const s = results.scrypt;
   if (s.production) out.push(`scrypt alone on the server core: ${scryptLine(s)}`);
   if (results.memory.length) out.push(`Idle RSS after start: ${results.memory.map((e) => `${e.server} ${fmt(e.rssMiB, 0)} MiB`).join(', ')}`);
-  out.push('', 'Complete sign-ins', table(FLOW_HEADER, flowTableRows(), 3));
-  out.push('', 'Endpoints', table(ENDPOINT_HEADER, endpointTableRows(), 2));
-  out.push('', 'idbridge / oidc-provider (same run)', table(COMPARISON_HEADER, comparisonRows(), 1));
-  out.push('', 'Where a sign-in goes, one at a time (c=1, cheap hashing): wall time at the driver, server CPU per step', table(BREAKDOWN_HEADER, breakdownRows(), 3));
-  out.push('', 'Per step under load (driver side, cheap hashing)', table(STEP_HEADER, stepRows(), 4));
+  // Sections without rows (phases not run, e.g. `--load` alone) are left out.
+  const section = (title, header, rows, n) => rows.length && out.push('', title, table(header, rows, n));
+  section('Complete sign-ins', FLOW_HEADER, flowTableRows(), 3);
+  section('Endpoints', ENDPOINT_HEADER, endpointTableRows(), 2);
+  section('idbridge / oidc-provider (same run)', COMPARISON_HEADER, comparisonRows(), 1);
+  section('Where a sign-in goes, one at a time (c=1, cheap hashing): wall time at the driver, server CPU per step', BREAKDOWN_HEADER, breakdownRows(), 3);
+  section('Per step under load (driver side, cheap hashing)', STEP_HEADER, stepRows(), 4);
   if (results.profile) {
     out.push('', `Server CPU profile (${results.profile.signIns} sign-ins, ${fmt(results.profile.busyMsPerSignIn, 2)} ms busy per sign-in): top self time`);
     out.push(table(['function', 'where', 'package', 'self ms', '%'], results.profile.topSelf.slice(0, 15).map((e) => [e.name, e.where, e.category, fmt(e.ms, 0), fmt(e.pct, 1)]), 3));
   }
+  if (results.load) out.push('', `Load run: ${results.load.signIns} sign-ins, ${results.load.errors} failed${results.load.errors ? ` — ${JSON.stringify(results.load.errorsByKind)}` : ''}`);
   out.push('', 'Targets', table(TARGET_HEADER, targetRows(), 2));
   if (results.failures.length) out.push('', 'FAILURES', ...results.failures.map((f) => `  - ${f}`));
   console.log(out.join('\n'));
@@ -770,6 +828,11 @@ function markdown() {
     out.push('', 'Self time by package:', '', markdownTable(['package', 'ms', '%'], p.selfByCategory.slice(0, 20).map((e) => [e.category, fmt(e.ms, 0), fmt(e.pct, 1)]), 1));
     out.push('', 'Top self time:', '', markdownTable(['function', 'where', 'package', 'ms', '%'], p.topSelf.slice(0, 25).map((e) => [`\`${e.name}\``, e.where, e.category, fmt(e.ms, 0), fmt(e.pct, 1)]), 3));
     out.push('', 'Top inclusive time:', '', markdownTable(['function', 'where', 'package', 'ms', '%'], p.topInclusive.slice(0, 40).map((e) => [`\`${e.name}\``, e.where, e.category, fmt(e.ms, 0), fmt(e.pct, 1)]), 3));
+  }
+  if (results.load) {
+    const l = results.load;
+    out.push('', `### Load run (${l.concurrency} concurrent complete sign-ins for ${l.seconds} s, distinct users, scrypt ln=${l.ln})`, '', `${l.signIns} sign-ins completed (OIDC ${l.completed.oidc}, OpenID 2.0 ${l.completed.openid2}), ${fmt(l.perSecond)}/s, p50 ${fmt(l.latency.p50)} ms, p99 ${fmt(l.latency.p99)} ms, peak RSS ${fmt(l.peakRssMiB, 0)} MiB; ${l.errors} failed.`);
+    if (l.errors) out.push('', markdownTable(['kind', 'count'], Object.entries(l.errorsByKind).map(([k, n]) => [k, String(n)]), 1));
   }
   out.push('', '### Targets', '', markdownTable(TARGET_HEADER, targetRows(), 2));
   if (results.failures.length) out.push('', '### Failures', '', ...results.failures.map((f) => `- ${f}`));

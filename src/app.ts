@@ -29,6 +29,7 @@ import { accountRoutes } from './http/account-routes.js';
 import { ConnectedApps } from './provider/connected-apps.js';
 import { oidcRoutes } from './http/oidc-routes.js';
 import { GrantRepository } from './storage/grant-repository.js';
+import { Housekeeping, type PurgeCounts } from './storage/housekeeping.js';
 import { OidcClientRepository } from './storage/oidc-client-repository.js';
 import { OpSessionRepository } from './storage/op-session-repository.js';
 import { SigningKeyRepository } from './storage/signing-key-repository.js';
@@ -106,6 +107,11 @@ export interface AppServices {
   tokens: TokenService;
   rpLogout: RpLogout;
   connectedApps: ConnectedApps;
+  /**
+   * Purges expired rows in every table, returns the counts and logs them as one JSON line; the
+   * runtime schedules it (Node: an interval, Workers: a cron trigger).
+   */
+  housekeeping: { run(): Promise<PurgeCounts> };
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -214,6 +220,19 @@ export function createServices(deps: AppDeps): AppServices {
     tokens,
     rpLogout,
     connectedApps,
+    housekeeping: housekeeping(new Housekeeping({ db, tenant: config.tenant, clock, throttleWindowSeconds: config.bridge.throttle.windowSeconds }), clock, logger),
+  };
+}
+
+/** Housekeeping as the runtimes call it: one purge, its counts logged as one JSON line. */
+function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServices['housekeeping'] {
+  return {
+    async run() {
+      const started = clock.now();
+      const counts = await rows.purge();
+      logger.log('info', 'housekeeping', { ...counts, ms: clock.now() - started });
+      return counts;
+    },
   };
 }
 

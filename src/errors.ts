@@ -55,6 +55,8 @@ export interface ErrorOptions {
   retryAfter?: number;
   /** Extra wire fields (e.g. OpenID 2.0 `session_type` on unsupported-type). */
   extra?: Record<string, string>;
+  /** Error pages: the relying party the failing request came from, for a "Back to …" link. */
+  backTo?: BackLink;
   cause?: unknown;
 }
 
@@ -88,6 +90,7 @@ export class IdbridgeError extends Error {
   readonly redirectable: boolean;
   readonly retryAfter: number | undefined;
   readonly extra: Record<string, string>;
+  readonly backTo: BackLink | undefined;
 
   constructor(code: ErrorCode, description: string, options: ErrorOptions = {}) {
     super(`${code}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
@@ -98,6 +101,7 @@ export class IdbridgeError extends Error {
     this.redirectable = options.redirectable ?? false;
     this.retryAfter = options.retryAfter;
     this.extra = options.extra ?? {};
+    this.backTo = options.backTo;
   }
 }
 
@@ -128,4 +132,32 @@ export function invalidFields(issues: readonly FieldIssue[], names: Readonly<Rec
     return `${field}: ${issue.message}`;
   };
   return new IdbridgeError('invalid_request', [...new Set(issues.map(describe))].join('; '));
+}
+
+/**
+ * "Back to <site>" links on error pages. Only ever built from a relying party a stored request
+ * names (an OpenID 2.0 realm, an OIDC redirect origin) — never from the URL of the failing
+ * request — and only for plain http(s) origins, so an error page cannot be made to link anywhere.
+ */
+export interface BackLink {
+  url: string;
+  /** What the user knows the site as: the client's name, or the realm without trailing slash. */
+  label: string;
+}
+
+/**
+ * The way back to the relying party behind `realm`: its origin (a `*.` wildcard realm links to the
+ * bare domain, which the wildcard covers), labelled with `name` when given. Undefined when there
+ * is no usable URL.
+ */
+export function backLinkTo(realm: string | null | undefined, name?: string | null): BackLink | undefined {
+  if (!realm) return undefined;
+  let url: URL;
+  try {
+    url = new URL(realm.replace(/^(https?:\/\/)\*\./, '$1'));
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return undefined;
+  return { url: `${url.origin}/`, label: name?.trim() || realm.replace(/\/$/, '') };
 }

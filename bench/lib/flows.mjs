@@ -22,12 +22,25 @@ export const SCOPE = 'openid profile email';
 const now = () => performance.now();
 const isRedirect = (res) => res.status >= 300 && res.status < 400 && res.location;
 
-class FlowError extends Error {}
+/**
+ * A sign-in that went wrong in a way the walk could see. `status` and `title` (the page's
+ * <title>) say what the server answered; `rp` marks a relying-party library's refusal.
+ */
+export class FlowError extends Error {
+  constructor(message, { status, title, rp = false } = {}) {
+    super(message);
+    this.status = status;
+    this.title = title;
+    this.rp = rp;
+  }
+}
 
-function expect(condition, message, res) {
+const pageTitle = (text) => /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
+
+function expect(condition, message, res, rp = false) {
   if (!condition) {
     const detail = res ? ` (${res.status} ${res.url}${res.location ? ` → ${res.location}` : ''}: ${res.text.replace(/\s+/g, ' ').slice(0, 240)})` : '';
-    throw new FlowError(`${message}${detail}`);
+    throw new FlowError(`${message}${detail}`, { status: res?.status, title: res ? pageTitle(res.text) : undefined, rp });
   }
 }
 
@@ -122,12 +135,12 @@ export async function oidcSignIn(target, user, meter) {
   });
   clock.mark('token');
   const sub = tokens.claims()?.sub;
-  expect(typeof sub === 'string' && sub.length > 0, 'ID token without sub');
+  expect(typeof sub === 'string' && sub.length > 0, 'ID token without sub', undefined, true);
 
   clock.restart();
   const info = await oc.fetchUserInfo(target.config, tokens.access_token, sub);
   clock.mark('userinfo');
-  expect(info.email === user.email, `userinfo email ${info.email} is not ${user.email}`);
+  expect(info.email === user.email, `userinfo email ${info.email} is not ${user.email}`, undefined, true);
   return { ok: true, steps: clock.steps, cpu: clock.cpu, browser, accessToken: tokens.access_token };
 }
 
@@ -154,7 +167,7 @@ export async function openId2SignIn(target, user, meter) {
   const clock = stepper(meter);
   const auth = await call((cb) => rp.authenticate(`${target.origin}/openid`, false, cb));
   clock.mark('rp_discovery');
-  expect(!auth.error && auth.value, `openid authenticate failed: ${JSON.stringify(auth.error)}`);
+  expect(!auth.error && auth.value, `openid authenticate failed: ${JSON.stringify(auth.error)}`, undefined, true);
 
   const browser = new Browser(target.agent, target.origin);
   clock.restart();
@@ -163,8 +176,8 @@ export async function openId2SignIn(target, user, meter) {
   clock.restart();
   const verified = await call((cb) => rp.verifyAssertion(assertion, cb));
   clock.mark('rp_verify');
-  expect(!verified.error && verified.value?.authenticated === true, `assertion not verified: ${JSON.stringify(verified.error ?? verified.value)}`);
-  expect(verified.value.email === user.email, `SREG email ${verified.value.email} is not ${user.email}`);
+  expect(!verified.error && verified.value?.authenticated === true, `assertion not verified: ${JSON.stringify(verified.error ?? verified.value)}`, undefined, true);
+  expect(verified.value.email === user.email, `SREG email ${verified.value.email} is not ${user.email}`, undefined, true);
   return { ok: true, steps: clock.steps, cpu: clock.cpu };
 }
 

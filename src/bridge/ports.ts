@@ -13,6 +13,8 @@ export interface BridgeRequest {
   authTime: number | null;
   amr: string[] | null;
   loginHint: string | null;
+  /** The relying party's display name, when the identity service sent one. */
+  clientName: string | null;
   postbackAttempts: number;
   manualRetries: number;
   leaseUntil: number | null;
@@ -21,7 +23,7 @@ export interface BridgeRequest {
   expiresAt: number;
 }
 
-export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'loginHint' | 'createdAt' | 'expiresAt'>;
+export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'loginHint' | 'clientName' | 'createdAt' | 'expiresAt'>;
 
 /**
  * Storage of bridge requests. Every state change is one conditional update that succeeds for
@@ -52,8 +54,6 @@ export interface BridgeRequestStore {
   returnUnauthenticated(requestId: string, now: number): Promise<boolean>;
   /** posted → returned: the request is finished and cannot be replayed. */
   finish(requestId: string, now: number): Promise<boolean>;
-  /** Delete requests that expired before `before`. */
-  purgeExpired(before: number): Promise<number>;
 }
 
 export interface BridgeSession {

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { BridgeConfig } from '../config.js';
-import { IdbridgeError } from '../errors.js';
+import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
 import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';
@@ -73,6 +73,7 @@ export class BridgeSignIn {
       realm: params.realm,
       requestedAttributes: params.requestedAttributes,
       loginHint: params.loginHint ?? null,
+      clientName: params.clientName ?? null,
       browserHash,
       createdAt: now,
       expiresAt: now + config.requestTtlSeconds * 1000,
@@ -80,7 +81,7 @@ export class BridgeSignIn {
     if (!created) {
       this.assertSameBrowser(request, browserHash);
       if (request.realm !== params.realm || request.requestedAttributes.join(',') !== params.requestedAttributes.join(',')) {
-        throw new IdbridgeError('conflict', 'This request_id was already used for a different sign-in request.');
+        throw new IdbridgeError('conflict', 'This request_id was already used for a different sign-in request.', { backTo: wayBack(request) });
       }
     }
     if (request.state !== 'pending') return this.status(request.requestId, browserHash);
@@ -223,7 +224,7 @@ export class BridgeSignIn {
       case 'rejected':
         return { kind: 'failed', request, canRetry: false };
       case 'returned':
-        throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+        throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.', { backTo: wayBack(request) });
     }
   }
 
@@ -276,7 +277,7 @@ export class BridgeSignIn {
   /** Step 6: posted → returned, then 302 to the Return URL. Only one caller wins. */
   private async finish(request: BridgeRequest): Promise<SignInStep> {
     if (!(await this.deps.requests.finish(request.requestId, this.deps.clock.now()))) {
-      throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+      throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.', { backTo: wayBack(request) });
     }
     const url = new URL(this.returnUrl(request.requestId));
     url.searchParams.set('return_token', await this.returnToken(request.requestId, request.browserHash));
@@ -308,13 +309,13 @@ export class BridgeSignIn {
     // Why: a request id seen in a URL (history, logs, a shared link) must not let another browser
     // sign in on the original user's behalf or hijack the sign-in.
     if (request.browserHash !== browserHash) {
-      throw new IdbridgeError('wrong_browser', 'This sign-in request was started in another browser. Please start again.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in request was started in another browser. Please start again.', { backTo: wayBack(request) });
     }
   }
 
   private assertUnexpired(request: BridgeRequest, now: number): void {
     if (request.expiresAt <= now) {
-      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.');
+      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
   }
 
@@ -322,4 +323,9 @@ export class BridgeSignIn {
     const user = await this.deps.directory.findById(session.userId);
     return user !== null && !user.blocked;
   }
+}
+
+/** Error pages link back to the site that asked for this sign-in (the realm the request names). */
+function wayBack(request: BridgeRequest) {
+  return backLinkTo(request.realm, request.clientName);
 }

@@ -16,10 +16,17 @@ export interface VerifyParams {
   maxAge: number | undefined;
   /** idbridge extension: pre-fill the login form's identifier. */
   loginHint: string | undefined;
+  /**
+   * idbridge extension: the relying party's display name (an OIDC client's registered name), so
+   * the login page names the same party as the consent page. Display only: never trusted for any
+   * decision, bounded and free of control characters.
+   */
+  clientName: string | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
 export const MAX_REALM_LENGTH = 2048;
+export const MAX_CLIENT_NAME_LENGTH = 100;
 const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
 
 /**
@@ -47,6 +54,13 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
   if (maxAgeRaw !== undefined && !/^\d{1,9}$/.test(maxAgeRaw)) throw invalidRequest('max_age must be a whole number of seconds.');
   const loginHint = single(query, 'login_hint');
   if (loginHint !== undefined && loginHint.length > 320) throw invalidRequest('The login_hint is too long.');
+  const clientName = single(query, 'client_name')?.trim();
+  if (clientName !== undefined && clientName.length > MAX_CLIENT_NAME_LENGTH) throw invalidRequest('The client_name is too long.');
+  // eslint-disable-next-line no-control-regex
+  if (clientName !== undefined && /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(clientName)) {
+    // Control and bidi-override characters could make the name display as something else.
+    throw invalidRequest('The client_name contains characters that cannot be shown.');
+  }
   return {
     requestId,
     realm,
@@ -54,6 +68,7 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
     immediate: immediateRaw === 'true',
     maxAge: maxAgeRaw === undefined ? undefined : Number(maxAgeRaw),
     loginHint: loginHint || undefined,
+    clientName: clientName || undefined,
   };
 }
 

@@ -29,7 +29,10 @@ export function accountRoutes(apps: ConnectedApps) {
         <ul class="attributes">
           {list.map((a) => (
             <li>
-              <strong>{a.label}</strong> — {a.grants.join(', ') || 'identifier only'} (since {new Date(a.since).toISOString().slice(0, 10)})
+              <strong>{a.label}</strong> <span class="since">(since {new Date(a.since).toISOString().slice(0, 10)})</span>
+              <ul aria-label={`Shared with ${a.label}`}>
+                {a.grantLabels.length > 0 ? a.grantLabels.map((label) => <li>{label}</li>) : <li>Only an identifier for your account</li>}
+              </ul>
               <form method="post" action="/account/apps/revoke" class="form">
                 <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
                 <input type="hidden" name="audience" value={a.audience} />

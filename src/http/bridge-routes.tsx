@@ -153,6 +153,7 @@ function render(c: Context<AppEnv>, step: SignInStep) {
           requestId={step.request.requestId}
           csrfToken={csrfToken}
           realm={step.request.realm}
+          clientName={step.request.clientName}
           identifier={step.identifier}
           message={step.message}
         />,

@@ -121,8 +121,14 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     const request = await deps.logout.validate(params);
     const { cookies, config: cfg } = c.get('http');
     const opToken = (await cookies.read<{ sid: string }>(c, OP_SESSION_COOKIE, cfg.identity.oidc.sessionTtlSeconds))?.sid;
+    // Nobody signed in here: nothing to confirm. Still through the bridge (which lets a browser
+    // without a bridge session straight through and asks about a leftover one), then on to the
+    // client's post-logout URI or the "You are signed out" page. Without the hint's sid: a hint
+    // alone, from any browser, must not end someone's session.
+    if (!(await deps.logout.signedIn(opToken))) return finishLogout(c, request.postLogoutRedirectUri, request.state);
     if (!(await deps.logout.hintMatchesBrowser(request, opToken))) {
       const { config } = c.get('http');
+      const cancel = deps.logout.cancelUrl(request);
       return c.html(
         <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}${request.client ? ` and ${request.client.name}` : ''}?`}>
           <form method="post" action="/logout/confirm" class="form">
@@ -130,7 +136,12 @@ export function oidcRoutes(deps: OidcRouteDeps) {
             {request.client ? <input type="hidden" name="client_id" value={request.client.clientId} /> : null}
             {request.postLogoutRedirectUri ? <input type="hidden" name="post_logout_redirect_uri" value={request.postLogoutRedirectUri} /> : null}
             {request.state !== null ? <input type="hidden" name="state" value={request.state} /> : null}
-            <button type="submit">Sign out</button>
+            <div class="actions">
+              <button type="submit">Sign out</button>
+              <a class="button secondary" href={cancel ?? '/logout/cancelled'}>
+                Cancel
+              </a>
+            </div>
           </form>
         </MessagePage>,
       );
@@ -154,7 +165,11 @@ export function oidcRoutes(deps: OidcRouteDeps) {
       if (target.state) url.searchParams.set('state', target.state);
       return c.redirect(url.toString(), 302);
     }
-    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+    return c.html(<MessagePage siteName={config.siteName} title="You are signed out" message={`You are signed out of ${config.siteName}. You can close this page.`} />);
+  });
+  app.get('/logout/cancelled', (c) => {
+    const { config } = c.get('http');
+    return c.html(<MessagePage siteName={config.siteName} title="You are still signed in" message={`Nothing changed: you are still signed in to ${config.siteName}. You can close this page.`} />);
   });
 
   async function finishLogout(c: Context<AppEnv>, uri: string | null, state: string | null, hintSid: string | null = null) {

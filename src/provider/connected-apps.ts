@@ -3,12 +3,15 @@ import { IdbridgeError } from '../errors.js';
 import type { ClientStore, GrantStore, OpSessionStore } from './oidc/ports.js';
 import type { ConsentStore } from './ports.js';
 import { sha256Base64Url } from '../util/bytes.js';
+import { grantLabel } from './consent-labels.js';
 
 export interface ConnectedApp {
   audience: string;
   /** Client name for OIDC clients, the realm for OpenID 2.0 sites. */
   label: string;
   grants: string[];
+  /** The grants as the consent page labelled them. */
+  grantLabels: string[];
   since: number;
 }
 
@@ -31,12 +34,18 @@ export class ConnectedApps {
   async list(username: string): Promise<ConnectedApp[]> {
     const decisions = await this.deps.consents.list(username);
     return Promise.all(
-      decisions.map(async (d) => ({
-        audience: d.audience,
-        label: (await this.deps.clients.find(d.audience))?.name ?? d.audience.replace(/\/$/, ''),
-        grants: d.grants,
-        since: d.createdAt,
-      })),
+      decisions.map(async (d) => {
+        const client = await this.deps.clients.find(d.audience);
+        // Audiences are client ids (OIDC, grants are scopes) or realms (OpenID 2.0, attributes).
+        const protocol = client || !d.audience.includes('://') ? 'oidc' : 'openid2';
+        return {
+          audience: d.audience,
+          label: client?.name ?? d.audience.replace(/\/$/, ''),
+          grants: d.grants,
+          grantLabels: d.grants.map((g) => grantLabel(g, protocol)),
+          since: d.createdAt,
+        };
+      }),
     );
   }
 

@@ -62,7 +62,6 @@ export interface AuthRequestStore {
   recordPostback(requestId: string, data: PostbackData, now: number): Promise<boolean>;
   /** `from` → completed | cancelled; returns the request when this caller won (single use). */
   complete(requestId: string, from: 'created' | 'posted_back', outcome: 'completed' | 'cancelled', now: number): Promise<AuthRequest | null>;
-  purgeExpired(before: number): Promise<number>;
 }
 
 /** Stable opaque public ids per bridge username (claimed identifiers, subjects). */

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { IdbridgeError } from '../errors.js';
+import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AttributeName, Attributes } from '../users/profile.js';
 import { randomToken, sha256Base64Url, timingSafeEqualBytes, utf8 } from '../util/bytes.js';
@@ -48,7 +48,7 @@ export class ReturnFlow {
       if (request.immediate && (await this.deps.requests.complete(requestId, 'created', 'cancelled', this.deps.clock.now()))) {
         return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'login') };
       }
-      throw incomplete();
+      throw incomplete(request);
     }
     this.assertPostedBack(request);
     await this.assertReturnToken(request, returnToken);
@@ -62,7 +62,7 @@ export class ReturnFlow {
       if (await this.deps.requests.complete(requestId, 'posted_back', 'cancelled', this.deps.clock.now())) {
         return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'consent') };
       }
-      throw completed();
+      throw completed(request);
     }
     return { kind: 'consent', request, policy, rememberable: !janrainCompatible(request) };
   }
@@ -100,7 +100,7 @@ export class ReturnFlow {
   private async finish(request: AuthRequest, approve: boolean, currentSessionToken?: string): Promise<FlowAnswer> {
     const { requests, clock, identities, logger, opSessions } = this.deps;
     const won = await requests.complete(request.requestId, 'posted_back', approve ? 'completed' : 'cancelled', clock.now());
-    if (!won) throw completed();
+    if (!won) throw completed(request);
     const responder = this.deps.responders[request.protocol];
     logger.log('info', approve ? 'signin_approved' : 'signin_denied', { request_id: request.requestId, protocol: request.protocol });
     if (!approve) return responder.deny(won);
@@ -138,11 +138,11 @@ export class ReturnFlow {
     // Why: only the browser that started the request may receive its assertion; a leaked
     // request_id (logs, history, a shared link) is useless elsewhere.
     if (request.browserHash !== browserHash) {
-      throw new IdbridgeError('wrong_browser', 'This sign-in was started in another browser. Please start again from the site you came from.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in was started in another browser. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
-    if (request.state === 'completed' || request.state === 'cancelled') throw completed();
+    if (request.state === 'completed' || request.state === 'cancelled') throw completed(request);
     if (request.expiresAt <= this.deps.clock.now()) {
-      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.');
+      throw new IdbridgeError('expired_request', 'This sign-in request has expired. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
     return request;
   }
@@ -158,7 +158,7 @@ export class ReturnFlow {
       // A stock Janrain AW sends no token: the browser binding checked in load() is all there is,
       // and only while the operator still allows such postbacks.
       if (await this.deps.janrainCompatible()) return;
-      throw new IdbridgeError('wrong_browser', 'This sign-in can no longer be completed. Please start again from the site you came from.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in can no longer be completed. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
     const ok =
       request.returnTokenHash !== null &&
@@ -166,12 +166,12 @@ export class ReturnFlow {
       returnToken.length <= 128 &&
       timingSafeEqualBytes(utf8(await sha256Base64Url(returnToken)), utf8(request.returnTokenHash));
     if (!ok) {
-      throw new IdbridgeError('wrong_browser', 'This sign-in was completed in another browser. Please start again from the site you came from.');
+      throw new IdbridgeError('wrong_browser', 'This sign-in was completed in another browser. Please start again from the site you came from.', { backTo: wayBack(request) });
     }
   }
 
   private assertPostedBack(request: AuthRequest): void {
-    if (request.state !== 'posted_back') throw incomplete();
+    if (request.state !== 'posted_back') throw incomplete(request);
   }
 }
 
@@ -186,12 +186,21 @@ export function sharedAttributes(request: AuthRequest): Array<[AttributeName, st
   return request.requestedAttributes.flatMap((field) => (values[field] ? [[field, values[field]] as [AttributeName, string]] : []));
 }
 
-function completed(): IdbridgeError {
-  return new IdbridgeError('request_completed', 'This sign-in request has already been completed.');
+function completed(request: AuthRequest): IdbridgeError {
+  return new IdbridgeError('request_completed', 'This sign-in request has already been completed.', { backTo: wayBack(request) });
 }
 
-function incomplete(): IdbridgeError {
+function incomplete(request: AuthRequest): IdbridgeError {
   return new IdbridgeError('signin_incomplete', 'The sign-in did not complete. Please go back to the site you came from and try again.', {
     status: 400,
+    backTo: wayBack(request),
   });
+}
+
+/**
+ * The relying party of a stored request, for error pages: its realm (OpenID 2.0; OIDC stores the
+ * redirect URI's origin), named like the consent page names it (an OIDC client by its name).
+ */
+function wayBack(request: AuthRequest) {
+  return backLinkTo(request.realm, request.protocol === 'oidc' ? request.payload.client.name : undefined);
 }

@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Association, AssociationStore } from '../protocol/openid2/association.js';
 import { fromBase64Url, toBase64Url } from '../util/bytes.js';
 import type { SecretBox } from '../util/secret-box.js';
@@ -44,14 +44,6 @@ export class AssociationRepository implements AssociationStore {
   async consume(handle: string): Promise<Association | null> {
     const rows = await this.db.delete(associations).where(this.key(handle)).returning();
     return rows[0] ? this.toAssociation(rows[0]) : null;
-  }
-
-  async purgeExpired(before: number): Promise<number> {
-    const rows = await this.db
-      .delete(associations)
-      .where(and(eq(associations.tenant, this.tenant), lt(associations.expiresAt, before)))
-      .returning({ h: associations.handle });
-    return rows.length;
   }
 
   private async toAssociation(row: Row): Promise<Association> {

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import { IdbridgeError } from '../errors.js';
 import type { AuthorizationRequest } from '../protocol/oidc/authorize.js';
 import type { CheckIdRequest } from '../protocol/openid2/checkid.js';
@@ -80,14 +80,6 @@ export class AuthRequestRepository implements AuthRequestStore {
       .where(and(this.key(requestId), eq(authRequests.state, from), gt(authRequests.expiresAt, now)))
       .returning();
     return rows[0] ? toRequest(rows[0]) : null;
-  }
-
-  async purgeExpired(before: number): Promise<number> {
-    const rows = await this.db
-      .delete(authRequests)
-      .where(and(eq(authRequests.tenant, this.tenant), lt(authRequests.expiresAt, before)))
-      .returning({ id: authRequests.requestId });
-    return rows.length;
   }
 }
 

@@ -36,6 +36,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
         requestedAttributes: request.requestedAttributes.join(','),
         browserHash: request.browserHash,
         loginHint: request.loginHint,
+        clientName: request.clientName,
         state: 'pending',
         createdAt: request.createdAt,
         updatedAt: request.createdAt,
@@ -127,14 +128,6 @@ export class BridgeRequestRepository implements BridgeRequestStore {
       .returning({ id: bridgeRequests.requestId });
     return rows.length === 1;
   }
-
-  async purgeExpired(before: number): Promise<number> {
-    const rows = await this.db
-      .delete(bridgeRequests)
-      .where(and(eq(bridgeRequests.tenant, this.tenant), lt(bridgeRequests.expiresAt, before)))
-      .returning({ id: bridgeRequests.requestId });
-    return rows.length;
-  }
 }
 
 function toRequest(row: Row): BridgeRequest {
@@ -148,6 +141,7 @@ function toRequest(row: Row): BridgeRequest {
     authTime: row.authTime,
     amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
     loginHint: row.loginHint,
+    clientName: row.clientName,
     postbackAttempts: row.postbackAttempts,
     manualRetries: row.manualRetries,
     leaseUntil: row.leaseUntil,

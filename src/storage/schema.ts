@@ -68,6 +68,8 @@ export const bridgeRequests = sqliteTable(
     amr: text('amr'),
     /** Pre-fills the login form (OIDC login_hint). */
     loginHint: text('login_hint'),
+    /** The relying party's display name (idbridge extension `client_name`), shown on the login page. */
+    clientName: text('client_name'),
     postbackAttempts: integer('postback_attempts').notNull().default(0),
     manualRetries: integer('manual_retries').notNull().default(0),
     /** While `posting`: until when the current postback owns the request (a crashed one is retaken). */

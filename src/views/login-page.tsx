@@ -6,6 +6,8 @@ export interface LoginPageProps {
   csrfToken: string;
   /** The relying party's realm, shown so the user knows who is asking. */
   realm: string | null;
+  /** The relying party's name (OIDC clients), shown instead of the realm when known. */
+  clientName?: string | null;
   identifier?: string;
   message?: string;
 }
@@ -16,9 +18,9 @@ export function LoginPage(props: LoginPageProps) {
   return (
     <Layout title="Sign in" siteName={props.siteName}>
       <h1>Sign in</h1>
-      {props.realm ? (
+      {props.clientName || props.realm ? (
         <p class="realm">
-          <span>to continue to</span> <strong class="realm-url">{displayRealm(props.realm)}</strong>
+          <span>to continue to</span> <strong class="realm-url">{props.clientName || displayRealm(props.realm!)}</strong>
         </p>
       ) : (
         <p class="realm">with your {props.siteName} account</p>

@@ -195,7 +195,11 @@ describe('bridge sign-in over HTTP', () => {
 
     const reload = await browser.get(verifyPath(requestId));
     expect(reload.status).toBe(409);
-    expect(page(await reload.text())('h1').text()).toBe('Sign-in already completed');
+    const reloaded = page(await reload.text());
+    expect(reloaded('h1').text()).toBe('Sign-in already finished');
+    // The request names its relying party: the page leads back there.
+    expect(reloaded('a.button').attr('href')).toBe('https://rp.example.com/');
+    expect(reloaded('a.button').text()).toBe('Back to https://rp.example.com');
 
     const resubmit = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
     expect(resubmit.status).toBe(409);
@@ -222,15 +226,38 @@ describe('bridge sign-in over HTTP', () => {
     const browser = new TestBrowser(bridge.url);
     const unknown = await browser.get(`/verify/status?request_id=${newRequestId()}`);
     expect(unknown.status).toBe(404);
-    expect(page(await unknown.text())('h1').text()).toBe('Unknown sign-in request');
+    expect(page(await unknown.text())('h1').text()).toBe('Sign-in not found');
 
     const { html } = await openLogin(browser);
     bridge.clock.advance(11 * 60 * 1000); // default lifetime: 10 minutes
     try {
       const res = await browser.submit(html, { identifier: 'alice', password: PASSWORD });
       expect(res.status).toBe(410);
-      expect(page(await res.text())('h1').text()).toBe('Sign-in request expired');
+      const $ = page(await res.text());
+      expect($('h1').text()).toBe('Sign-in timed out');
+      expect($('a.button').attr('href')).toBe('https://rp.example.com/');
       expect(identity.postbacks).toHaveLength(0);
+    } finally {
+      bridge.clock.advance(-11 * 60 * 1000);
+    }
+  });
+
+  it('names the client on the login page and on error pages when the identity service sends client_name', async () => {
+    const browser = new TestBrowser(bridge.url);
+    const requestId = newRequestId();
+    const path = `${verifyPath(requestId, 'https://app.example.com/')}&client_name=${encodeURIComponent('Acme Books')}`;
+    const res = await browser.get(path);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(page(html)('.realm').text().replace(/\s+/g, ' ')).toBe('to continue to Acme Books');
+    // Re-rendered after a wrong password: still the client's name (it is stored with the request).
+    const wrong = page(await (await browser.submit(html, { identifier: 'alice', password: 'wrong password' })).text());
+    expect(wrong('.realm').text().replace(/\s+/g, ' ')).toBe('to continue to Acme Books');
+    bridge.clock.advance(11 * 60 * 1000);
+    try {
+      const expired = page(await (await browser.get(path)).text());
+      expect(expired('a.button').text()).toBe('Back to Acme Books');
+      expect(expired('a.button').attr('href')).toBe('https://app.example.com/');
     } finally {
       bridge.clock.advance(-11 * 60 * 1000);
     }
@@ -253,7 +280,7 @@ describe('bridge sign-in over HTTP', () => {
     const intruder = new TestBrowser(bridge.url);
     const res = await intruder.get(verifyPath(requestId));
     expect(res.status).toBe(403);
-    expect(page(await res.text())('h1').text()).toBe('Wrong browser');
+    expect(page(await res.text())('h1').text()).toBe('Started in another browser');
     // The intruder replaying the owner's form (with the owner's CSRF token) fails CSRF.
     const replay = await intruder.submit(html, { identifier: 'alice', password: PASSWORD });
     expect(replay.status).toBe(403);

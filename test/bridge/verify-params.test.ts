@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdbridgeError } from '../../src/errors.js';
 import {
+  MAX_CLIENT_NAME_LENGTH,
   MAX_REALM_LENGTH,
   MAX_REQUEST_ID_LENGTH,
   parseRealm,
@@ -209,5 +210,23 @@ describe('parseVerifyParams: requested_attributes', () => {
   it('parseRequestedAttributes works on its own', () => {
     expect(parseRequestedAttributes('sreg_country')).toEqual(['country']);
     invalid(() => parseRequestedAttributes('country'));
+  });
+});
+
+describe('parseVerifyParams: client_name (idbridge extension)', () => {
+  it('takes the display name, trimmed; absent or empty means none', () => {
+    expect(parseVerifyParams({ request_id: [RID], client_name: ['  Acme Books '] }).clientName).toBe('Acme Books');
+    expect(parseVerifyParams({ request_id: [RID] }).clientName).toBeUndefined();
+    expect(parseVerifyParams({ request_id: [RID], client_name: [''] }).clientName).toBeUndefined();
+    expect(parseVerifyParams({ request_id: [RID], client_name: ['Café ☕ 東京'] }).clientName).toBe('Café ☕ 東京');
+  });
+
+  it('refuses a name that is too long, repeated, or carries control or bidi-override characters', () => {
+    expect(parseVerifyParams({ request_id: [RID], client_name: ['x'.repeat(MAX_CLIENT_NAME_LENGTH)] }).clientName).toHaveLength(100);
+    expect(invalid(() => parseVerifyParams({ request_id: [RID], client_name: ['x'.repeat(MAX_CLIENT_NAME_LENGTH + 1)] })).description).toMatch(/too long/);
+    invalid(() => parseVerifyParams({ request_id: [RID], client_name: ['A', 'B'] }));
+    for (const bad of ['Acme\nBooks', 'Acme\u0000', 'Evil\u202Emoc.elgoog', '\u2066Acme']) {
+      expect(invalid(() => parseVerifyParams({ request_id: [RID], client_name: [bad] })).description).toMatch(/cannot be shown/);
+    }
   });
 });

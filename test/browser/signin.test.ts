@@ -9,6 +9,8 @@
  * - OpenID 2.0: the built-in demo relying party, through login and consent, to the verified
  *   claimed identifier.
  * - A wrong password: the error is announced (role=alert) and the identifier is kept.
+ * - Error pages: plain language, and a way back to the client when the sign-in request names it.
+ * - Logout: with nobody signed in straight to "You are signed out"; signed in, Sign out or Cancel.
  * - Phone layout: no horizontal scrolling, a big enough fully visible submit button, inputs
  *   inside the viewport.
  * - No JavaScript needed: the login works with JavaScript disabled.
@@ -311,7 +313,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
 
           await page.goto(authorizationUrl(state, nonce, challenge));
           expect(page.url().startsWith(`${idpUrl}/verify?`), page.url()).toBe(true);
-          await expectLoginPage(page, new URL(callback.url).origin);
+          await expectLoginPage(page, CLIENT_NAME);
           await screenshot(page, 'login', viewport);
           await expectLayout(page, 'login page', viewport);
 
@@ -402,10 +404,10 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
           const page = await context.newPage();
           const { challenge } = pkce();
           await page.goto(authorizationUrl('wrong-password-state', 'n-0', challenge));
-          await expectLoginPage(page, new URL(callback.url).origin);
+          await expectLoginPage(page, CLIENT_NAME);
           await keyboardLogin(page, ALICE.email, 'not the password');
 
-          await expectLoginPage(page, new URL(callback.url).origin);
+          await expectLoginPage(page, CLIENT_NAME);
           const alert = page.getByRole('alert');
           expect(await alert.innerText()).toBe('The email/username or password is incorrect.');
           expect(await page.getByLabel('Email or username').inputValue()).toBe(ALICE.email);
@@ -424,6 +426,77 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
           await context.close();
         }
       });
+
+      it('error pages: a way back to the client on a pending sign-in, plain words and where to go otherwise', async () => {
+        const owner = await newContext(viewport);
+        const stranger = await newContext(viewport);
+        try {
+          const first = await owner.newPage();
+          const { challenge } = pkce();
+          await first.goto(authorizationUrl('error-page-state', 'n-err', challenge));
+          await expectLoginPage(first, CLIENT_NAME);
+          // The same sign-in link opened in another browser: refused, with the way back.
+          const page = await stranger.newPage();
+          const response = await page.goto(first.url());
+          expect(response?.status()).toBe(403);
+          await arrive(page, page.getByRole('heading', { level: 1, name: 'Started in another browser' }));
+          const back = page.getByRole('link', { name: `Back to ${CLIENT_NAME}` });
+          expect(await back.getAttribute('href')).toBe(`${new URL(callback.url).origin}/`);
+          await screenshot(page, 'error-way-back', viewport);
+          await expectLayout(page, 'error page with a way back', viewport);
+          await Promise.all([page.waitForURL((url) => url.origin === new URL(callback.url).origin), back.click()]);
+
+          // A broken link names no client: a plain explanation and where to start again, no link.
+          await page.goto(`${idpUrl}/verify?request_id=short`);
+          await arrive(page, page.getByRole('heading', { level: 1, name: 'This link did not work' }));
+          expect(await page.locator('p.message').allInnerTexts()).toEqual([
+            'The sign-in link or form was incomplete or changed on its way here.',
+            'To try again, go back to the site you came from and start the sign-in there.',
+          ]);
+          expect(await page.locator('main a').count()).toBe(0);
+          await screenshot(page, 'error-no-way-back', viewport);
+          await expectLayout(page, 'error page without a known client', viewport);
+        } finally {
+          await owner.close();
+          await stranger.close();
+        }
+      });
+
+      it('logout: nobody signed in goes straight to "You are signed out"; signed in, Sign out or Cancel', async () => {
+        const context = await newContext(viewport);
+        try {
+          const page = await context.newPage();
+          await page.goto(`${idpUrl}/logout`);
+          await arrive(page, page.getByRole('heading', { level: 1, name: 'You are signed out' }));
+          expect(new URL(page.url()).pathname).toBe('/logout/done');
+          await screenshot(page, 'logout-nobody', viewport);
+          await expectLayout(page, 'signed-out page', viewport);
+
+          // Sign in (OIDC, consent), then ask to log out without a hint: the confirmation.
+          const { challenge } = pkce();
+          await page.goto(authorizationUrl('logout-state', 'n-logout', challenge));
+          await expectLoginPage(page, CLIENT_NAME);
+          await keyboardLogin(page, ALICE.username, PASSWORD);
+          await arrive(page, page.getByRole('button', { name: 'Allow' }));
+          // Not remembered, so the other tests (and viewport) still see the consent page.
+          await page.getByLabel('Remember my decision for this site').uncheck();
+          await Promise.all([page.waitForURL((url) => url.href.startsWith(`${callback.url}?`)), page.getByRole('button', { name: 'Allow' }).click()]);
+          await page.goto(`${idpUrl}/logout`);
+          await arrive(page, page.getByRole('heading', { level: 1, name: 'Sign out?' }));
+          expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+          expect(await page.getByRole('link', { name: 'Cancel' }).isVisible()).toBe(true);
+          await screenshot(page, 'logout-confirm', viewport);
+          await expectLayout(page, 'logout confirmation', viewport);
+          await Promise.all([page.waitForURL((url) => url.pathname === '/logout/cancelled'), page.getByRole('link', { name: 'Cancel' }).click()]);
+          await arrive(page, page.getByRole('heading', { level: 1, name: 'You are still signed in' }));
+          // Still signed in: the confirmation again, and this time Sign out.
+          await page.goto(`${idpUrl}/logout`);
+          await Promise.all([page.waitForURL((url) => url.pathname === '/logout/done'), page.getByRole('button', { name: 'Sign out' }).click()]);
+          await arrive(page, page.getByRole('heading', { level: 1, name: 'You are signed out' }));
+        } finally {
+          await context.close();
+        }
+      });
     });
   }
 
@@ -436,7 +509,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
       const loginResponse = await page.goto(authorizationUrl(state, 'n-nojs', challenge));
       expectNoScriptCsp(loginResponse?.headers()['content-security-policy'], 'login page');
       expect(await page.evaluate(() => document.scripts.length), 'the login page has no <script>').toBe(0);
-      await expectLoginPage(page, new URL(callback.url).origin);
+      await expectLoginPage(page, CLIENT_NAME);
       await page.getByLabel('Email or username').fill(ALICE.username);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       const [consentResponse] = await Promise.all([

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { page, TestBrowser } from '../helpers/browser.js';
-import { OpenIdRelyingParty } from '../helpers/openid-rp.js';
+import { openid, OpenIdRelyingParty } from '../helpers/openid-rp.js';
 import { signInAt, startIdbridge, type Site, type TestServer } from '../helpers/walk.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -23,7 +23,9 @@ describe('connected apps', () => {
   it('asks to sign in first when the browser has no identity-service session', async () => {
     const res = await new TestBrowser(idb.url).get('/account/apps');
     expect(res.status).toBe(401);
-    expect(page(await res.text())('p.message').text()).toMatch(/sign in/i);
+    const $ = page(await res.text());
+    expect($('h1').text()).toBe('Please sign in');
+    expect($('p.details').text()).toMatch(/sign in to an application/i);
   });
 
   it('lists a remembered site and withdraws it, so the next sign-in asks again', async () => {
@@ -40,6 +42,7 @@ describe('connected apps', () => {
     expect(listing.status).toBe(200);
     const html = await listing.text();
     expect(page(html)('li strong').text()).toBe('http://apps.example.test');
+    expect(page(html)('li li').text()).toBe('Only an identifier for your account');
 
     // Without the CSRF token the withdrawal is refused.
     const forged = await browser.post('/account/apps/revoke', { audience: 'http://apps.example.test/' });
@@ -50,5 +53,23 @@ describe('connected apps', () => {
     const after = page(await (await browser.get('/account/apps')).text());
     expect(after('li').length).toBe(0);
     expect((await signInAt(browser, site, await rp.authenticate(site.opIdentifier), { consent: 'approve' })).seen).toEqual(['consent']);
+  });
+
+  it('labels what was shared as the consent page did, not by field name', async () => {
+    const rp = new OpenIdRelyingParty({
+      returnUrl: 'http://labels.example.test/return',
+      realm: 'http://labels.example.test/',
+      stateless: true,
+      extensions: [new openid.SimpleRegistration({ email: 'required', fullname: 'optional' })],
+    });
+    const browser = new TestBrowser(idb.url);
+    const first = await signInAt(browser, site, await rp.authenticate(site.opIdentifier), {
+      user: { identifier: 'cara@example.com', password: PASSWORD },
+      consent: 'remember',
+    });
+    expect(first.seen).toEqual(['login', 'consent']);
+    const $ = page(await (await browser.get('/account/apps')).text());
+    const app = $('li').filter((_, li) => $(li).children('strong').text() === 'http://labels.example.test');
+    expect(app.find('li').map((_, li) => $(li).text()).get().sort()).toEqual(['Email address', 'Full name']);
   });
 });

@@ -406,8 +406,9 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       expect(ui.status).toBe(401);
       expect(ui.headers.get('www-authenticate')).toBe('Bearer');
       await ui.arrayBuffer();
+      // Nobody is signed in: straight on through the bridge's sign-out, no confirmation.
       const logout = await fetch(meta['end_session_endpoint'] as string, { redirect: 'manual' });
-      expect(logout.status).toBe(200);
+      expect(logout.status).toBe(302);
       await logout.arrayBuffer();
       expect((await fetch(meta['jwks_uri'] as string)).status).toBe(200);
     });
@@ -970,9 +971,50 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       }
       expect(visited).toEqual(['/signout', '/logout/done']);
       expect(next.status).toBe(200);
-      expect(page(await next.text())('h1').text()).toBe('Signed out');
+      expect(page(await next.text())('h1').text()).toBe('You are signed out');
       expect(browser.cookies.has('idb_session')).toBe(false);
       expect((await userinfo(flow.tokens.access_token)).status).toBe(401);
+    });
+
+    it('nobody signed in: no question, "You are signed out", or straight back to a valid post_logout_redirect_uri', async () => {
+      const follow = async (browser: TestBrowser, url: string) => {
+        let res = await browser.get(url);
+        const visited: string[] = [];
+        while (res.status === 302) {
+          const location = new URL(res.headers.get('location')!, idp.url).toString();
+          visited.push(location);
+          if (!location.startsWith(idp.url)) break;
+          res = await browser.get(location);
+        }
+        return { res, visited };
+      };
+      const plain = await follow(new TestBrowser(idp.url), `${idp.url}/logout`);
+      expect(plain.visited.map((u) => new URL(u).pathname)).toEqual(['/signout', '/logout/done']);
+      expect(page(await plain.res.text())('h1').text()).toBe('You are signed out');
+
+      const q = new URLSearchParams({ client_id: firstParty.client.clientId, post_logout_redirect_uri: postLogoutUri, state: 'st-1' });
+      const back = await follow(new TestBrowser(idp.url), `${idp.url}/logout?${q}`);
+      expect(back.visited.at(-1)).toBe(`${postLogoutUri}?state=st-1`);
+      // An unregistered post_logout_redirect_uri is still refused, signed in or not.
+      const bad = new URLSearchParams({ client_id: firstParty.client.clientId, post_logout_redirect_uri: 'https://evil.example/' });
+      await expectErrorPage(await new TestBrowser(idp.url).get(`${idp.url}/logout?${bad}`));
+    });
+
+    it('signed in, no hint: the confirmation page offers Cancel, back to the client (or to a still-signed-in page)', async () => {
+      const browser = new TestBrowser(idp.url);
+      const flow = await codeFlow(firstParty, { browser, login: aliceLogin });
+      const q = new URLSearchParams({ client_id: firstParty.client.clientId, post_logout_redirect_uri: postLogoutUri });
+      const $ = page(await (await browser.get(`${idp.url}/logout?${q}`)).text());
+      expect($('h1').text()).toBe('Sign out?');
+      expect($('form .actions button[type=submit]').text()).toBe('Sign out');
+      expect($('form .actions a').text()).toBe('Cancel');
+      expect($('form .actions a').attr('href')).toBe(`${new URL(postLogoutUri).origin}/`);
+      const anonymous = page(await (await browser.get(`${idp.url}/logout`)).text());
+      expect(anonymous('form .actions a').attr('href')).toBe('/logout/cancelled');
+      const cancelled = await browser.get(`${idp.url}/logout/cancelled`);
+      expect(page(await cancelled.text())('h1').text()).toBe('You are still signed in');
+      // Cancelling changed nothing.
+      expect((await userinfo(flow.tokens.access_token)).status).toBe(200);
     });
 
     it('with a client_id but no hint, post_logout_redirect_uri goes through the confirmation page', async () => {
@@ -1091,6 +1133,24 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
         ...extra,
       });
 
+    it('the Verify URL names the client (client_name), and an error on its pending request leads back to it', async () => {
+      const browser = new TestBrowser(idp.url);
+      const res = await browser.get(authorizeUrl(base(webapp)));
+      expect(res.status).toBe(302);
+      const verify = new URL(res.headers.get('location')!);
+      expect(verify.searchParams.get('client_name')).toBe('Web App');
+      const login = page(await (await browser.get(verify.toString())).text());
+      expect(login('.realm').text().replace(/\s+/g, ' ')).toBe('to continue to Web App');
+      // Another browser arriving at the Return URL with this request id: refused, with a way back.
+      const requestId = verify.searchParams.get('request_id')!;
+      const stranger = await new TestBrowser(idp.url).get(`${idp.url}/ows_return?request_id=${requestId}`);
+      expect(stranger.status).toBe(403);
+      const $ = page(await stranger.text());
+      expect($('h1').text()).toBe('Started in another browser');
+      expect($('a.button').text()).toBe('Back to Web App');
+      expect($('a.button').attr('href')).toBe(`${rpOrigin}/`);
+    });
+
     it('redirect_uri variants (added path, added query, other port, trailing slash, other host, other scheme) → error page, no redirect', async () => {
       const port = Number(new URL(rpOrigin).port);
       const variants = [
@@ -1106,7 +1166,7 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       const browser = new TestBrowser(idp.url);
       for (const variant of variants) {
         const html = await expectErrorPage(await browser.get(authorizeUrl(base(webapp, { redirect_uri: variant }))));
-        expect(page(html)('h1').text(), variant).toBe('Invalid request');
+        expect(page(html)('h1').text(), variant).toBe('This link did not work');
       }
       // Missing entirely.
       await expectErrorPage(await browser.get(authorizeUrl(base(webapp).filter(([k]) => k !== 'redirect_uri'))));

@@ -367,4 +367,34 @@ describe('everything on Workers', () => {
     expect(noMode.status).toBe(400);
     expect(await noMode.text()).toMatch(/^ns:.*\nerror:The request is not properly percent-encoded\./);
   });
+
+  it('the cron trigger purges expired rows on D1 and keeps live ones', async () => {
+    const dead = Date.now() - 2 * 24 * 3600 * 1000;
+    const live = Date.now() + 3600 * 1000;
+    for (const [id, expires] of [['hk-dead', dead], ['hk-live', live]] as const) {
+      await worker.sql(
+        `INSERT INTO bridge_requests (tenant, request_id, browser_hash, state, created_at, updated_at, expires_at) VALUES ('default', '${id}', 'b', 'pending', ${dead}, ${dead}, ${expires});
+         INSERT INTO op_sessions (tenant, id_hash, sid, username, auth_time, created_at, expires_at) VALUES ('default', '${id}', '${id}', 'u', ${dead}, ${dead}, ${expires});
+         INSERT INTO oidc_grants (tenant, grant_id, client_id, username, sub, scopes, claims, auth_time, created_at) VALUES ('default', '${id}', 'c_x', 'u', 's', 'openid', '{}', ${dead}, ${dead});
+         INSERT INTO oidc_tokens (tenant, token_hash, kind, grant_id, client_id, scopes, created_at, expires_at) VALUES ('default', '${id}', 'access', '${id}', 'c_x', 'openid', ${dead}, ${expires});
+         INSERT INTO consents (tenant, username, audience, grants, created_at) VALUES ('default', 'u', 'c_deleted_${id}', 'openid', ${dead});`,
+      );
+    }
+    const res = await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
+    expect(res.status).toBe(200);
+    // The handler hands the purge to waitUntil: poll briefly until it has run.
+    let left: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 20; i++) {
+      left = await worker.query(
+        `SELECT 'bridge_requests' AS t, request_id AS k FROM bridge_requests WHERE request_id LIKE 'hk-%'
+         UNION ALL SELECT 'op_sessions', id_hash FROM op_sessions WHERE id_hash LIKE 'hk-%'
+         UNION ALL SELECT 'oidc_grants', grant_id FROM oidc_grants WHERE grant_id LIKE 'hk-%'
+         UNION ALL SELECT 'oidc_tokens', token_hash FROM oidc_tokens WHERE token_hash LIKE 'hk-%'
+         UNION ALL SELECT 'consents', audience FROM consents WHERE audience LIKE 'c_deleted_hk-%'`,
+      );
+      if (!left.some((r) => String(r['k']).includes('dead'))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(left.map((r) => `${r['t']}:${r['k']}`).sort()).toEqual(['bridge_requests:hk-live', 'oidc_grants:hk-live', 'oidc_tokens:hk-live', 'op_sessions:hk-live']);
+  }, 60_000);
 });

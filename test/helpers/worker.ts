@@ -21,6 +21,8 @@ export interface LocalWorker {
   port: number;
   /** Run SQL against the worker's local D1. */
   sql(statement: string): Promise<void>;
+  /** Run a SELECT against the worker's local D1 and return its rows. */
+  query(statement: string): Promise<Array<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,8 @@ export async function startWorker(vars: (url: string) => Record<string, string>,
   const url = `http://${host}:${port}`;
   await run(wrangler, ['d1', 'migrations', 'apply', 'idbridge', '--local', '--persist-to', persist], { cwd: root, env, timeout: 120_000 });
 
-  const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persist, '--inspector-port', String(await freePort())];
+  // --test-scheduled: GET /__scheduled runs the cron handler (local dev only).
+  const args = ['dev', '--test-scheduled', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persist, '--inspector-port', String(await freePort())];
   for (const [key, value] of Object.entries(vars(url))) args.push('--var', `${key}:${value}`);
   const child: ChildProcess = spawn(wrangler, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -75,6 +78,10 @@ export async function startWorker(vars: (url: string) => Record<string, string>,
     port,
     sql: async (statement) => {
       await run(wrangler, ['d1', 'execute', 'idbridge', '--local', '--persist-to', persist, '--command', statement], { cwd: root, env, timeout: 60_000 });
+    },
+    query: async (statement) => {
+      const { stdout } = await run(wrangler, ['d1', 'execute', 'idbridge', '--local', '--persist-to', persist, '--json', '--command', statement], { cwd: root, env, timeout: 60_000 });
+      return (JSON.parse(stdout) as Array<{ results: Array<Record<string, unknown>> }>)[0]?.results ?? [];
     },
     stop,
   };

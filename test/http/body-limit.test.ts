@@ -35,7 +35,7 @@ async function errorCode(res: Response): Promise<string | undefined> {
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
   if (type.includes('json')) return (JSON.parse(text) as { error?: string }).error;
-  if (type.includes('html')) return page(text)('h1').text() === 'Request too large' ? 'payload_too_large' : page(text)('h1').text();
+  if (type.includes('html')) return page(text)('h1').text() === 'Too much data' ? 'payload_too_large' : page(text)('h1').text();
   if (text.startsWith('ns:')) return kvDecode(text)['error_code'];
   return /^([a-z_-]+):/.exec(text)?.[1];
 }

@@ -26,7 +26,14 @@ describe('bridge routes: bad input gets a clear page, never a stack trace', () =
       expect(res.status).toBe(status);
       expect(res.headers.get('content-type')).toMatch(/text\/html/);
       const body = await res.text();
-      expect(page(body)('p.message').text()).toMatch(message);
+      const $ = page(body);
+      // A plain-language title and sentence; the precise reason as a detail line.
+      expect($('h1').text()).toBe('This link did not work');
+      expect($('p.details').text()).toMatch(message);
+      // No relying party is known (the request was refused before anything was stored): no link
+      // built from the URL, only where to start again.
+      expect($('a.button').length).toBe(0);
+      expect($('p.message').text()).toMatch(/go back to the site you came from/);
       expect(body).not.toMatch(/at .*\.ts:\d+|Error:/);
     });
   }

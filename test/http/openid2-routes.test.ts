@@ -117,7 +117,7 @@ describe('OpenID 2.0 direct requests: every refusal is a 400 in Key-Value form',
       const res = await post(big, { 'content-type': FORM, 'content-length': String(big.length), ...BROWSER });
       expect(res.status).toBe(413);
       expect(res.headers.get('content-type')).toMatch(/text\/html/);
-      expect(await res.text()).toMatch(/Request too large/);
+      expect(await res.text()).toMatch(/Too much data/);
     });
   });
 });

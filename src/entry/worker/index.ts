@@ -1,11 +1,12 @@
 /**
  * Cloudflare Workers entry: the same app factory as Node, on D1 (drizzle-orm/d1), the global
  * fetch, pure-JS scrypt and Workers Static Assets. Settings come from bindings (vars and secrets).
+ * The cron trigger in wrangler.toml runs the housekeeping (`scheduled`).
  */
-import type { D1Database, ExecutionContext, Fetcher } from '@cloudflare/workers-types';
+import type { D1Database, ExecutionContext, Fetcher, ScheduledController } from '@cloudflare/workers-types';
 import { drizzle } from 'drizzle-orm/d1';
 import type { Hono } from 'hono';
-import { createApp } from '../../app.js';
+import { createApp, type AppServices } from '../../app.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import type { DocumentSource } from '../../config/document.js';
 import type { AppEnv } from '../../http/context.js';
@@ -23,18 +24,31 @@ export interface WorkerEnv {
   [name: string]: unknown;
 }
 
-let app: Promise<Hono<AppEnv>> | undefined;
+let instance: Promise<{ app: Hono<AppEnv>; services: AppServices }> | undefined;
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     try {
-      app ??= build(env);
-      return await (await app).fetch(request, env, ctx);
+      const { app } = await (instance ??= build(env));
+      return await app.fetch(request, env, ctx);
     } catch (error) {
-      app = undefined; // retry the build on the next request (e.g. after fixing a secret)
+      instance = undefined; // retry the build on the next request (e.g. after fixing a secret)
       const message = error instanceof ConfigError ? error.message : 'idbridge failed to start';
       console.error(JSON.stringify({ level: 'error', event: 'worker_start_failed', error: message }));
       return new Response('Service unavailable: idbridge is not configured correctly.\n', { status: 503 });
+    }
+  },
+
+  /** Cron trigger: purge expired rows (the housekeeping logs its counts as one JSON line). */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    try {
+      const { services } = await (instance ??= build(env));
+      ctx.waitUntil(services.housekeeping.run());
+    } catch (error) {
+      instance = undefined;
+      const message = error instanceof ConfigError ? error.message : 'idbridge failed to start';
+      console.error(JSON.stringify({ level: 'error', event: 'worker_start_failed', error: message }));
+      throw error; // the cron run is reported as failed
     }
   },
 };
@@ -55,7 +69,7 @@ function configDocument(binding: unknown): DocumentSource | undefined {
   }
 }
 
-async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
+async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: AppServices }> {
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
   const db = drizzle(env.DB as never, { schema }) as unknown as Database;
@@ -66,7 +80,7 @@ async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
     secret = await new SettingsRepository(db, vars['IDBRIDGE_TENANT'] ?? 'default').putIfAbsent('dev_secret', randomToken(384), Date.now());
   }
   const config = loadConfig(vars, { secret, document: configDocument(env['IDBRIDGE_CONFIG']) });
-  const { app } = await createApp({
+  return createApp({
     config,
     db,
     fetch: (input, init) => fetch(input, init),
@@ -87,5 +101,4 @@ async function build(env: WorkerEnv): Promise<Hono<AppEnv>> {
         }
       : undefined,
   });
-  return app;
 }

@@ -8,6 +8,7 @@ import { claimsForScopes, type UserClaimsSource } from '../../protocol/oidc/clai
 import { SUPPORTED_SCOPES } from '../../protocol/oidc/discovery.js';
 import { ATTRIBUTE_LABELS, type AttributeName, type Attributes } from '../../users/profile.js';
 import { randomToken, sha256Base64Url } from '../../util/bytes.js';
+import { SCOPE_LABELS } from '../consent-labels.js';
 import { openId2Urls } from '../openid2-provider.js';
 import type { AuthRequest } from '../ports.js';
 import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type Subject } from '../responder.js';
@@ -26,15 +27,6 @@ const SCOPE_ATTRIBUTES: Record<string, AttributeName[]> = {
   phone: ['phone'],
   address: ['postcode', 'country'],
   offline_access: [],
-};
-
-const SCOPE_LABELS: Record<string, string> = {
-  openid: 'Your account identifier',
-  profile: 'Your profile (name, nickname, birth date, gender, language, time zone)',
-  email: 'Your email address',
-  phone: 'Your phone number',
-  address: 'Your postal code and country',
-  offline_access: 'Access while you are not signed in',
 };
 
 export interface OidcAuthorizationDeps {
@@ -79,6 +71,8 @@ export class OidcAuthorization implements RelyingPartyResponder {
       // prompt=login: a fresh password check whatever the session; max_age: one no older than that.
       maxAge: request.prompt.includes('login') ? 0 : request.maxAge,
       loginHint: request.loginHint,
+      // The login page names the client as the consent page does.
+      clientName: request.client.name,
     });
     logger.log('info', 'oidc_authorize', { request_id: requestId, client_id: request.client.clientId });
     return answer;

@@ -92,6 +92,28 @@ export class RpLogout {
     return session !== null && session.sid === request.hintSid;
   }
 
+  /** Does this browser hold a live identity-service session? (Nobody signed in: nothing to confirm.) */
+  async signedIn(opSessionToken: string | undefined): Promise<boolean> {
+    if (!opSessionToken) return false;
+    return (await this.deps.opSessions.find(await sha256Base64Url(opSessionToken), this.deps.clock.now())) !== null;
+  }
+
+  /**
+   * Where "Cancel" on the confirmation page goes: the client's site (the origin of the
+   * post-logout URI asked for, else of its first redirect URI — registered URIs only, never one
+   * from the request), or null when no client is known.
+   */
+  cancelUrl(request: LogoutRequest): string | null {
+    const registered = request.postLogoutRedirectUri ?? request.client?.redirectUris[0];
+    if (!registered) return null;
+    try {
+      const url = new URL(registered);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? `${url.origin}/` : null;
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * End the identity-service session held by this browser and revoke what it granted. Returns the
    * signed-out user (the bridge's user id), when this browser had a session.

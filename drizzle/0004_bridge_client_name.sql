@@ -1,0 +1,1 @@
+ALTER TABLE `bridge_requests` ADD `client_name` text;
