@@ -132,7 +132,7 @@ describe('loadConfig: production', () => {
 
   it('requires an https public URL', () => {
     const found = problems(prod({ IDBRIDGE_PUBLIC_URL: 'http://id.example.com' }));
-    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production');
+    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production (got "http://id.example.com")');
   });
 
   it.each(['http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:3000'])(
@@ -146,7 +146,7 @@ describe('loadConfig: production', () => {
 
   it('collects the missing secret and the http public URL together', () => {
     const found = problems({ IDBRIDGE_ENV: 'production', IDBRIDGE_PUBLIC_URL: 'http://id.example.com' });
-    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production');
+    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production (got "http://id.example.com")');
     expect(found.some((p) => p.startsWith('IDBRIDGE_SECRET: required in production'))).toBe(true);
   });
 });
@@ -204,7 +204,7 @@ describe('loadConfig: collecting problems', () => {
   it('refuses a maximum lockout shorter than the base lockout', () => {
     expect(
       problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_THROTTLE_BASE_SECONDS: '60', IDBRIDGE_THROTTLE_MAX_SECONDS: '30' }),
-    ).toEqual(['IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS']);
+    ).toEqual(['IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS, which is 60 (got "30")']);
   });
 });
 
@@ -279,7 +279,7 @@ describe('loadConfig: postback URL', () => {
     'http://127.0.0.1.nip.io/ows_auth',
   ])('refuses plain http to the non-loopback %s', (url) => {
     expect(problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_POSTBACK_URL: url })).toEqual([
-      'IDBRIDGE_POSTBACK_URL: must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)',
+      `IDBRIDGE_POSTBACK_URL: must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1) (got "${url}")`,
     ]);
   });
 
