@@ -62,11 +62,12 @@ export function drainable(server: Server): Drainer {
 }
 
 /**
- * Run `stop` on SIGTERM or SIGINT (once; a second signal runs `force`), and when this process is
- * orphaned: a wrapper that died without passing the signal on (e.g. `sh -c` under `npm start`)
- * would otherwise leave the server listening under PID 1.
+ * Run `stop` on SIGTERM or SIGINT (once; a second signal runs `force`). Under an npm script, also
+ * when npm goes away: a wrapper that dies without passing the signal on would otherwise leave the
+ * server listening, orphaned under PID 1. (Only there: `nohup idbridge serve &` from a shell that
+ * then exits is orphaned on purpose.)
  */
-export function stopOnSignals(stop: (reason: string) => void, force: () => void): void {
+export function stopOnSignals(stop: (reason: string) => void, force: () => void, env: NodeJS.ProcessEnv = process.env): void {
   let stopping = false;
   const onSignal = (reason: string) => {
     if (stopping) return force();
@@ -76,8 +77,7 @@ export function stopOnSignals(stop: (reason: string) => void, force: () => void)
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   const parent = process.ppid;
-  // Started directly by PID 1 (systemd, a container): no wrapper to lose.
-  if (parent > 1) {
+  if (env.npm_lifecycle_event && parent > 1) {
     const watch = setInterval(() => {
       if (process.ppid !== parent) {
         clearInterval(watch);

@@ -194,3 +194,55 @@ describe('SIGTERM under load', () => {
     expect(JSON.parse(stopped[0]!)).toMatchObject({ level: 'info', forced_requests: 0 });
   }, 60_000);
 });
+
+describe('npm start and SIGTERM', () => {
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const dir = mkdtempSync(join(tmpdir(), 'idbridge-npm-'));
+  let serverPid: number | undefined;
+  let npm: ChildProcess | undefined;
+  afterAll(() => {
+    if (npm && npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+    // Before the fix the server outlived npm; never leave it running.
+    if (serverPid) {
+      try {
+        process.kill(serverPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SIGTERM to npm stops the node server too (it is not left listening, orphaned)', async () => {
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: root,
+      env: { PATH: process.env.PATH!, HOME: dir, IDBRIDGE_ENV: 'test', IDBRIDGE_DATABASE: join(dir, 'db.sqlite'), PORT: '0', IDBRIDGE_SCRYPT_LN: '10' },
+    });
+    npm = child;
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const npmExited = new Promise((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!/listening on .* \(pid \d+\)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [, url, pid] = /listening on (http:\/\/\S+) \(pid (\d+)\)/.exec(out) ?? [];
+    expect(url, out).toBeDefined();
+    serverPid = Number(pid);
+    expect(serverPid).not.toBe(child.pid); // npm really is in between
+
+    child.kill('SIGTERM');
+    await npmExited;
+    const alive = () => {
+      try {
+        process.kill(serverPid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const until = Date.now() + 15_000;
+    while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toBe(false);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 60_000);
+});
