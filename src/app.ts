@@ -13,7 +13,6 @@ import { bodyLimit } from './http/body-limit.js';
 import { notFound, onError } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health-routes.js';
-import { SECRET_CHECK_SETTING } from './secret-rotation.js';
 import { jsonLogger, type Logger } from './log.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
@@ -44,7 +43,8 @@ import { ConsentRepository } from './storage/consent-repository.js';
 import { IdentityRepository } from './storage/identity-repository.js';
 import { BridgeRequestRepository } from './storage/bridge-request-repository.js';
 import { BridgeSessionRepository } from './storage/bridge-session-repository.js';
-import type { Database } from './storage/database.js';
+import { sqlErrorMessage, type Database } from './storage/database.js';
+import { SECRET_CHECK_SETTING } from './storage/sealed-value-repository.js';
 import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
@@ -272,7 +272,14 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   if (deps.assets) app.use('/static/*', deps.assets);
   // Readiness reads a real table (the secret check value), not just `select 1`: migrations applied.
   const settings = new SettingsRepository(deps.db, config.tenant);
-  app.route('/', healthRoutes(() => settings.get(SECRET_CHECK_SETTING), logger));
+  const readiness = async () => {
+    try {
+      await settings.get(SECRET_CHECK_SETTING);
+    } catch (error) {
+      throw new Error(sqlErrorMessage(error)); // the driver's reason, not Drizzle's "Failed query"
+    }
+  };
+  app.route('/', healthRoutes(readiness, logger));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
   if (config.role !== 'bridge') {

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import type { Logger } from '../log.js';
-import { sqlErrorMessage } from '../storage/database.js';
 import type { AppEnv } from './context.js';
 
 /**
@@ -21,7 +20,7 @@ export function healthRoutes(probe: () => Promise<unknown>, logger: Logger) {
       await probe();
       return c.json({ status: 'ready' });
     } catch (error) {
-      logger.log('error', 'readiness_failed', { error: sqlErrorMessage(error) });
+      logger.log('error', 'readiness_failed', { error: error instanceof Error ? error.message : String(error) });
       return c.json({ status: 'unavailable' }, 503);
     }
   });

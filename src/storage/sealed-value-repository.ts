@@ -3,6 +3,9 @@ import { SEAL_PURPOSE } from '../util/secret-box.js';
 import type { Database } from './database.js';
 import { associations, settings, signingKeys } from './schema.js';
 
+/** The settings key of the check value: a known plaintext sealed under the deployment secret. */
+export const SECRET_CHECK_SETTING = 'secret_check';
+
 /** One stored value sealed under the deployment secret. */
 export interface SealedValue {
   /** Where it lives, for messages (`settings/aw_api_key`, `signing_keys/es256-…`). */

@@ -1,4 +1,3 @@
-import { ConfigError } from '../config.js';
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from './bytes.js';
 
 /** HKDF purposes of the values sealed at rest; one derived key each (see {@link SecretBox}). */
@@ -9,20 +8,11 @@ export const SEAL_PURPOSE = {
   secretCheck: 'secret-check',
 } as const;
 
-/**
- * A sealed value that opens under none of the configured secrets: the deployment secret changed
- * (or the stored value is damaged). A {@link ConfigError}, so every entry point reports it as the
- * configuration problem it is, in one sentence, instead of WebCrypto's "The operation failed for an
- * operation-specific reason".
- */
-export class SecretMismatchError extends ConfigError {
-  constructor(what = 'a value sealed in the database') {
-    super([
-      `IDBRIDGE_SECRET: does not open ${what}, so it is not the secret this database was set up with; ` +
-        'start with the original secret, or rotate by setting the old one as IDBRIDGE_SECRET_PREVIOUS ' +
-        'and running `idbridge secret rewrap` (docs/production.md#rotating-the-secret)',
-    ]);
-    this.name = 'SecretMismatchError';
+/** A sealed value that opens under none of the configured secrets (another secret, or tampered). */
+export class UnsealError extends Error {
+  constructor() {
+    super('a sealed value opens under none of the configured secrets (the secret changed, or the value is damaged)');
+    this.name = 'UnsealError';
   }
 }
 
@@ -58,7 +48,7 @@ export class SecretBox {
     return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
   }
 
-  /** Throws {@link SecretMismatchError} when no configured secret opens it (other secret, or tampered). */
+  /** Throws {@link UnsealError} when no configured secret opens it (other secret, or tampered). */
   async open(sealed: string): Promise<string> {
     return (await this.openDetailed(sealed)).plaintext;
   }
@@ -66,7 +56,7 @@ export class SecretBox {
   /** Like {@link open}, and tells whether the current secret (rather than the previous one) opened it. */
   async openDetailed(sealed: string): Promise<{ plaintext: string; current: boolean }> {
     const [version, iv, ct] = sealed.split('.');
-    if (version !== 'v1' || !iv || !ct) throw new SecretMismatchError();
+    if (version !== 'v1' || !iv || !ct) throw new UnsealError();
     for (const [index, key] of this.#keys.entries()) {
       try {
         const pt = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv) }, await key, fromBase64Url(ct));
@@ -75,7 +65,7 @@ export class SecretBox {
         // not this secret: try the next one
       }
     }
-    throw new SecretMismatchError();
+    throw new UnsealError();
   }
 }
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type AppServices } from '../../app.js';
 import { ConfigError, type Config } from '../../config.js';
 import { jsonLogger, type Logger } from '../../log.js';
-import { checkDeploymentSecret } from '../../secret-rotation.js';
+import { checkDeploymentSecret } from '../secret-rotation.js';
 import type { UserDirectory } from '../../users/user.js';
 import { openDatabase } from './database.js';
 import { rpFetchLimits } from '../../provider/rp-discovery.js';

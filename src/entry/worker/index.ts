@@ -13,7 +13,7 @@ import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
 import * as schema from '../../storage/schema.js';
 import { rpFetchLimits } from '../../provider/rp-discovery.js';
-import { checkDeploymentSecret, rewrapSealedValues } from '../../secret-rotation.js';
+import { checkDeploymentSecret, rewrapSealedValues } from '../secret-rotation.js';
 import { SettingsRepository } from '../../storage/settings-repository.js';
 import { boundedFetch } from '../../util/bounded-fetch.js';
 import { randomToken } from '../../util/bytes.js';

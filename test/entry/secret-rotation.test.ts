@@ -4,19 +4,20 @@
  * tokens issued under the previous secret keep working during a rotation.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServices } from '../src/app.js';
-import { openDatabase, type NodeDatabase } from '../src/entry/node/database.js';
-import { nodeScrypt } from '../src/entry/node/scrypt.js';
-import { memoryLogger } from '../src/log.js';
-import { checkDeploymentSecret, rewrapSealedValues, SECRET_CHECK_SETTING } from '../src/secret-rotation.js';
-import { SettingsRepository } from '../src/storage/settings-repository.js';
-import { SecretMismatchError } from '../src/util/secret-box.js';
+import { createServices } from '../../src/app.js';
+import { openDatabase, type NodeDatabase } from '../../src/entry/node/database.js';
+import { nodeScrypt } from '../../src/entry/node/scrypt.js';
+import { memoryLogger } from '../../src/log.js';
+import { checkDeploymentSecret, rewrapSealedValues, SecretMismatchError } from '../../src/entry/secret-rotation.js';
+import { SECRET_CHECK_SETTING } from '../../src/storage/sealed-value-repository.js';
+import { SettingsRepository } from '../../src/storage/settings-repository.js';
 import { Hono } from 'hono';
-import { SealedCookies } from '../src/http/cookies.js';
-import { CsrfTokens } from '../src/http/csrf.js';
-import { utf8 } from '../src/util/bytes.js';
-import { deriveSecret } from '../src/util/secret-box.js';
-import { testConfig } from './helpers/config.js';
+import { SealedCookies } from '../../src/http/cookies.js';
+import { CsrfTokens } from '../../src/http/csrf.js';
+import { utf8 } from '../../src/util/bytes.js';
+import { deriveSecret } from '../../src/util/secret-box.js';
+import { TestClock } from '../helpers/clock.js';
+import { testConfig } from '../helpers/config.js';
 
 const OLD = 'old-secret-old-secret-old-secret-old-0123456789';
 const NEW = 'new-secret-new-secret-new-secret-new-0123456789';
@@ -112,9 +113,10 @@ describe('cookies and CSRF tokens during a rotation', () => {
   }
 
   it('unseals a cookie sealed under the previous secret, and seals new ones under the current one', async () => {
-    const old = new SealedCookies(await deriveSecret(OLD, 'cookie-seal'), false);
-    const both = new SealedCookies([await deriveSecret(NEW, 'cookie-seal'), await deriveSecret(OLD, 'cookie-seal')], false);
-    const onlyNew = new SealedCookies(await deriveSecret(NEW, 'cookie-seal'), false);
+    // Separate instances (and clocks): nothing comes from one another's unseal cache.
+    const old = new SealedCookies(await deriveSecret(OLD, 'cookie-seal'), false, new TestClock());
+    const both = new SealedCookies([await deriveSecret(NEW, 'cookie-seal'), await deriveSecret(OLD, 'cookie-seal')], false, new TestClock());
+    const onlyNew = new SealedCookies(await deriveSecret(NEW, 'cookie-seal'), false, new TestClock());
     const cookieFrom = async (app: Hono) => (await app.request('/write')).headers.get('set-cookie')!.split(';')[0]!;
 
     const sealedOld = await cookieFrom(cookieApp(old, old));

@@ -2,19 +2,36 @@
  * The deployment secret against the database: a start-up check that the configured secret is the
  * one the stored values were sealed with, and the re-sealing step of a secret rotation.
  *
+ * Shared by the Node and Workers entries.
+ *
  * Rotation: set the new secret as IDBRIDGE_SECRET and the old one as IDBRIDGE_SECRET_PREVIOUS
  * (both open, only the new one seals), run {@link rewrapSealedValues} (`idbridge secret rewrap`),
  * then drop IDBRIDGE_SECRET_PREVIOUS once cookies sealed under it have expired.
  */
-import type { Config } from './config.js';
-import type { Database } from './storage/database.js';
-import { sealedColumns } from './storage/sealed-value-repository.js';
-import { SettingsRepository } from './storage/settings-repository.js';
-import { deploymentSecrets, SEAL_PURPOSE, SecretBox, SecretMismatchError } from './util/secret-box.js';
+import { ConfigError, type Config } from '../config.js';
+import type { Database } from '../storage/database.js';
+import { SECRET_CHECK_SETTING, sealedColumns } from '../storage/sealed-value-repository.js';
+import { SettingsRepository } from '../storage/settings-repository.js';
+import { deploymentSecrets, SEAL_PURPOSE, SecretBox } from '../util/secret-box.js';
 
-/** The settings key of the check value: a known plaintext sealed under the deployment secret. */
-export const SECRET_CHECK_SETTING = 'secret_check';
 const CHECK_PLAINTEXT = 'idbridge/secret-check/v1';
+
+/**
+ * The configured secret does not open what the database holds sealed: the deployment secret
+ * changed (or a stored value is damaged). A {@link ConfigError}, so every entry point reports it
+ * as the configuration problem it is, in one sentence, instead of WebCrypto's "The operation failed
+ * for an operation-specific reason" on every request that needs a key.
+ */
+export class SecretMismatchError extends ConfigError {
+  constructor(what: string) {
+    super([
+      `IDBRIDGE_SECRET: does not open ${what}, so it is not the secret this database was set up with; ` +
+        'start with the original secret, or rotate by setting the old one as IDBRIDGE_SECRET_PREVIOUS ' +
+        'and running `idbridge secret rewrap` (docs/production.md#rotating-the-secret)',
+    ]);
+    this.name = 'SecretMismatchError';
+  }
+}
 
 /**
  * `created`: first start (or first start of this version): the check value was written.
