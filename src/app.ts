@@ -12,6 +12,7 @@ import type { AppEnv, HttpServices } from './http/context.js';
 import { bodyLimit } from './http/body-limit.js';
 import { notFound, onError } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
+import { healthRoutes } from './http/health-routes.js';
 import { jsonLogger, type Logger } from './log.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
@@ -42,7 +43,8 @@ import { ConsentRepository } from './storage/consent-repository.js';
 import { IdentityRepository } from './storage/identity-repository.js';
 import { BridgeRequestRepository } from './storage/bridge-request-repository.js';
 import { BridgeSessionRepository } from './storage/bridge-session-repository.js';
-import type { Database } from './storage/database.js';
+import { sqlErrorMessage, type Database } from './storage/database.js';
+import { SECRET_CHECK_SETTING } from './storage/sealed-value-repository.js';
 import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
@@ -50,7 +52,7 @@ import { BuiltinUserDirectory } from './users/builtin-directory.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
-import { deriveSecret, SecretBox } from './util/secret-box.js';
+import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
 export interface AppDeps {
@@ -117,6 +119,8 @@ export interface AppServices {
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
 export function createServices(deps: AppDeps): AppServices {
   const { config, db } = deps;
+  // The current secret seals; during a rotation the previous one still opens (see secret-rotation.ts).
+  const secrets = deploymentSecrets(config);
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? jsonLogger((line) => console.log(line), config.logLevel);
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
@@ -126,7 +130,7 @@ export function createServices(deps: AppDeps): AppServices {
   const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
     settings,
-    new SecretBox(config.secret, 'aw-api-key'),
+    new SecretBox(secrets, SEAL_PURPOSE.apiKey),
     clock,
     config.bridge.apiKey,
     deps.dataVersion,
@@ -154,7 +158,7 @@ export function createServices(deps: AppDeps): AppServices {
     returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
-  const associations = new AssociationRepository(db, config.tenant, new SecretBox(config.secret, 'openid2-associations'), () => clock.now());
+  const associations = new AssociationRepository(db, config.tenant, new SecretBox(secrets, SEAL_PURPOSE.associations), () => clock.now());
   const identities = new IdentityRepository(db, config.tenant);
   const consents = new ConsentRepository(db, config.tenant);
   const signIns = new SignInStarter({ identity: config.identity, requests: authRequests, clock });
@@ -165,7 +169,7 @@ export function createServices(deps: AppDeps): AppServices {
   const oidcConfig = config.identity.oidc;
   const signingKeys = new SigningKeys(
     new SigningKeyRepository(db, config.tenant),
-    new SecretBox(config.secret, 'oidc-signing-keys'),
+    new SecretBox(secrets, SEAL_PURPOSE.signingKeys),
     clock,
     Math.max(oidcConfig.idTokenTtlSeconds, oidcConfig.accessTokenTtlSeconds) + 300,
   );
@@ -250,8 +254,9 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   const http: HttpServices = {
     config,
     logger,
-    cookies: new SealedCookies(await deriveSecret(config.secret, 'cookie-seal'), config.secureCookies, services.clock),
-    csrf: new CsrfTokens(utf8(await deriveSecret(config.secret, 'csrf'))),
+    // Cookies and CSRF tokens issued under the previous secret stay valid during a rotation.
+    cookies: new SealedCookies(await Promise.all(deploymentSecrets(config).map((s) => deriveSecret(s, 'cookie-seal'))), config.secureCookies, services.clock),
+    csrf: new CsrfTokens(await Promise.all(deploymentSecrets(config).map(async (s) => utf8(await deriveSecret(s, 'csrf'))))),
     clientIp: (c) => clientIp(c, config.trustProxy, deps.remoteAddress),
   };
 
@@ -265,7 +270,16 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   // The one body limit; the error is raised when a route reads the body, in that route's format.
   app.use('*', bodyLimit());
   if (deps.assets) app.use('/static/*', deps.assets);
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Readiness reads a real table (the secret check value), not just `select 1`: migrations applied.
+  const settings = new SettingsRepository(deps.db, config.tenant);
+  const readiness = async () => {
+    try {
+      await settings.get(SECRET_CHECK_SETTING);
+    } catch (error) {
+      throw new Error(sqlErrorMessage(error)); // the driver's reason, not Drizzle's "Failed query"
+    }
+  };
+  app.route('/', healthRoutes(readiness, logger));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
   if (config.role !== 'bridge') {

@@ -26,6 +26,11 @@ export interface Config {
   databasePath: string;
   /** Master secret: cookie sealing, CSRF MACs, key encryption. Never logged. */
   secret: string;
+  /**
+   * The secret being rotated away from (`IDBRIDGE_SECRET_PREVIOUS`): still opens sealed values and
+   * cookies, never seals new ones, until `idbridge secret rewrap` has re-sealed everything.
+   */
+  previousSecret: string | undefined;
   /** Whether cookies get the `Secure` flag and `__Host-` prefix (true when the public URL is https). */
   secureCookies: boolean;
   /** Honour `X-Forwarded-For` for the client IP (only behind a trusted proxy). */
@@ -38,6 +43,10 @@ export interface Config {
   siteName: string;
   /** Where users and passwords live (config file `directory:`; default: idbridge's own table). */
   directory: DirectoryConfig;
+  /** How long a stopping server waits for in-flight requests before closing their connections. */
+  shutdownGraceSeconds: number;
+  /** Accepted but unwise settings (development and tests only), for the entry point to print. */
+  warnings: string[];
 }
 
 export interface BridgeConfig {
@@ -149,16 +158,19 @@ export function checkOutgoingUrl(value: string): string | undefined {
   return 'must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)';
 }
 
-// Plain decimal integers only: no hex, exponents or blanks sneaking through Number().
-const intIn = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
+// Plain decimal integers only: no hex, exponents, signs or blanks sneaking through Number(). One
+// message says what is allowed, whatever was wrong ("abc", "-5", "1.5" or out of range).
+const intIn = (min: number, max: number) => {
+  const allowed = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string({ error: allowed })
+    .regex(/^\d+$/, allowed)
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .or(z.number().int().min(min).max(max));
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .refine((n) => n >= min && n <= max, allowed);
+};
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const bool = oneOf(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const absoluteUrl = z.string().refine((v) => {
   try {
@@ -170,9 +182,9 @@ const absoluteUrl = z.string().refine((v) => {
 }, 'must be an absolute http(s) URL');
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
-  IDBRIDGE_ENV: z.enum(['development', 'production', 'test']).optional(),
-  IDBRIDGE_ROLE: z.enum(['all', 'bridge', 'identity']).default('all'),
+  NODE_ENV: oneOf(['development', 'production', 'test']).optional(),
+  IDBRIDGE_ENV: oneOf(['development', 'production', 'test']).optional(),
+  IDBRIDGE_ROLE: oneOf(['all', 'bridge', 'identity']).default('all'),
   PORT: intIn(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   IDBRIDGE_PUBLIC_URL: absoluteUrl.optional(),
@@ -182,6 +194,7 @@ const envSchema = z.object({
     .default('default'),
   IDBRIDGE_DATABASE: z.string().min(1).default('./data/idbridge.sqlite'),
   IDBRIDGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  IDBRIDGE_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   IDBRIDGE_TRUST_PROXY: bool.default(false),
   IDBRIDGE_POSTBACK_URL: absoluteUrl.optional(),
   IDBRIDGE_RETURN_URL: absoluteUrl.optional(),
@@ -194,9 +207,9 @@ const envSchema = z.object({
   IDBRIDGE_ACCESS_TOKEN_TTL: intIn(60, 86_400).default(3600),
   IDBRIDGE_REFRESH_TOKEN_TTL: intIn(300, 365 * 86_400).default(30 * 86_400),
   IDBRIDGE_BRIDGE_LOGOUT_URL: absoluteUrl.optional(),
-  IDBRIDGE_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  IDBRIDGE_ADMIN_TOKEN: z.string().min(32, 'must be 32 to 512 characters').max(512, 'must be 32 to 512 characters').optional(),
   IDBRIDGE_AW_JANRAIN_COMPATIBLE: bool.optional(),
-  IDBRIDGE_API_KEY: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
+  IDBRIDGE_API_KEY: z.string().min(32, 'must be 32 to 256 characters').max(256, 'must be 32 to 256 characters').optional(),
   IDBRIDGE_TRUSTED_REALMS: z.string().default(''),
   IDBRIDGE_REQUEST_TTL: intIn(30, 3600).default(600),
   IDBRIDGE_SESSION_TTL: intIn(60, 30 * 24 * 3600).default(12 * 3600),
@@ -215,46 +228,85 @@ const envSchema = z.object({
   IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: intIn(1, 1024).default(8),
   IDBRIDGE_LOGIN_QUEUE_PER_IP: intIn(0, 100_000).default(64),
   IDBRIDGE_LOGIN_QUEUE_WAIT_MS: intIn(100, 120_000).default(10_000),
-  // OWASP Password Storage Cheat Sheet minimum for scrypt: N=2^17, r=8, p=1.
+  // OWASP Password Storage Cheat Sheet minimum for scrypt: N=2^17, r=8, p=1 (see scryptBelowFloor).
   IDBRIDGE_SCRYPT_LN: intIn(1, 22).default(17),
   IDBRIDGE_SCRYPT_R: intIn(1, 32).default(8),
   IDBRIDGE_SCRYPT_P: intIn(1, 16).default(1),
-  IDBRIDGE_SITE_NAME: z.string().min(1).max(80).default('idbridge'),
-  IDBRIDGE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  IDBRIDGE_SITE_NAME: z.string().max(80, 'must be at most 80 characters').default('idbridge'),
+  IDBRIDGE_SHUTDOWN_GRACE_SECONDS: intIn(0, 3600).default(10),
+  IDBRIDGE_LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export type Env = Record<string, string | undefined>;
 
+/** Variables whose values are never repeated in an error message. */
+const SECRET_VARIABLES = new Set(['IDBRIDGE_SECRET', 'IDBRIDGE_SECRET_PREVIOUS', 'IDBRIDGE_ADMIN_TOKEN', 'IDBRIDGE_API_KEY']);
+
+export interface LoadOptions {
+  /** A secret the entry point generated or loaded (development). */
+  secret?: string;
+  /** Variables that came from an env file rather than the process environment (named in errors). */
+  fromFile?: { path: string; keys: ReadonlySet<string> };
+  /** The config file (`idbridge.config.yaml` / `IDBRIDGE_CONFIG`), when there is one. */
+  document?: DocumentSource;
+}
+
 /**
- * Validate `env` into a {@link Config}. Throws {@link ConfigError} listing every bad value.
- * `secret` is passed separately when the entry point generated or loaded one (development).
+ * OWASP's scrypt floor (Password Storage Cheat Sheet): N=2^17 r=8 p=1, or the equivalents trading
+ * memory for parallelism 2^16/8/2, 2^15/8/3, 2^14/8/5, 2^13/8/10. Memory is 128·N·r bytes, so a
+ * larger r counts like a larger N. Returns a description of the floor when `params` fall below it.
  */
-export function loadConfig(env: Env, overrides: { secret?: string; document?: DocumentSource } = {}): Config {
+export function scryptBelowFloor({ ln, r, p }: ScryptParams): string | undefined {
+  const memoryLn = ln + Math.log2(r / 8); // log2(N) at r=8 with the same memory
+  const floor: Array<[number, number]> = [[17, 1], [16, 2], [15, 3], [14, 5], [13, 10]];
+  const needed = floor.find(([minLn]) => memoryLn + 1e-9 >= minLn)?.[1];
+  if (needed !== undefined && p >= needed) return undefined;
+  return 'N=2^17 r=8 p=1, or N=2^16 p=2, N=2^15 p=3, N=2^14 p=5, N=2^13 p=10 (r=8)';
+}
+
+/**
+ * Validate `env` into a {@link Config}. Throws {@link ConfigError} listing every bad value: each
+ * names the variable, what is allowed, the value given (unless secret) and whether it came from
+ * the env file.
+ */
+export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
   // Empty or blank strings mean "unset", as in most twelve-factor tools.
   const cleaned: Env = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
 
+  /** `(got "abc" from .env)`: where a bad value came from, so the operator finds it. */
+  const got = (key: string): string => {
+    const value = cleaned[key];
+    if (value === undefined) return '';
+    const file = overrides.fromFile?.keys.has(key) ? ` from ${overrides.fromFile.path}` : '';
+    if (SECRET_VARIABLES.has(key)) return file ? ` (set in ${overrides.fromFile!.path})` : '';
+    return ` (got ${JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)}${file})`;
+  };
+  const problems: string[] = [];
+  const problem = (key: string, message: string) => problems.push(`${key}: ${message}${got(key)}`);
+
   // Each variable on its own, so that every bad value is reported, not only the first; a bad
   // value falls back to its default so the cross-field checks below still run.
-  const problems: string[] = [];
   const values: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(envSchema.shape)) {
     const result = (schema as z.ZodType).safeParse(cleaned[key]);
     if (result.success) values[key] = result.data;
     else {
-      problems.push(...result.error.issues.map((issue) => `${key}: ${issue.message}`));
+      // One message per variable: the first says what is allowed.
+      problem(key, result.error.issues[0]!.message);
       values[key] = (schema as z.ZodType).safeParse(undefined).data;
     }
   }
   const e = values as z.output<typeof envSchema>;
   const environment = e.IDBRIDGE_ENV ?? e.NODE_ENV ?? 'development';
+  const warnings: string[] = [];
   if (environment === 'production' && !e.IDBRIDGE_PUBLIC_URL) {
     problems.push('IDBRIDGE_PUBLIC_URL: required in production (the https URL users reach this server at)');
   }
   const publicUrl = (e.IDBRIDGE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const publicHost = new URL(publicUrl).hostname;
   if (environment === 'production' && new URL(publicUrl).protocol !== 'https:' && !isLoopbackHost(publicHost)) {
-    problems.push('IDBRIDGE_PUBLIC_URL: must use https in production');
+    problem('IDBRIDGE_PUBLIC_URL', 'must use https in production');
   }
 
   const secret = e.IDBRIDGE_SECRET ?? overrides.secret;
@@ -265,11 +317,14 @@ export function loadConfig(env: Env, overrides: { secret?: string; document?: Do
         : 'IDBRIDGE_SECRET: missing (the Node entry generates one in development)',
     );
   }
+  if (e.IDBRIDGE_SECRET_PREVIOUS && e.IDBRIDGE_SECRET_PREVIOUS === secret) {
+    problem('IDBRIDGE_SECRET_PREVIOUS', 'must differ from IDBRIDGE_SECRET (it is the secret being rotated away from)');
+  }
 
   const postbackUrl = e.IDBRIDGE_POSTBACK_URL ?? `${publicUrl}/ows_auth`;
   const returnUrl = e.IDBRIDGE_RETURN_URL ?? `${publicUrl}/ows_return`;
   const postbackProblem = checkOutgoingUrl(postbackUrl);
-  if (postbackProblem) problems.push(`IDBRIDGE_POSTBACK_URL: ${postbackProblem}`);
+  if (postbackProblem) problem('IDBRIDGE_POSTBACK_URL', postbackProblem);
   if (e.IDBRIDGE_ROLE === 'bridge') {
     if (!e.IDBRIDGE_POSTBACK_URL) problems.push('IDBRIDGE_POSTBACK_URL: required when IDBRIDGE_ROLE=bridge');
     if (!e.IDBRIDGE_RETURN_URL) problems.push('IDBRIDGE_RETURN_URL: required when IDBRIDGE_ROLE=bridge');
@@ -281,22 +336,37 @@ export function loadConfig(env: Env, overrides: { secret?: string; document?: Do
     problems.push("IDBRIDGE_VERIFY_URL: required when IDBRIDGE_ROLE=identity (the bridge's Verify URL)");
   }
   if (environment === 'production' && new URL(verifyUrl).protocol !== 'https:' && !isLoopbackHost(new URL(verifyUrl).hostname)) {
-    problems.push('IDBRIDGE_VERIFY_URL: must use https in production');
+    problem('IDBRIDGE_VERIFY_URL', 'must use https in production');
   }
   const demo = e.IDBRIDGE_DEMO ?? environment === 'development';
-  if (demo && environment === 'production') problems.push('IDBRIDGE_DEMO: the demo relying party cannot run in production');
+  if (demo && environment === 'production') problem('IDBRIDGE_DEMO', 'the demo relying party cannot run in production');
 
   const trustedRealms: string[] = [];
   for (const realm of e.IDBRIDGE_TRUSTED_REALMS.split(/[\s,]+/).filter(Boolean)) {
     if (!absoluteUrl.safeParse(realm.replace('://*.', '://wildcard.')).success) {
-      problems.push(`IDBRIDGE_TRUSTED_REALMS: "${realm}" is not an http(s) realm URL`);
+      const file = overrides.fromFile?.keys.has('IDBRIDGE_TRUSTED_REALMS') ? ` (from ${overrides.fromFile.path})` : '';
+      problems.push(`IDBRIDGE_TRUSTED_REALMS: "${realm}" is not an http(s) realm URL${file}`);
     } else trustedRealms.push(realm);
   }
   if (e.IDBRIDGE_THROTTLE_MAX_SECONDS < e.IDBRIDGE_THROTTLE_BASE_SECONDS) {
-    problems.push('IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS');
+    problem('IDBRIDGE_THROTTLE_MAX_SECONDS', `must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS, which is ${e.IDBRIDGE_THROTTLE_BASE_SECONDS}`);
   }
   if (e.IDBRIDGE_SCRYPT_R * e.IDBRIDGE_SCRYPT_P >= 1 << 30) {
-    problems.push('IDBRIDGE_SCRYPT_R: r * p must be below 2^30');
+    problem('IDBRIDGE_SCRYPT_R', 'r * p must be below 2^30');
+  }
+  const passwordHash = { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P };
+  const floor = scryptBelowFloor(passwordHash);
+  if (floor) {
+    // Why: a cheap hash turns a stolen users table into cracked passwords. Development and tests
+    // may trade that for speed; production may not.
+    const given = `N=2^${passwordHash.ln} r=${passwordHash.r} p=${passwordHash.p}`;
+    const where = (['IDBRIDGE_SCRYPT_LN', 'IDBRIDGE_SCRYPT_R', 'IDBRIDGE_SCRYPT_P'] as const)
+      .filter((k) => cleaned[k] !== undefined)
+      .map((k) => `${k}=${cleaned[k]}${overrides.fromFile?.keys.has(k) ? ` from ${overrides.fromFile.path}` : ''}`)
+      .join(', ');
+    const message = `scrypt ${given}${where ? ` (${where})` : ''} is below the OWASP minimum ${floor}`;
+    if (environment === 'production') problems.push(`IDBRIDGE_SCRYPT_LN: ${message}; production refuses it`);
+    else warnings.push(`IDBRIDGE_SCRYPT_LN: ${message}; accepted only because IDBRIDGE_ENV=${environment}`);
   }
   const { document, problems: documentProblems } = parseConfigDocument(overrides.document, env);
   problems.push(...documentProblems);
@@ -311,6 +381,7 @@ export function loadConfig(env: Env, overrides: { secret?: string; document?: Do
     tenant: e.IDBRIDGE_TENANT,
     databasePath: e.IDBRIDGE_DATABASE,
     secret: secret!,
+    previousSecret: e.IDBRIDGE_SECRET_PREVIOUS,
     secureCookies: new URL(publicUrl).protocol === 'https:',
     trustProxy: e.IDBRIDGE_TRUST_PROXY,
     bridge: {
@@ -356,9 +427,11 @@ export function loadConfig(env: Env, overrides: { secret?: string; document?: Do
       bridgeLogoutUrl: e.IDBRIDGE_BRIDGE_LOGOUT_URL ?? new URL('/signout', verifyUrl).toString(),
       janrainCompatible: e.IDBRIDGE_AW_JANRAIN_COMPATIBLE,
     },
-    passwordHash: { ln: e.IDBRIDGE_SCRYPT_LN, r: e.IDBRIDGE_SCRYPT_R, p: e.IDBRIDGE_SCRYPT_P },
+    passwordHash,
     logLevel: e.IDBRIDGE_LOG_LEVEL,
     siteName: e.IDBRIDGE_SITE_NAME,
     directory: document.directory,
+    shutdownGraceSeconds: e.IDBRIDGE_SHUTDOWN_GRACE_SECONDS,
+    warnings,
   };
 }

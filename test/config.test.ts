@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, checkOutgoingUrl, isLoopbackHost, loadConfig, type Config, type Env } from '../src/config.js';
+import { ConfigError, checkOutgoingUrl, isLoopbackHost, loadConfig, type Config, type Env, type LoadOptions } from '../src/config.js';
 
 const SECRET = 'test-secret-test-secret-test-secret-0123456789';
 const API_KEY = 'a'.repeat(40);
 
 /** The problems of a failed load (fails the test when loading succeeds or throws something else). */
-function problems(env: Env, overrides?: { secret?: string }): string[] {
+function problems(env: Env, overrides?: LoadOptions): string[] {
   let caught: unknown;
   try {
     loadConfig(env, overrides);
@@ -132,7 +132,7 @@ describe('loadConfig: production', () => {
 
   it('requires an https public URL', () => {
     const found = problems(prod({ IDBRIDGE_PUBLIC_URL: 'http://id.example.com' }));
-    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production');
+    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production (got "http://id.example.com")');
   });
 
   it.each(['http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:3000'])(
@@ -146,7 +146,7 @@ describe('loadConfig: production', () => {
 
   it('collects the missing secret and the http public URL together', () => {
     const found = problems({ IDBRIDGE_ENV: 'production', IDBRIDGE_PUBLIC_URL: 'http://id.example.com' });
-    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production');
+    expect(found).toContain('IDBRIDGE_PUBLIC_URL: must use https in production (got "http://id.example.com")');
     expect(found.some((p) => p.startsWith('IDBRIDGE_SECRET: required in production'))).toBe(true);
   });
 });
@@ -204,7 +204,7 @@ describe('loadConfig: collecting problems', () => {
   it('refuses a maximum lockout shorter than the base lockout', () => {
     expect(
       problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_THROTTLE_BASE_SECONDS: '60', IDBRIDGE_THROTTLE_MAX_SECONDS: '30' }),
-    ).toEqual(['IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS']);
+    ).toEqual(['IDBRIDGE_THROTTLE_MAX_SECONDS: must not be smaller than IDBRIDGE_THROTTLE_BASE_SECONDS, which is 60 (got "30")']);
   });
 });
 
@@ -279,7 +279,7 @@ describe('loadConfig: postback URL', () => {
     'http://127.0.0.1.nip.io/ows_auth',
   ])('refuses plain http to the non-loopback %s', (url) => {
     expect(problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_POSTBACK_URL: url })).toEqual([
-      'IDBRIDGE_POSTBACK_URL: must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)',
+      `IDBRIDGE_POSTBACK_URL: must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1) (got "${url}")`,
     ]);
   });
 
@@ -415,5 +415,80 @@ describe('checkOutgoingUrl', () => {
     ['', 'must be an absolute URL'],
   ])('%j → %j', (url, expected) => {
     expect(checkOutgoingUrl(url)).toBe(expected);
+  });
+});
+
+describe('loadConfig: messages say the variable, the value, what is allowed and where it came from', () => {
+  it.each([
+    ['PORT', 'abc', 'PORT: must be a whole number from 0 to 65535 (got "abc")'],
+    ['IDBRIDGE_REQUEST_TTL', '-5', 'IDBRIDGE_REQUEST_TTL: must be a whole number from 30 to 3600 (got "-5")'],
+    ['IDBRIDGE_REQUEST_TTL', '1.5', 'IDBRIDGE_REQUEST_TTL: must be a whole number from 30 to 3600 (got "1.5")'],
+    ['IDBRIDGE_REQUEST_TTL', '5', 'IDBRIDGE_REQUEST_TTL: must be a whole number from 30 to 3600 (got "5")'],
+    ['IDBRIDGE_ROLE', 'admin', 'IDBRIDGE_ROLE: must be one of all, bridge, identity (got "admin")'],
+    ['IDBRIDGE_TRUST_PROXY', 'maybe', 'IDBRIDGE_TRUST_PROXY: must be one of true, false, 1, 0, yes, no (got "maybe")'],
+    ['IDBRIDGE_SHUTDOWN_GRACE_SECONDS', '-1', 'IDBRIDGE_SHUTDOWN_GRACE_SECONDS: must be a whole number from 0 to 3600 (got "-1")'],
+  ])('%s=%j', (name, value, message) => {
+    expect(problems({ IDBRIDGE_SECRET: SECRET, [name]: value })).toEqual([message]);
+  });
+
+  it('never repeats a secret value, but says it was set in the env file', () => {
+    const fromFile = { path: '.env', keys: new Set(['IDBRIDGE_API_KEY', 'PORT']) };
+    const found = problems({ IDBRIDGE_SECRET: 'tiny-secret', IDBRIDGE_API_KEY: 'tiny-key', IDBRIDGE_ADMIN_TOKEN: 'tiny-token', PORT: 'x' }, { fromFile });
+    expect(found).toEqual([
+      'PORT: must be a whole number from 0 to 65535 (got "x" from .env)',
+      'IDBRIDGE_SECRET: must be at least 32 characters',
+      'IDBRIDGE_ADMIN_TOKEN: must be 32 to 512 characters',
+      'IDBRIDGE_API_KEY: must be 32 to 256 characters (set in .env)',
+    ]);
+    expect(found.join('\n')).not.toMatch(/tiny/);
+  });
+
+  it('refuses IDBRIDGE_SECRET_PREVIOUS equal to IDBRIDGE_SECRET, without showing either', () => {
+    const found = problems({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_SECRET_PREVIOUS: SECRET });
+    expect(found).toEqual(['IDBRIDGE_SECRET_PREVIOUS: must differ from IDBRIDGE_SECRET (it is the secret being rotated away from)']);
+  });
+
+  it('reads the shutdown grace period and the previous secret', () => {
+    const config = loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_SECRET_PREVIOUS: 'p'.repeat(40), IDBRIDGE_SHUTDOWN_GRACE_SECONDS: '3' });
+    expect(config.shutdownGraceSeconds).toBe(3);
+    expect(config.previousSecret).toBe('p'.repeat(40));
+    expect(loadConfig({ IDBRIDGE_SECRET: SECRET })).toMatchObject({ shutdownGraceSeconds: 10, previousSecret: undefined });
+  });
+});
+
+describe('loadConfig: the OWASP scrypt floor', () => {
+  const scrypt = (ln: string, r: string, p: string) => ({ IDBRIDGE_SCRYPT_LN: ln, IDBRIDGE_SCRYPT_R: r, IDBRIDGE_SCRYPT_P: p });
+
+  it.each([
+    ['17', '8', '1'],
+    ['16', '8', '2'],
+    ['15', '8', '3'],
+    ['14', '8', '5'], // the Workers default (wrangler.toml)
+    ['13', '8', '10'],
+    ['16', '16', '1'], // the same memory as 2^17 at r=8
+    ['20', '8', '1'],
+  ])('accepts N=2^%s r=%s p=%s in production', (ln, r, p) => {
+    const config = loadConfig(prod(scrypt(ln, r, p)));
+    expect(config.passwordHash).toEqual({ ln: Number(ln), r: Number(r), p: Number(p) });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['3', '8', '1'],
+    ['16', '8', '1'],
+    ['14', '8', '4'],
+    ['13', '8', '9'],
+    ['12', '8', '16'],
+    ['17', '4', '1'],
+  ])('refuses N=2^%s r=%s p=%s in production, naming the setting and the floor', (ln, r, p) => {
+    const found = problems(prod(scrypt(ln, r, p)));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^IDBRIDGE_SCRYPT_LN: scrypt N=2\\^${ln} r=${r} p=${p} .*below the OWASP minimum N=2\\^17 r=8 p=1.*production refuses it$`));
+  });
+
+  it.each(['development', 'test'])('accepts a cheap hash in %s, with a warning', (environment) => {
+    const config = loadConfig({ IDBRIDGE_SECRET: SECRET, IDBRIDGE_ENV: environment, IDBRIDGE_SCRYPT_LN: '3' });
+    expect(config.passwordHash.ln).toBe(3);
+    expect(config.warnings).toEqual([expect.stringMatching(new RegExp(`^IDBRIDGE_SCRYPT_LN: scrypt N=2\\^3 .*accepted only because IDBRIDGE_ENV=${environment}$`))]);
   });
 });

@@ -24,12 +24,19 @@ export class SealedCookies {
    */
   readonly #unsealed: TtlCache<string, object>;
 
+  readonly #passwords: readonly string[];
+
+  /**
+   * @param passwords the current password first (seals); during a secret rotation also the
+   *   previous one, which still unseals cookies issued before the restart.
+   */
   constructor(
-    private readonly password: string,
+    passwords: string | readonly string[],
     private readonly secure: boolean,
     clock: Clock,
   ) {
     this.#unsealed = new TtlCache(clock, { ttlMs: UNSEAL_CACHE_MS, maxEntries: UNSEAL_CACHE_SIZE });
+    this.#passwords = typeof passwords === 'string' ? [passwords] : passwords;
   }
 
   name(base: string): string {
@@ -41,14 +48,22 @@ export class SealedCookies {
     if (!raw || raw.length > 4096) return undefined;
     const hit = this.#unsealed.get(raw);
     if (hit) return hit as Partial<T>;
-    const data = await unsealData<T>(raw, { password: this.password, ttl: ttlSeconds });
-    if (Object.keys(data).length === 0) return undefined;
+    let data: T | undefined;
+    for (const password of this.#passwords) {
+      // A seal made under another password unseals to {} (iron-session swallows the bad MAC).
+      const candidate = await unsealData<T>(raw, { password, ttl: ttlSeconds });
+      if (Object.keys(candidate).length > 0) {
+        data = candidate;
+        break;
+      }
+    }
+    if (!data) return undefined;
     this.#unsealed.set(raw, data, Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000));
     return data as Partial<T>;
   }
 
   async write(c: Context, base: string, data: object, ttlSeconds: number): Promise<void> {
-    const sealed = await sealData(data, { password: this.password, ttl: ttlSeconds });
+    const sealed = await sealData(data, { password: this.#passwords[0]!, ttl: ttlSeconds });
     // What we just sealed need not be unsealed when the browser sends it back.
     this.#unsealed.set(sealed, data, Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000));
     setCookie(c, this.name(base), sealed, {

@@ -7,6 +7,7 @@ import { WrongRoleError, type Command } from './cli/command.js';
 import { keysList, keysRotate } from './cli/keys.js';
 import { migrate } from './cli/migrate.js';
 import { CancelledError } from './cli/password.js';
+import { secretRewrap } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
 import { userAdd, userList } from './cli/user.js';
 
@@ -19,7 +20,7 @@ const serve: Command = {
 };
 
 /** Every command, in the order `help` lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, awShow, awRotate, awJanrainCompat];
+const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, awShow, awRotate, awJanrainCompat, secretRewrap];
 
 const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
 

@@ -2,10 +2,12 @@ import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { relative } from 'node:path';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type AppServices } from '../../app.js';
-import type { Config } from '../../config.js';
+import { ConfigError, type Config } from '../../config.js';
 import { jsonLogger, type Logger } from '../../log.js';
+import { checkDeploymentSecret } from '../secret-rotation.js';
 import type { UserDirectory } from '../../users/user.js';
 import { openDatabase } from './database.js';
 import { rpFetchLimits } from '../../provider/rp-discovery.js';
@@ -14,11 +16,16 @@ import { nodeRpFetch } from './rp-fetch.js';
 import { publicFolder } from './paths.js';
 import { nodeScrypt } from './scrypt.js';
 import { createHttpServer } from './unread-body.js';
+import { drainable } from './shutdown.js';
 
 export interface RunningServer {
   url: string;
   port: number;
   services: AppServices;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (within the configured grace
+   * period), close the database, log `stopped`.
+   */
   close(): Promise<void>;
 }
 
@@ -31,54 +38,97 @@ export interface StartOptions {
 
 /** Start idbridge on Node: SQLite (WAL, migrated), undici, native scrypt, static files, housekeeping. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  // JSON lines straight to stdout (console.log adds formatting work on every line).
+  const logger = options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel);
   const database = openDatabase(config.databasePath);
-  const { app, services } = await createApp({
-    config,
-    db: database.db,
-    // JSON lines straight to stdout (console.log adds formatting work on every line).
-    logger: options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel),
-    fetch: nodeFetch(),
-    rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
-    scrypt: nodeScrypt,
-    dataVersion: database.dataVersion,
-    users: options.users,
-    remoteAddress: (c) => {
-      try {
-        return getConnInfo(c).remote.address;
-      } catch {
-        return undefined; // an in-process request (all-in-one postback) has no socket
-      }
-    },
-    assets: serveStatic({
-      root: relative(process.cwd(), publicFolder()) || '.',
-      rewriteRequestPath: (path) => path.replace(/^\/static/, ''),
-    }),
-    ...options.deps,
-  });
-
-  const server: ServerType = await new Promise((resolve) => {
-    // createHttpServer: `Connection: close` and a gentle close when a request body was left unread.
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpServer }, () => resolve(s));
-  });
+  let server: ServerType;
+  let services: AppServices;
+  try {
+    // A changed IDBRIDGE_SECRET must stop the start here, not fail later on every key it guards.
+    const secretStatus = await checkDeploymentSecret(config, database.db, Date.now());
+    if (secretStatus === 'previous') {
+      logger.log('warn', 'secret_rotation_pending', { detail: 'values are still sealed under IDBRIDGE_SECRET_PREVIOUS; run `idbridge secret rewrap`' });
+    }
+    for (const warning of config.warnings) logger.log('warn', 'config_warning', { detail: warning });
+    let app;
+    ({ app, services } = await createApp({
+      config,
+      db: database.db,
+      logger,
+      fetch: nodeFetch(),
+      rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
+      scrypt: nodeScrypt,
+      dataVersion: database.dataVersion,
+      users: options.users,
+      remoteAddress: (c) => {
+        try {
+          return getConnInfo(c).remote.address;
+        } catch {
+          return undefined; // an in-process request (all-in-one postback) has no socket
+        }
+      },
+      assets: serveStatic({
+        root: relative(process.cwd(), publicFolder()) || '.',
+        rewriteRequestPath: (path) => path.replace(/^\/static/, ''),
+      }),
+      ...options.deps,
+    }));
+    server = await listen(app.fetch, config);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
+  const drainer = drainable(server as Server);
 
   // Housekeeping every 10 minutes (it logs its own counts; a failed run is retried next time).
   const purge = setInterval(() => void services.housekeeping.run().catch(() => undefined), 10 * 60 * 1000);
   purge.unref();
 
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     port,
     services,
     close: () =>
-      new Promise<void>((resolve) => {
+      (closing ??= (async () => {
         clearInterval(purge);
-        server.close(() => {
-          database.close();
-          resolve();
-        });
-        // Do not wait for idle keep-alive connections.
-        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }),
+        const started = Date.now();
+        const { forced } = await drainer.drain(config.shutdownGraceSeconds * 1000);
+        database.close(); // only now: in-flight requests needed it
+        logger.log(forced > 0 ? 'warn' : 'info', 'stopped', { drained_ms: Date.now() - started, forced_requests: forced });
+      })()),
   };
+}
+
+/** Listen, turning the usual failures (busy port, unknown host) into a {@link ConfigError} naming the setting. */
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    // createHttpServer: `Connection: close` and a gentle close when a request body was left unread.
+    const server = serve({ fetch, port: config.port, hostname: config.host, createServer: createHttpServer }, () => {
+      server.off('error', onError);
+      resolve(server);
+    });
+    const onError = (error: NodeJS.ErrnoException) => reject(new ConfigError([listenProblem(error, config)]));
+    server.once('error', onError);
+  });
+}
+
+function listenProblem(error: NodeJS.ErrnoException, { host, port }: Config): string {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `PORT: ${where} is already in use by another process; stop it or choose another PORT (got "${port}")`;
+    case 'EACCES':
+      return `PORT: no permission to listen on ${where}; ports below 1024 need privileges, so use a higher PORT behind a reverse proxy (got "${port}")`;
+    case 'EADDRNOTAVAIL':
+      return `HOST: ${host} is not an address of this machine; use one of its addresses, 127.0.0.1 or 0.0.0.0 (got "${host}")`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      return `HOST: ${host} does not resolve to an address; use an IP address or a resolvable host name (got "${host}")`;
+    default:
+      return `HOST: cannot listen on ${where}: ${error.code ?? error.message}`;
+  }
 }

@@ -13,6 +13,7 @@ import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
 import * as schema from '../../storage/schema.js';
 import { rpFetchLimits } from '../../provider/rp-discovery.js';
+import { checkDeploymentSecret, rewrapSealedValues } from '../secret-rotation.js';
 import { SettingsRepository } from '../../storage/settings-repository.js';
 import { boundedFetch } from '../../util/bounded-fetch.js';
 import { randomToken } from '../../util/bytes.js';
@@ -80,6 +81,16 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     secret = await new SettingsRepository(db, vars['IDBRIDGE_TENANT'] ?? 'default').putIfAbsent('dev_secret', randomToken(384), Date.now());
   }
   const config = loadConfig(vars, { secret, document: configDocument(env['IDBRIDGE_CONFIG']) });
+  // As on Node: a changed IDBRIDGE_SECRET is a configuration error (503 and one log line), not a
+  // 500 on every request that needs a sealed key.
+  const log = (level: string, event: string, detail: string) => console.log(JSON.stringify({ level, event, detail }));
+  if ((await checkDeploymentSecret(config, db, Date.now())) === 'previous') {
+    // No CLI reaches D1: the Worker re-seals by itself (compare-and-swap per value, so isolates
+    // starting at once do not conflict).
+    const report = await rewrapSealedValues(config, db, Date.now());
+    log(report.unreadable.length ? 'error' : 'info', 'secret_rewrapped', `${report.rewrapped} re-sealed, ${report.unreadable.length} unreadable`);
+  }
+  for (const warning of config.warnings) log('warn', 'config_warning', warning);
   return createApp({
     config,
     db,

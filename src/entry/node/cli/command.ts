@@ -1,6 +1,7 @@
 import { createServices, type AppServices } from '../../../app.js';
 import type { Config, Role } from '../../../config.js';
 import { jsonLogger } from '../../../log.js';
+import { checkDeploymentSecret } from '../../secret-rotation.js';
 import { openDatabase } from '../database.js';
 import { loadNodeConfig } from '../environment.js';
 import { nodeFetch } from '../fetch.js';
@@ -44,6 +45,8 @@ export async function withServices(input: CommandInput, run: (services: AppServi
   checkRole(input.command, config);
   const database = openDatabase(config.databasePath);
   try {
+    // As at serve: with the wrong secret a command must neither fail obscurely nor seal new values under it.
+    await checkDeploymentSecret(config, database.db, Date.now());
     await run(
       createServices({
         config,

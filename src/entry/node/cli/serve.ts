@@ -2,14 +2,23 @@ import { createUser } from '../../../users/create-user.js';
 import { randomToken } from '../../../util/bytes.js';
 import { loadNodeConfig } from '../environment.js';
 import { startServer } from '../server.js';
+import { stopOnSignals } from '../shutdown.js';
 
 /** `idbridge serve`: start the server (bridge and identity service, per IDBRIDGE_ROLE). */
 export async function serveCommand(): Promise<number> {
   const { config, generatedSecretPath } = loadNodeConfig();
   const server = await startServer(config);
   const { services } = server;
+  // From here on a signal drains the server (see shutdown.ts), also while the lines below run.
+  stopOnSignals(
+    (reason) => {
+      services.logger.log('info', 'stopping', { reason, grace_seconds: config.shutdownGraceSeconds });
+      void server.close().finally(() => process.exit(0));
+    },
+    () => process.exit(0), // a second signal: stop now
+  );
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  say(`idbridge ${config.role === 'all' ? '(bridge + identity service)' : `(${config.role})`} listening on ${server.url}`);
+  say(`idbridge ${config.role === 'all' ? '(bridge + identity service)' : `(${config.role})`} listening on ${server.url} (pid ${process.pid})`);
   say(`  public URL: ${config.publicUrl}    database: ${config.databasePath}    environment: ${config.environment}`);
   if (generatedSecretPath) say(`  generated a development secret in ${generatedSecretPath}`);
   if (config.role !== 'bridge') {
@@ -28,12 +37,5 @@ export async function serveCommand(): Promise<number> {
     say(`    password: ${password}`);
   }
   say('');
-
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   return new Promise<number>(() => undefined); // runs until stopped
 }
