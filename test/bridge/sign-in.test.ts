@@ -330,7 +330,7 @@ describe('bridge sign-in over HTTP', () => {
     // A first session…
     const first = await openLogin(browser);
     await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
-    const sessionCookie = [...browser.cookies.keys()].find((k) => k.includes('idb_session'))!;
+    const sessionCookie = [...browser.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!;
     const firstSession = browser.cookies.get(sessionCookie);
     expect(firstSession).toBeTruthy();
     const before = (await bridge.server.services.userStore.findById(alice.id))!.loginsCount;
@@ -348,7 +348,7 @@ describe('bridge sign-in over HTTP', () => {
     const browser = new TestBrowser(bridge.url);
     const first = await openLogin(browser);
     await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
-    const name = [...browser.cookies.keys()].find((k) => k.includes('idb_session'))!;
+    const name = [...browser.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!;
     const oldSession = browser.cookies.get(name)!;
     const before = (await bridge.server.services.userStore.findById(alice.id))!.loginsCount;
 
@@ -395,7 +395,7 @@ describe('bridge sign-in over HTTP', () => {
   it('sets secure cookie flags and security headers', async () => {
     const browser = new TestBrowser(bridge.url);
     const res = await browser.get(verifyPath(newRequestId()));
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('idb_browser='))!;
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('idb_bridge_browser='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -495,8 +495,8 @@ describe('bridge sign-in lockout is no denial of service', () => {
     await bridge.addUser({ email: 'olga@example.com', username: 'olga', password: PASSWORD });
     const owner = new TestBrowser(bridge.url);
     expect((await owner.submit((await openLogin(owner)).html, { identifier: 'olga@example.com', password: PASSWORD })).status).toBe(302);
-    expect([...owner.cookies.keys()].some((k) => k.includes('idb_device'))).toBe(true);
-    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_session'))!); // signed out, the device cookie stays
+    expect([...owner.cookies.keys()].some((k) => k.includes('idb_bridge_device'))).toBe(true);
+    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!); // signed out, the device cookie stays
 
     // Someone else guesses olga's password until the account locks…
     const attacker = new TestBrowser(bridge.url);
@@ -517,7 +517,7 @@ describe('bridge sign-in lockout is no denial of service', () => {
     expect(ownerAgain.status).toBe(302);
     expect(identity.postbacks).toHaveLength(2);
     // …also with the other identifier of the account (both are bound to the device).
-    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_session'))!);
+    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!);
     expect((await owner.submit((await openLogin(owner)).html, { identifier: 'OLGA', password: PASSWORD })).status).toBe(302);
 
     // The attacker's copy of the lockout stays: another browser is still refused, correct password included.
