@@ -263,6 +263,33 @@ describe('bridge sign-in over HTTP', () => {
     }
   });
 
+  it('answers a request left mid-flow by a crashed process and expired since with the expired page, not an endless loop', async () => {
+    // A bridge killed after the password check (authenticated) or during the postback (posting,
+    // lease lapsed) and restarted after the request expired: the next visit must get an answer.
+    // Before the fix, status() and postAndReturn() called each other for ever on synchronous
+    // SQLite promises, starving the event loop: the whole process (and this test) hung.
+    const { requests } = bridge.server.services;
+    for (const crashedIn of ['authenticated', 'posting'] as const) {
+      const browser = new TestBrowser(bridge.url);
+      const { requestId } = await openLogin(browser);
+      const now = bridge.clock.now();
+      expect(await requests.authenticate(requestId, alice.id, now, ['pwd'], now)).toBe(true);
+      if (crashedIn === 'posting') expect(await requests.claimForPostback(requestId, now, now + 1_000)).not.toBeNull();
+      bridge.clock.advance(11 * 60 * 1000); // past the request's 10 minutes, and past the lease
+      try {
+        const res = await Promise.race([
+          browser.get(`/verify/status?request_id=${requestId}`),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer for a request crashed in ${crashedIn}`)), 5_000)),
+        ]);
+        expect(res.status).toBe(410);
+        expect(page(await res.text())('h1').text()).toBe('Sign-in timed out');
+        expect(identity.postbacks).toHaveLength(0);
+      } finally {
+        bridge.clock.advance(-11 * 60 * 1000);
+      }
+    }
+  });
+
   it('refuses a login without or with a wrong CSRF token and keeps the request usable', async () => {
     const browser = new TestBrowser(bridge.url);
     const { requestId, html } = await openLogin(browser);
