@@ -1,4 +1,4 @@
-import { probeSignature, probeSignatureMatches, probeUrl } from '../protocol/bridge-probe.js';
+import { probeSignature, probeSignatureMatches, probeUrl } from '../util/bridge-probe.js';
 import { randomToken } from '../util/bytes.js';
 import { classifyNetworkError, type NetworkCause } from './network-error.js';
 import type { OutgoingFetch } from './postback-client.js';
@@ -15,7 +15,7 @@ export type ProbeOutcome =
   | { kind: 'unexpected'; url: string; status: number; detail: string };
 
 /**
- * Send one signed probe to the probe endpoint next to `postbackUrl` (see protocol/bridge-probe.ts).
+ * Send one signed probe to the probe endpoint next to `postbackUrl` (see util/bridge-probe.ts).
  * Never throws for network trouble; the key never leaves the bridge (only an HMAC under it).
  */
 export async function probeIdentityService(postbackUrl: string, apiKey: string, fetch: OutgoingFetch, timeoutMs: number): Promise<ProbeOutcome> {

@@ -1,6 +1,6 @@
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import type { Logger } from '../log.js';
-import { PROBE_NONCE, probeSignature, probeSignatureMatches } from '../protocol/bridge-probe.js';
+import { PROBE_NONCE, probeSignature, probeSignatureMatches } from '../util/bridge-probe.js';
 
 export interface ProbeReceiverDeps {
   /** The current API key, or null when none exists yet (the probe never creates one). */
@@ -10,7 +10,7 @@ export interface ProbeReceiverDeps {
 
 /**
  * `POST /ows_probe` at the identity service: the bridge's start-up check of its API key (see
- * protocol/bridge-probe.ts). Answers the signed proof that this service holds the same key, or
+ * util/bridge-probe.ts). Answers the signed proof that this service holds the same key, or
  * 401. Touches nothing but the key: no request, session or counter is created.
  */
 export async function answerProbe(form: Record<string, string[]>, deps: ProbeReceiverDeps): Promise<string> {

@@ -1,6 +1,6 @@
 /** The identity service's `POST /ows_probe` (the bridge's start-up check) through `app.request()`. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeSignature, probeSignatureMatches } from '../../src/protocol/bridge-probe.js';
+import { probeSignature, probeSignatureMatches } from '../../src/util/bridge-probe.js';
 import { testApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 

@@ -7,9 +7,10 @@
  *   identity service → 200 `signature=HMAC(key, "…|answer|" + nonce)`, or 401 when the key differs
  *
  * A replayed probe gains nothing: it only learns the answer to a nonce it did not choose, and the
- * probe changes no state. Pure code (Web Crypto through util/bytes): runs on Node and Workers.
+ * probe changes no state. In util/ because both halves use it and neither may import the other;
+ * portable (runs on Node and Workers).
  */
-import { fromBase64Url, hmacSha256, timingSafeEqualBytes, toBase64Url, utf8 } from '../util/bytes.js';
+import { fromBase64Url, hmacSha256, timingSafeEqualBytes, toBase64Url, utf8 } from './bytes.js';
 
 const CONTEXT = 'idbridge-probe/v1';
 
