@@ -302,7 +302,7 @@ describe('split deployment with a fault-injecting proxy between bridge and ident
     } finally {
       child.process.kill('SIGKILL');
     }
-  });
+  }, 45_000); // two child starts and the dead process's lease (6.3 s) on a loaded machine
 
   async function spawnBridge(env: Record<string, string>) {
     const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(root, 'bin', 'idbridge.js'), 'serve'], {
