@@ -175,7 +175,7 @@ describe('split deployment with a fault-injecting proxy between bridge and ident
     const before = proxy.postbacks.length;
     const verifyAgain = await flow.browser.get(flow.verifyUrl);
     expect(verifyAgain.status).toBe(409);
-    expect(page(await verifyAgain.text())('h1').text()).toBe('Sign-in already completed');
+    expect(page(await verifyAgain.text())('h1').text()).toBe('Sign-in already finished');
     expect(proxy.postbacks.length).toBe(before);
   }
 
