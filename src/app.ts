@@ -5,7 +5,7 @@ import { BridgeSessions } from './bridge/sessions.js';
 import { BridgeSignIn } from './bridge/sign-in.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { bridgeRoutes } from './http/bridge-routes.js';
+import { bridgeHome, bridgeRoutes } from './http/bridge-routes.js';
 import { SealedCookies } from './http/cookies.js';
 import { CsrfTokens } from './http/csrf.js';
 import type { AppEnv, HttpServices } from './http/context.js';
@@ -294,6 +294,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
           logger,
         },
         services.returnFlow,
+        { apiKey: () => services.apiKeys.current(), logger },
       ),
     );
     app.route('/', openId2Routes(services.openid2, services.identities));
@@ -305,7 +306,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     app.route('/', accountRoutes(services.connectedApps));
     if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
   }
-  app.get('/', (c) => c.redirect(config.identity.demo && config.role !== 'bridge' ? '/demo' : '/openid', 302));
+  if (config.role === 'bridge') app.get('/', bridgeHome);
+  else app.get('/', (c) => c.redirect(config.identity.demo ? '/demo' : '/openid', 302));
 
   app.onError(onError);
   app.notFound(notFound);

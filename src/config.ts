@@ -135,6 +135,23 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Defaults that differ by role, so that the identity service and the bridge of a split deployment
+ * can run side by side on one machine (development, a small server) with no port or database
+ * setting: all-in-one and the identity service on 3000, the bridge on 3001, each its own file.
+ */
+export const ROLE_DEFAULTS: Record<Role, { port: number; databasePath: string }> = {
+  all: { port: 3000, databasePath: './data/idbridge.sqlite' },
+  identity: { port: 3000, databasePath: './data/identity.sqlite' },
+  bridge: { port: 3001, databasePath: './data/bridge.sqlite' },
+};
+
+/** The database file for `env` before validation (the Node entry keeps its development secret next to it). */
+export function defaultDatabasePath(env: Env): string {
+  const role = env.IDBRIDGE_ROLE?.trim();
+  return env.IDBRIDGE_DATABASE?.trim() || ROLE_DEFAULTS[role === 'bridge' || role === 'identity' ? role : 'all'].databasePath;
+}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /** True for hosts that never leave this machine (plain http is tolerated only to these). */
@@ -185,14 +202,14 @@ const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test']).optional(),
   IDBRIDGE_ENV: oneOf(['development', 'production', 'test']).optional(),
   IDBRIDGE_ROLE: oneOf(['all', 'bridge', 'identity']).default('all'),
-  PORT: intIn(0, 65535).default(3000),
+  PORT: intIn(0, 65535).optional(), // default by role: ROLE_DEFAULTS
   HOST: z.string().min(1).default('127.0.0.1'),
   IDBRIDGE_PUBLIC_URL: absoluteUrl.optional(),
   IDBRIDGE_TENANT: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "_" or "-"')
     .default('default'),
-  IDBRIDGE_DATABASE: z.string().min(1).default('./data/idbridge.sqlite'),
+  IDBRIDGE_DATABASE: z.string().min(1).optional(), // default by role: ROLE_DEFAULTS
   IDBRIDGE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   IDBRIDGE_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   IDBRIDGE_TRUST_PROXY: bool.default(false),
@@ -303,7 +320,8 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
   if (environment === 'production' && !e.IDBRIDGE_PUBLIC_URL) {
     problems.push('IDBRIDGE_PUBLIC_URL: required in production (the https URL users reach this server at)');
   }
-  const publicUrl = (e.IDBRIDGE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const port = e.PORT ?? ROLE_DEFAULTS[e.IDBRIDGE_ROLE].port;
+  const publicUrl = (e.IDBRIDGE_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const publicHost = new URL(publicUrl).hostname;
   if (environment === 'production' && new URL(publicUrl).protocol !== 'https:' && !isLoopbackHost(publicHost)) {
     problem('IDBRIDGE_PUBLIC_URL', 'must use https in production');
@@ -375,11 +393,11 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
   return {
     environment,
     role: e.IDBRIDGE_ROLE,
-    port: e.PORT,
+    port,
     host: e.HOST,
     publicUrl,
     tenant: e.IDBRIDGE_TENANT,
-    databasePath: e.IDBRIDGE_DATABASE,
+    databasePath: e.IDBRIDGE_DATABASE ?? ROLE_DEFAULTS[e.IDBRIDGE_ROLE].databasePath,
     secret: secret!,
     previousSecret: e.IDBRIDGE_SECRET_PREVIOUS,
     secureCookies: new URL(publicUrl).protocol === 'https:',

@@ -492,3 +492,28 @@ describe('loadConfig: the OWASP scrypt floor', () => {
     expect(config.warnings).toEqual([expect.stringMatching(new RegExp(`^IDBRIDGE_SCRYPT_LN: scrypt N=2\\^3 .*accepted only because IDBRIDGE_ENV=${environment}$`))]);
   });
 });
+
+describe('role-specific defaults (split deployment on one machine)', () => {
+  const identity = { IDBRIDGE_SECRET: SECRET, IDBRIDGE_ROLE: 'identity', IDBRIDGE_VERIFY_URL: 'http://localhost:3001/verify' };
+  const bridge = {
+    IDBRIDGE_SECRET: SECRET,
+    IDBRIDGE_ROLE: 'bridge',
+    IDBRIDGE_POSTBACK_URL: 'http://localhost:3000/ows_auth',
+    IDBRIDGE_RETURN_URL: 'http://localhost:3000/ows_return',
+    IDBRIDGE_API_KEY: API_KEY,
+  };
+
+  it('gives the identity service and the bridge different ports, public URLs and database files', () => {
+    const a = loadConfig(identity);
+    const b = loadConfig(bridge);
+    expect([a.port, a.publicUrl, a.databasePath]).toEqual([3000, 'http://localhost:3000', './data/identity.sqlite']);
+    expect([b.port, b.publicUrl, b.databasePath]).toEqual([3001, 'http://localhost:3001', './data/bridge.sqlite']);
+    const all = loadConfig({ IDBRIDGE_SECRET: SECRET });
+    expect([all.port, all.databasePath]).toEqual([3000, './data/idbridge.sqlite']);
+  });
+
+  it('lets PORT and IDBRIDGE_DATABASE override the role defaults', () => {
+    const b = loadConfig({ ...bridge, PORT: '4001', IDBRIDGE_DATABASE: '/var/lib/idbridge/b.sqlite' });
+    expect([b.port, b.publicUrl, b.databasePath]).toEqual([4001, 'http://localhost:4001', '/var/lib/idbridge/b.sqlite']);
+  });
+});

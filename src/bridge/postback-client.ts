@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { checkOutgoingUrl, type PostbackRetryConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { classifyNetworkError } from './network-error.js';
 import { nextStep, type AttemptOutcome } from './retry-policy.js';
 
 /** The outgoing-HTTP port: undici's fetch on Node, the global fetch on Workers. */
@@ -8,7 +9,14 @@ export type OutgoingFetch = (input: string, init: RequestInit) => Promise<Respon
 
 export type PostbackResult =
   | { ok: true; status: number; attempts: number }
-  | { ok: false; reason: 'permanent' | 'attempts' | 'deadline'; status: number | null; attempts: number };
+  | {
+      ok: false;
+      reason: 'permanent' | 'attempts' | 'deadline';
+      status: number | null;
+      attempts: number;
+      /** How the last attempt failed when it got no HTTP answer (`timeout`, `dns`, `refused`, …). */
+      lastCause: string | null;
+    };
 
 export interface PostbackDeps {
   fetch: OutgoingFetch;
@@ -37,6 +45,7 @@ export async function sendPostback(
   const started = clock.now();
   const body = form.toString();
   let lastStatus: number | null = null;
+  let lastCause: string | null = null;
 
   for (let attempt = 1; ; attempt++) {
     const attemptStart = clock.now();
@@ -45,19 +54,31 @@ export async function sendPostback(
     const outcome = await attemptOnce(deps.fetch, url, body, timeout);
     const latencyMs = clock.now() - attemptStart;
     if (outcome.kind === 'response') lastStatus = outcome.status;
+    lastCause = outcome.kind === 'response' ? null : outcome.kind === 'timeout' ? 'timeout' : outcome.cause;
     logger.log(outcome.kind === 'response' && outcome.status < 300 ? 'info' : 'warn', 'postback_attempt', {
       request_id: requestId,
       attempt,
       status: outcome.kind === 'response' ? outcome.status : null,
       error: outcome.kind === 'response' ? undefined : outcome.kind,
+      // Why: "network_error" alone does not tell an operator whether to fix DNS, a firewall, a
+      // certificate or a slow identity service.
+      cause: lastCause ?? undefined,
+      code: outcome.kind === 'network_error' ? outcome.code : undefined,
+      timeout_ms: outcome.kind === 'timeout' ? timeout : undefined,
       latency_ms: latencyMs,
     });
 
     const step = nextStep(outcome, attempt, clock.now() - started, policy, deps.random, clock.now());
     if (step.action === 'done') return { ok: true, status: lastStatus!, attempts: attempt };
     if (step.action === 'give_up') {
-      logger.log('error', 'postback_failed', { request_id: requestId, attempts: attempt, reason: step.reason, status: lastStatus });
-      return { ok: false, reason: step.reason, status: lastStatus, attempts: attempt };
+      logger.log('error', 'postback_failed', {
+        request_id: requestId,
+        attempts: attempt,
+        reason: step.reason,
+        status: lastStatus,
+        cause: lastCause ?? undefined,
+      });
+      return { ok: false, reason: step.reason, status: lastStatus, attempts: attempt, lastCause };
     }
     await clock.sleep(step.delayMs);
   }
@@ -77,8 +98,8 @@ async function attemptOnce(fetch: OutgoingFetch, url: string, body: string, time
     // Drain the short text body so the connection can be reused; it is for logs, not users.
     await response.arrayBuffer().catch(() => undefined);
     return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after') };
-  } catch {
-    return controller.signal.aborted ? { kind: 'timeout' } : { kind: 'network_error' };
+  } catch (error) {
+    return controller.signal.aborted ? { kind: 'timeout' } : { kind: 'network_error', ...classifyNetworkError(error) };
   } finally {
     clearTimeout(timer);
   }

@@ -1,9 +1,10 @@
 import type { PostbackRetryConfig } from '../config.js';
+import type { NetworkFailure } from './network-error.js';
 
-/** What one postback attempt came to. */
+/** What one postback attempt came to: an HTTP answer, a transport failure (with its cause), or our own timeout. */
 export type AttemptOutcome =
   | { kind: 'response'; status: number; retryAfter: string | null }
-  | { kind: 'network_error' }
+  | ({ kind: 'network_error' } & NetworkFailure)
   | { kind: 'timeout' };
 
 /**

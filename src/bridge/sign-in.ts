@@ -198,8 +198,12 @@ export class BridgeSignIn {
     return 'confirm';
   }
 
-  /** Where a request stands, and what the browser should see for it. */
-  async status(requestId: string, browserHash: string): Promise<SignInStep> {
+  /**
+   * Where a request stands, and what the browser should see for it. `mayPost`: whether this call
+   * may start the postback itself (false when called because a claim just failed, so that the two
+   * never call each other in a loop).
+   */
+  async status(requestId: string, browserHash: string, mayPost = true): Promise<SignInStep> {
     const { clock, config } = this.deps;
     const request = await this.load(requestId, browserHash);
     const now = clock.now();
@@ -208,10 +212,16 @@ export class BridgeSignIn {
         this.assertUnexpired(request, now);
         return { kind: 'login', request };
       case 'authenticated':
-        return this.postAndReturn(requestId, browserHash);
+        // Left here by a process that died after the password check. Why the expiry check: an
+        // expired request can no longer be claimed, and re-asking the status looped for ever.
+        this.assertUnexpired(request, now);
+        return mayPost ? this.postAndReturn(requestId, browserHash) : { kind: 'in_progress', request };
       case 'posting':
-        // A crashed postback's lease lapses; then this caller may take it over.
-        if (request.leaseUntil !== null && request.leaseUntil < now) return this.postAndReturn(requestId, browserHash);
+        // A crashed postback's lease lapses; then this caller may take it over, while it lives.
+        if (request.leaseUntil !== null && request.leaseUntil < now) {
+          this.assertUnexpired(request, now);
+          if (mayPost) return this.postAndReturn(requestId, browserHash);
+        }
         return { kind: 'in_progress', request };
       case 'posted':
         return this.finish(request);
@@ -234,7 +244,7 @@ export class BridgeSignIn {
     const now = clock.now();
     const lease = now + config.postback.deadlineMs + config.postback.attemptTimeoutMs + 5_000;
     const claimed = await requests.claimForPostback(requestId, now, lease);
-    if (!claimed) return this.status(requestId, browserHash);
+    if (!claimed) return this.status(requestId, browserHash, false);
 
     // The user just authenticated is passed in; later attempts (retry, another tab) look it up.
     const user = known && known.id === claimed.userId ? known : claimed.userId ? await directory.findById(claimed.userId) : null;

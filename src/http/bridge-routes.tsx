@@ -7,13 +7,13 @@ import { invalidRequest } from '../errors.js';
 import { displayRealm, LoginPage } from '../views/login-page.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
 import { browserIdentity } from './browser.js';
+import { BRIDGE_COOKIES } from './cookie-names.js';
 import type { AppEnv } from './context.js';
 import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single } from './params.js';
 
-const SESSION_COOKIE = 'idb_session';
-/** The device cookie (OWASP): which accounts signed in from this browser before. */
-const DEVICE_COOKIE = 'idb_device';
+const SESSION_COOKIE = BRIDGE_COOKIES.session;
+const DEVICE_COOKIE = BRIDGE_COOKIES.device;
 const DEVICE_TTL_SECONDS = 180 * 24 * 3600;
 
 /**
@@ -23,7 +23,7 @@ const DEVICE_TTL_SECONDS = 180 * 24 * 3600;
 export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   const app = new Hono<AppEnv>();
   // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
-  for (const path of ['/verify', '/verify/*', '/login', '/signout']) app.use(path, browserIdentity());
+  for (const path of ['/verify', '/verify/*', '/login', '/signout']) app.use(path, browserIdentity(BRIDGE_COOKIES.browser));
 
   const readSession = async (c: Context<AppEnv>) =>
     (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;
@@ -133,6 +133,22 @@ function continueUrl(c: Context<AppEnv>, value: string | undefined): string | un
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `GET /` of a bridge on its own (IDBRIDGE_ROLE=bridge): nobody starts a sign-in here — the
+ * identity service sends browsers to `/verify` — so say what this server is instead of
+ * redirecting to the identity service's `/openid`, which does not exist on a bridge.
+ */
+export function bridgeHome(c: Context<AppEnv>) {
+  const { siteName } = c.get('http').config;
+  return c.html(
+    <MessagePage
+      siteName={siteName}
+      title={`${siteName} sign-in`}
+      message={`This server signs you in with your ${siteName} account when another website asks for it. To sign in, start from the website you want to use.`}
+    />,
+  );
 }
 
 function requireRequestId(value: string | undefined): string {

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { invalidRequest } from '../errors.js';
 import { receivePostback, type PostbackReceiverDeps } from '../provider/postback-receiver.js';
+import { answerProbe, type ProbeReceiverDeps } from '../provider/probe-receiver.js';
 import type { ReturnFlow } from '../provider/return-flow.js';
 import { ConsentPage } from '../views/consent-page.js';
 import { browserIdentity } from './browser.js';
@@ -15,8 +16,18 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
  * The identity service's side of the Janrain flow: the PostBack URL (server to server, text
  * answers) and the Return URL with the consent page (browser, HTML).
  */
-export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow) {
+export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow, probe: ProbeReceiverDeps) {
   const app = new Hono<AppEnv>();
+
+  // The bridge's start-up check of its API key (server to server, text answers like /ows_auth).
+  app.post(
+    '/ows_probe',
+    async (c, next) => {
+      c.set('errorFormat', 'text');
+      await next();
+    },
+    async (c) => c.text(await answerProbe(await formParams(c), probe), 200),
+  );
 
   app.post(
     '/ows_auth',

@@ -14,8 +14,9 @@ import type { AppEnv } from './context.js';
 import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single } from './params.js';
 import { OP_SESSION_COOKIE, sendAnswer } from './relying-party-answer.js';
+import { IDENTITY_COOKIES } from './cookie-names.js';
 
-const LOGOUT_COOKIE = 'idb_logout';
+const LOGOUT_COOKIE = IDENTITY_COOKIES.logout;
 
 export interface OidcRouteDeps {
   authorization: OidcAuthorization;

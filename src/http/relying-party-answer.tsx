@@ -2,9 +2,10 @@ import type { Context } from 'hono';
 import type { RelyingPartyAnswer } from '../provider/responder.js';
 import { Layout } from '../views/layout.js';
 import type { AppEnv } from './context.js';
+import { IDENTITY_COOKIES } from './cookie-names.js';
 
 /** The identity service's own session cookie (OIDC sid, RP-initiated logout). */
-export const OP_SESSION_COOKIE = 'idb_op';
+export const OP_SESSION_COOKIE = IDENTITY_COOKIES.session;
 
 /**
  * Deliver an answer to the relying party's browser: a 302, or an auto-submitting form. The form

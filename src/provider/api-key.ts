@@ -55,6 +55,13 @@ export class ApiKeyVault {
     return key;
   }
 
+  /** The current key without generating one (null before the first); for the bridge's start-up probe. */
+  async current(): Promise<string | null> {
+    if (this.fixedKey) return this.fixedKey;
+    const stored = await this.stored();
+    return stored ? this.open(stored) : null;
+  }
+
   /** Constant-time check of a presented key. */
   async matches(candidate: string): Promise<boolean> {
     if (this.fixedKey) return timingSafeEqualStrings(candidate, this.fixedKey);

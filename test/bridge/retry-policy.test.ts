@@ -29,7 +29,7 @@ const fixed = (value: number) => () => value;
 
 describe('isRetryable', () => {
   it('retries transport failures and timeouts', () => {
-    expect(isRetryable({ kind: 'network_error' })).toBe(true);
+    expect(isRetryable({ kind: 'network_error', cause: 'refused' })).toBe(true);
     expect(isRetryable({ kind: 'timeout' })).toBe(true);
   });
 
@@ -152,7 +152,7 @@ describe('nextStep', () => {
   });
 
   it('retries a retryable failure with the backoff delay', () => {
-    expect(nextStep({ kind: 'network_error' }, 1, 0, policy, fixed(0.5), NOW)).toEqual({ action: 'retry', delayMs: 125 });
+    expect(nextStep({ kind: 'network_error', cause: 'refused' }, 1, 0, policy, fixed(0.5), NOW)).toEqual({ action: 'retry', delayMs: 125 });
     expect(nextStep({ kind: 'timeout' }, 2, 1_000, policy, fixed(0.5), NOW)).toEqual({ action: 'retry', delayMs: 250 });
     expect(nextStep(response(503), 3, 2_000, policy, fixed(0.5), NOW)).toEqual({ action: 'retry', delayMs: 500 });
   });
@@ -162,7 +162,7 @@ describe('nextStep', () => {
       action: 'give_up',
       reason: 'attempts',
     });
-    expect(nextStep({ kind: 'network_error' }, policy.maxAttempts + 1, 0, policy, fixed(0), NOW)).toEqual({
+    expect(nextStep({ kind: 'network_error', cause: 'refused' }, policy.maxAttempts + 1, 0, policy, fixed(0), NOW)).toEqual({
       action: 'give_up',
       reason: 'attempts',
     });
@@ -184,7 +184,7 @@ describe('nextStep', () => {
   });
 
   it('gives up when the wait would end exactly at the deadline', () => {
-    expect(nextStep({ kind: 'network_error' }, 1, policy.deadlineMs - 125, policy, fixed(0.5), NOW)).toEqual({
+    expect(nextStep({ kind: 'network_error', cause: 'refused' }, 1, policy.deadlineMs - 125, policy, fixed(0.5), NOW)).toEqual({
       action: 'give_up',
       reason: 'deadline',
     });

@@ -263,6 +263,33 @@ describe('bridge sign-in over HTTP', () => {
     }
   });
 
+  it('answers a request left mid-flow by a crashed process and expired since with the expired page, not an endless loop', async () => {
+    // A bridge killed after the password check (authenticated) or during the postback (posting,
+    // lease lapsed) and restarted after the request expired: the next visit must get an answer.
+    // Before the fix, status() and postAndReturn() called each other for ever on synchronous
+    // SQLite promises, starving the event loop: the whole process (and this test) hung.
+    const { requests } = bridge.server.services;
+    for (const crashedIn of ['authenticated', 'posting'] as const) {
+      const browser = new TestBrowser(bridge.url);
+      const { requestId } = await openLogin(browser);
+      const now = bridge.clock.now();
+      expect(await requests.authenticate(requestId, alice.id, now, ['pwd'], now)).toBe(true);
+      if (crashedIn === 'posting') expect(await requests.claimForPostback(requestId, now, now + 1_000)).not.toBeNull();
+      bridge.clock.advance(11 * 60 * 1000); // past the request's 10 minutes, and past the lease
+      try {
+        const res = await Promise.race([
+          browser.get(`/verify/status?request_id=${requestId}`),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer for a request crashed in ${crashedIn}`)), 5_000)),
+        ]);
+        expect(res.status).toBe(410);
+        expect(page(await res.text())('h1').text()).toBe('Sign-in timed out');
+        expect(identity.postbacks).toHaveLength(0);
+      } finally {
+        bridge.clock.advance(-11 * 60 * 1000);
+      }
+    }
+  });
+
   it('refuses a login without or with a wrong CSRF token and keeps the request usable', async () => {
     const browser = new TestBrowser(bridge.url);
     const { requestId, html } = await openLogin(browser);
@@ -330,7 +357,7 @@ describe('bridge sign-in over HTTP', () => {
     // A first session…
     const first = await openLogin(browser);
     await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
-    const sessionCookie = [...browser.cookies.keys()].find((k) => k.includes('idb_session'))!;
+    const sessionCookie = [...browser.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!;
     const firstSession = browser.cookies.get(sessionCookie);
     expect(firstSession).toBeTruthy();
     const before = (await bridge.server.services.userStore.findById(alice.id))!.loginsCount;
@@ -348,7 +375,7 @@ describe('bridge sign-in over HTTP', () => {
     const browser = new TestBrowser(bridge.url);
     const first = await openLogin(browser);
     await browser.submit(first.html, { identifier: 'alice', password: PASSWORD });
-    const name = [...browser.cookies.keys()].find((k) => k.includes('idb_session'))!;
+    const name = [...browser.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!;
     const oldSession = browser.cookies.get(name)!;
     const before = (await bridge.server.services.userStore.findById(alice.id))!.loginsCount;
 
@@ -395,7 +422,7 @@ describe('bridge sign-in over HTTP', () => {
   it('sets secure cookie flags and security headers', async () => {
     const browser = new TestBrowser(bridge.url);
     const res = await browser.get(verifyPath(newRequestId()));
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('idb_browser='))!;
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('idb_bridge_browser='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -495,8 +522,8 @@ describe('bridge sign-in lockout is no denial of service', () => {
     await bridge.addUser({ email: 'olga@example.com', username: 'olga', password: PASSWORD });
     const owner = new TestBrowser(bridge.url);
     expect((await owner.submit((await openLogin(owner)).html, { identifier: 'olga@example.com', password: PASSWORD })).status).toBe(302);
-    expect([...owner.cookies.keys()].some((k) => k.includes('idb_device'))).toBe(true);
-    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_session'))!); // signed out, the device cookie stays
+    expect([...owner.cookies.keys()].some((k) => k.includes('idb_bridge_device'))).toBe(true);
+    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!); // signed out, the device cookie stays
 
     // Someone else guesses olga's password until the account locks…
     const attacker = new TestBrowser(bridge.url);
@@ -517,7 +544,7 @@ describe('bridge sign-in lockout is no denial of service', () => {
     expect(ownerAgain.status).toBe(302);
     expect(identity.postbacks).toHaveLength(2);
     // …also with the other identifier of the account (both are bound to the device).
-    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_session'))!);
+    owner.cookies.delete([...owner.cookies.keys()].find((k) => k.includes('idb_bridge_session'))!);
     expect((await owner.submit((await openLogin(owner)).html, { identifier: 'OLGA', password: PASSWORD })).status).toBe(302);
 
     // The attacker's copy of the lockout stays: another browser is still refused, correct password included.

@@ -898,8 +898,8 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
         params: { scope: 'openid email offline_access', prompt: 'consent' },
       });
       expect(flow.tokens.refresh_token).toBeTruthy();
-      expect(browser.cookies.has('idb_session')).toBe(true);
-      expect(browser.cookies.has('idb_op')).toBe(true);
+      expect(browser.cookies.has('idb_bridge_session')).toBe(true);
+      expect(browser.cookies.has('idb_idp_session')).toBe(true);
 
       const endSession = client.buildEndSessionUrl(flow.config, {
         id_token_hint: flow.tokens.id_token!,
@@ -916,8 +916,8 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       const back = new URL(outcome.location!);
       expect(`${back.origin}${back.pathname}`).toBe(postLogoutUri);
       expect(back.searchParams.get('state')).toBe('bye-123');
-      expect(browser.cookies.has('idb_session')).toBe(false);
-      expect(browser.cookies.has('idb_op')).toBe(false);
+      expect(browser.cookies.has('idb_bridge_session')).toBe(false);
+      expect(browser.cookies.has('idb_idp_session')).toBe(false);
 
       // The grant's tokens are revoked.
       expect((await userinfo(flow.tokens.access_token)).status).toBe(401);
@@ -960,7 +960,7 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       expect($('form').attr('action')).toBe('/logout/confirm');
       // Nothing happened yet.
       expect((await userinfo(flow.tokens.access_token)).status).toBe(200);
-      expect(browser.cookies.has('idb_session')).toBe(true);
+      expect(browser.cookies.has('idb_bridge_session')).toBe(true);
 
       let next = await browser.submit(html);
       const visited: string[] = [];
@@ -972,7 +972,7 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       expect(visited).toEqual(['/signout', '/logout/done']);
       expect(next.status).toBe(200);
       expect(page(await next.text())('h1').text()).toBe('You are signed out');
-      expect(browser.cookies.has('idb_session')).toBe(false);
+      expect(browser.cookies.has('idb_bridge_session')).toBe(false);
       expect((await userinfo(flow.tokens.access_token)).status).toBe(401);
     });
 
@@ -1287,8 +1287,8 @@ describe('OpenID Connect end to end, all-in-one server, openid-client as the rel
       await expectErrorPage(await browser.get(`${idp.url}/logout?${q}`));
 
       // Nothing was ended: cookies, bridge session and tokens are intact.
-      expect(browser.cookies.has('idb_session')).toBe(true);
-      expect(browser.cookies.has('idb_op')).toBe(true);
+      expect(browser.cookies.has('idb_bridge_session')).toBe(true);
+      expect(browser.cookies.has('idb_idp_session')).toBe(true);
       expect((await userinfo(flow.tokens.access_token)).status).toBe(200);
       const silent = await codeFlow(firstParty, { browser, params: { prompt: 'none' } });
       expect(silent.outcome.seen).toEqual([]);

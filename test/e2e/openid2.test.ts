@@ -776,11 +776,11 @@ describe('OpenID 2.0 end to end, split mode (identity service and bridge as two 
     const { location, seen, consentHtml } = await signInAt(browser, site, authUrl, { user: carolLogin, consent: 'approve' });
     expect(seen).toEqual(['login', 'consent']);
     expectSharedItems(consentHtml!, ['cd', 'carol@example.com', 'Carol Danvers']);
-    // Both servers set their own browser cookie of the same name; neither overwrote the other.
-    expect(browser.cookies.has('idb_browser')).toBe(true);
-    expect(browser.cookiesFor(bridge.url).has('idb_browser')).toBe(true);
-    expect(browser.cookiesFor(bridge.url).has('idb_session')).toBe(true);
-    expect(browser.cookies.has('idb_session')).toBe(false);
+    // Each server set its own browser cookie, named by its role; neither overwrote the other.
+    expect(browser.cookies.has('idb_idp_browser')).toBe(true);
+    expect(browser.cookiesFor(bridge.url).has('idb_bridge_browser')).toBe(true);
+    expect(browser.cookiesFor(bridge.url).has('idb_bridge_session')).toBe(true);
+    expect(browser.cookies.has('idb_bridge_session')).toBe(false);
 
     const verified = await rp.verify(location);
     expect(verified.error).toBeUndefined();

@@ -62,7 +62,7 @@ describe('bridge /signout', () => {
       const $ = page(await res.text());
       expect($('h1').text()).toBe('Sign out?');
       expect($('form[method=post][action="/signout"] input[name=csrf]').attr('value')).toBeTruthy();
-      expect(res.headers.getSetCookie().some((c) => c.includes('idb_session') && /max-age=0/i.test(c))).toBe(false);
+      expect(res.headers.getSetCookie().some((c) => c.includes('idb_bridge_session') && /max-age=0/i.test(c))).toBe(false);
     }
     expect(await hasSession(browser)).toBe(true);
   });

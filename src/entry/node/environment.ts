@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { loadConfig, type Config } from '../../config.js';
+import { defaultDatabasePath, loadConfig, type Config } from '../../config.js';
 import { readConfigFile } from './config-file.js';
 import { developmentSecret } from './secret.js';
 
@@ -27,7 +27,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env, envFile = '
   const options = { fromFile: { path: envFile, keys: fromFile }, document: readConfigFile(env) };
   const environment = env.IDBRIDGE_ENV || env.NODE_ENV || 'development';
   if (!env.IDBRIDGE_SECRET && environment !== 'production') {
-    const dev = developmentSecret(env.IDBRIDGE_DATABASE || './data/idbridge.sqlite');
+    const dev = developmentSecret(defaultDatabasePath(env));
     return { config: loadConfig(env, { ...options, secret: dev.secret }), generatedSecretPath: dev.created ? dev.path : undefined };
   }
   return { config: loadConfig(env, options) };

@@ -12,6 +12,7 @@ import type { UserDirectory } from '../../users/user.js';
 import { openDatabase } from './database.js';
 import { rpFetchLimits } from '../../provider/rp-discovery.js';
 import { nodeFetch } from './fetch.js';
+import { checkIdentityService, type IdentityCheckOptions } from './identity-check.js';
 import { nodeRpFetch } from './rp-fetch.js';
 import { publicFolder } from './paths.js';
 import { nodeScrypt } from './scrypt.js';
@@ -34,12 +35,17 @@ export interface StartOptions {
   users?: UserDirectory;
   /** Override pieces of the runtime (tests). */
   deps?: Partial<AppDeps>;
+  /** Timing of the bridge's background re-probes of the identity service (tests). */
+  identityCheck?: IdentityCheckOptions;
 }
 
 /** Start idbridge on Node: SQLite (WAL, migrated), undici, native scrypt, static files, housekeeping. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // JSON lines straight to stdout (console.log adds formatting work on every line).
-  const logger = options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel);
+  const logger = options.deps?.logger ?? options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel);
+  const fetch = options.deps?.fetch ?? nodeFetch();
+  // A bridge checks its PostBack URL and API key before serving anyone (throws ConfigError on a wrong key).
+  const identityCheck = await checkIdentityService(config, fetch, logger, options.identityCheck);
   const database = openDatabase(config.databasePath);
   let server: ServerType;
   let services: AppServices;
@@ -55,7 +61,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       config,
       db: database.db,
       logger,
-      fetch: nodeFetch(),
+      fetch,
       rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
       scrypt: nodeScrypt,
       dataVersion: database.dataVersion,
@@ -93,6 +99,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close: () =>
       (closing ??= (async () => {
         clearInterval(purge);
+        identityCheck.stop();
         const started = Date.now();
         const { forced } = await drainer.drain(config.shutdownGraceSeconds * 1000);
         database.close(); // only now: in-flight requests needed it

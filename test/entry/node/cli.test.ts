@@ -331,7 +331,7 @@ describe('idbridge CLI per role', { timeout: 120_000 }, () => {
     expect(bridge.code).toBe(0);
     expect(JSON.parse(bridge.stdout)).toEqual({
       role: 'bridge',
-      verify_url: 'http://localhost:3000/verify',
+      verify_url: 'http://localhost:3001/verify', // a bridge's default port is 3001
       postback_url: 'https://id.example.com/ows_auth',
       return_url: 'https://id.example.com/ows_return',
       api_key_configured: true,
