@@ -109,10 +109,16 @@ function launch({ name, args, env, cpu, tmp, readyPath, port, cwd = ROOT }) {
   };
 }
 
-/** The idbridge environment for one run (production mode, loopback http, the given scrypt cost). */
+/**
+ * The idbridge environment for one run (loopback http, the given scrypt cost). Production mode,
+ * except for the cheap-hash runs: production refuses scrypt below the OWASP floor (as it must),
+ * so those run as `test`, which differs from production only in what development conveniences it
+ * allows (no demo either way; relying-party discovery may reach loopback, once per realm, cached).
+ */
 function idbridgeEnv({ port, databasePath, secret, ln }) {
+  const environment = ln >= 17 ? 'production' : 'test';
   return {
-    IDBRIDGE_ENV: 'production',
+    IDBRIDGE_ENV: environment,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
