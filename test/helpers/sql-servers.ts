@@ -8,7 +8,7 @@
  * through `runuser`. MariaDB runs as root with `--user=root`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The newest PostgreSQL the Debian packages installed (`/usr/lib/postgresql/<major>/bin`). */
+const PG_BIN = (() => {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  return join(root, majors[0] ?? '15', 'bin');
+})();
 const MARIADBD = '/usr/sbin/mariadbd';
 const MARIADB_INSTALL_DB = '/usr/bin/mariadb-install-db';
 
