@@ -51,8 +51,9 @@ export async function checkMapping(client: SqlClient, mapping: SqlMapping, state
   };
   try {
     await attempt('directory.url', { sql: 'SELECT 1 AS one', params: [] }, 'cannot query the database');
-    if (statements.source === 'columns') await checkColumns(client, mapping, attempt, problems, report);
-    await checkLookups(statements, attempt, problems);
+    // With a table or column missing, every lookup fails for the same reason: say it once.
+    const columnsOk = statements.source === 'columns' ? await checkColumns(client, mapping, attempt, problems, report) : true;
+    if (columnsOk) await checkLookups(statements, attempt, problems);
   } catch (error) {
     if (!(error instanceof Unavailable)) throw error;
     report.unavailable = { reason: error.error.reason, detail: error.error.detail };
@@ -63,19 +64,19 @@ export async function checkMapping(client: SqlClient, mapping: SqlMapping, state
 
 type Attempt = (setting: string, statement: BoundStatement, what: string) => Promise<SqlResult | 'rejected' | null>;
 
-async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Attempt, problems: string[], report: SqlCheckReport): Promise<void> {
+async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Attempt, problems: string[], report: SqlCheckReport): Promise<boolean> {
   const { dialect } = client;
   const table = mapping.table!;
   const columns = mapping.columns!;
   const from = quoteIdentifier(dialect, table);
   const hint = dialect === 'postgres' ? '; PostgreSQL folds unquoted names to lower case, write the name as the database shows it' : '';
-  if ((await attempt('directory.table', { sql: `SELECT 1 AS one FROM ${from} WHERE 1 = 0`, params: [] }, `table "${table}" not found${hint}`)) === null) return;
+  if ((await attempt('directory.table', { sql: `SELECT 1 AS one FROM ${from} WHERE 1 = 0`, params: [] }, `table "${table}" not found${hint}`)) === null) return false;
   let allFound = true;
   for (const { setting, column } of mappedColumns(columns, mapping.saltColumn)) {
     const found = await attempt(setting, { sql: `SELECT ${quoteIdentifier(dialect, column)} FROM ${from} WHERE 1 = 0`, params: [] }, `column "${column}" not found in "${table}"${hint}`);
     if (found === null) allFound = false;
   }
-  if (!allFound) return;
+  if (!allFound) return false;
   if (dialect === 'mysql' && mapping.loginCase === 'insensitive') await checkMysqlCollation(table, columns, attempt, problems);
   const sample = await attempt('directory.table', { sql: `SELECT ${selectList(dialect, columns, mapping.saltColumn)} FROM ${from} LIMIT 1`, params: [] }, 'cannot read a sample row');
   if (sample && sample !== 'rejected' && sample.rows[0]) {
@@ -87,6 +88,7 @@ async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Att
       problems.push(`directory.columns: the sample row cannot be used: ${error.message}`);
     }
   }
+  return true;
 }
 
 /**

@@ -87,7 +87,7 @@ export class SqlSiteSource implements SiteUserSource {
     if (!plausible(key, MAX_KEY_LENGTH)) return null;
     const rows = await this.#rows('byId', this.#statements.byId(key), { valueRejected: 'empty' });
     if (rows.length === 0) return null;
-    if (rows.length > 1) throw this.#fail(new DirectoryUnavailableError('bad_response', 'byId: more than one row for one key; the id column must be unique'));
+    if (rows.length > 1) throw this.#fail(new DirectoryUnavailableError('bad_response', 'byId: more than one row for one key; the id column must be unique'), 'byId');
     const record = this.#record('byId', rows[0]!);
     // MySQL compares a string with a number loosely ('42abc' = 42): only the exact key is a match.
     return record.key === key ? record : null;
@@ -100,7 +100,7 @@ export class SqlSiteSource implements SiteUserSource {
     if (rows.length === 0) return null;
     // Two accounts behind one address: neither "none" (a duplicate sign-up) nor a guess (a reset
     // mailed for the wrong account) is safe.
-    if (rows.length > 1) throw this.#fail(new DirectoryUnavailableError('bad_response', 'byEmail: more than one row for one email address'));
+    if (rows.length > 1) throw this.#fail(new DirectoryUnavailableError('bad_response', 'byEmail: more than one row for one email address'), 'byEmail');
     return this.#record('byEmail', rows[0]!);
   }
 
@@ -139,7 +139,7 @@ export class SqlSiteSource implements SiteUserSource {
     try {
       return readRecord(row);
     } catch (error) {
-      if (error instanceof GarbageRowError) throw this.#fail(new DirectoryUnavailableError('bad_response', `${lookup}: ${error.message}`));
+      if (error instanceof GarbageRowError) throw this.#fail(new DirectoryUnavailableError('bad_response', `${lookup}: ${error.message}`), lookup);
       throw error;
     }
   }
