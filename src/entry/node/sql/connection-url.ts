@@ -38,7 +38,8 @@ const PARAMS = ['sslmode', 'ssl-mode', 'ssl', 'sslrootcert', 'ssl-ca', 'sslcert'
 export function parseServerUrl(url: string): ServerTarget {
   let u: URL;
   try {
-    u = new URL(url);
+    // libpq writes a socket connection with an empty host (`postgres://me@/db?host=/run/pg`).
+    u = new URL(url.replace(/^([a-z]+:\/\/)([^/@]*@)?\//i, (_m, scheme: string, user = '') => `${scheme}${user}localhost/`));
   } catch {
     throw misconfigured(`directory.url: not a valid URL (${redactUrl(url)})`);
   }

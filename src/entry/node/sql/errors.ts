@@ -88,9 +88,12 @@ export function translateDriverError(driver: 'pg' | 'mysql2' | 'better-sqlite3',
     if (!reason && /timeout|timed out/i.test(message)) reason = 'timeout';
     if (!reason && /Connection terminated|ended unexpectedly|not queryable/i.test(message)) reason = 'unreachable';
   }
-  if (!reason && driver === 'mysql2') reason = MYSQL[code] ?? (/timeout|timed out/i.test(message) ? 'timeout' : undefined);
+  if (!reason && driver === 'mysql2') {
+    // MariaDB's 1969 (max_statement_time) has no name in mysql2's table; MySQL's 3024 does.
+    reason = MYSQL[code] ?? (e.errno === 1969 || e.errno === 3024 || /timeout|timed out|max_statement_time/i.test(message) ? 'timeout' : undefined);
+  }
   if (!reason && driver === 'better-sqlite3') reason = sqliteReason(code, message);
-  const detail = redactText(`${driver}${code ? ` ${code}` : ''}: ${message}`, secrets);
+  const detail = redactText(`${driver}${code ? ` ${code}` : typeof e.errno === 'number' ? ` ${e.errno}` : ''}: ${message}`, secrets);
   if (reason === 'value') return new SqlValueRejectedError(detail);
   return new DirectoryUnavailableError(reason ?? 'bad_response', detail, { cause: error });
 }

@@ -6,8 +6,9 @@ import type { PoolSettings } from './pg-client.js';
 
 /**
  * MySQL / MariaDB through a `mysql2` pool. `execute` uses server-side prepared statements, so
- * values are bound by the server, never spliced into the text. Timeouts: `connectTimeout`, a
- * per-query `timeout` (mysql2 then drops that connection, and the pool opens another) and a
+ * values are bound by the server, never spliced into the text. Timeouts: `connectTimeout`, the
+ * server's statement time limit, a per-query client `timeout` a second later (mysql2 then drops
+ * that connection, and the pool opens another) and a
  * backstop over both for a full pool's queue, which mysql2 does not bound. Sessions are
  * `READ ONLY`. Big integers come back as strings (exact ids), dates in UTC.
  */
@@ -36,13 +37,18 @@ export function createMysqlClient(target: ServerTarget, pool: PoolSettings): Sql
   });
   p.pool.on('connection', (connection) => {
     connection.query('SET SESSION TRANSACTION READ ONLY', () => {});
+    // The server stops a slow statement itself (so it does not run on after the client gave up):
+    // MariaDB's max_statement_time (seconds), MySQL's max_execution_time (ms, SELECTs). Each
+    // server refuses the other's variable; that error is expected and ignored.
+    connection.query(`SET SESSION max_statement_time = ${pool.queryTimeoutMs / 1000}`, () => {});
+    connection.query(`SET SESSION max_execution_time = ${pool.queryTimeoutMs}`, () => {});
   });
   const backstop = pool.connectTimeoutMs + pool.queryTimeoutMs + 2_000;
   return {
     dialect: 'mysql',
     async query(sql, params): Promise<SqlResult> {
       try {
-        const [rows, fields] = await withDeadline(p.execute<mysql.RowDataPacket[]>({ sql, timeout: pool.queryTimeoutMs }, [...params]), backstop, 'mysql query');
+        const [rows, fields] = await withDeadline(p.execute<mysql.RowDataPacket[]>({ sql, timeout: pool.queryTimeoutMs + 1_000 }, [...params]), backstop, 'mysql query');
         return { rows, columns: (fields ?? []).map((f) => f.name) };
       } catch (error) {
         throw translateDriverError('mysql2', error, secrets);
