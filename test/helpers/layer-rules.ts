@@ -46,6 +46,9 @@ export const LAYERS: LayerRules = {
     /^node:/,
     new RegExp(`^(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/|$)`),
     /^better-sqlite3$/,
+    // Database drivers of the SQL directory (the shared code sees only the SqlClient port).
+    /^pg(\/|$)/,
+    /^mysql2(\/|$)/,
     /^undici(\/|$)/,
     /^@hono\/node-server(\/|$)/,
     /^drizzle-orm\/(better-sqlite3|d1|node-postgres|libsql)(\/|$)/,
