@@ -14,7 +14,7 @@ export interface HashLimits {
   bcryptCost: number;
   /** scrypt N (a power of two). */
   scryptN: number;
-  /** scrypt 128·N·r·p bytes of memory... bounded through r and p too. */
+  /** scrypt r and p (memory is 128·N·r bytes, work grows with p). */
   scryptR: number;
   scryptP: number;
   /** argon2 memory, KiB. */
