@@ -214,22 +214,23 @@ describe('burn: an unknown user costs what a real check costs', () => {
     expect(calls.map((c) => c.name)).toEqual(['shaCryptVerify']);
   });
 
-  it('takes about as long as a real check of the same hash (median of 15, within 25 %)', async () => {
+  it('takes about as long as a real check of the same hash (interleaved, median of 21, within 25 %)', async () => {
     const strong = await nodeHashPrimitives.bcryptHash(new TextEncoder().encode('the real password'), 8);
     const registry = createHashRegistry(nodeHashPrimitives);
-    const median = async (f: () => Promise<unknown>) => {
-      const times: number[] = [];
-      for (let i = 0; i < 15; i++) {
-        const t = performance.now();
-        await f();
-        times.push(performance.now() - t);
-      }
-      return times.sort((a, b) => a - b)[7]!;
-    };
     await registry.verify('warm-up', strong);
-    const real = await median(() => registry.verify('wrong password', strong));
-    const burn = await median(() => registry.burn('wrong password'));
-    expect(Math.abs(burn - real) / real).toBeLessThan(0.25);
+    // Interleaved, so a load spike from other test files hits both series alike.
+    const real: number[] = [];
+    const burn: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      let t = performance.now();
+      await registry.verify('wrong password', strong);
+      real.push(performance.now() - t);
+      t = performance.now();
+      await registry.burn('wrong password');
+      burn.push(performance.now() - t);
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[10]!;
+    expect(Math.abs(median(burn) - median(real)) / median(real)).toBeLessThan(0.25);
   });
 });
 
