@@ -49,6 +49,7 @@ import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
 import { BuiltinUserDirectory } from './users/builtin-directory.js';
+import type { HashPrimitives } from './users/hashes/primitives.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
@@ -62,6 +63,12 @@ export interface AppDeps {
   fetch: OutgoingFetch;
   /** The scrypt primitive for the built-in user directory. */
   scrypt: ScryptFunction;
+  /**
+   * The primitives for verifying the site's own (legacy) password hashes: native on Node, pure JS
+   * on Workers (`createHashRegistry` in users/hashes/registry.ts). Optional until a directory
+   * that reads site hashes is configured.
+   */
+  hashPrimitives?: HashPrimitives;
   clock?: Clock;
   /** The site's user database; defaults to the built-in users table. */
   users?: UserDirectory;

@@ -18,13 +18,14 @@ const identifier = z
   .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') })
   .regex(IDENTIFIER, 'must be a SQL identifier (letters, digits, "_", "$"; "schema.table" allowed)');
 
-const positiveInt = (min: number, max: number, fallback: number) =>
+const wholeNumber = (min: number, max: number) =>
   z
     .number({ error: `must be a whole number from ${min} to ${max}` })
     .int(`must be a whole number from ${min} to ${max}`)
     .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
+    .max(max, `must be at most ${max}`);
+
+const positiveInt = (min: number, max: number, fallback: number) => wholeNumber(min, max).default(fallback);
 
 /** Columns of the site's user table (or view). Only `id` and `passwordHash` are always needed. */
 const columnsSchema = z.strictObject({
@@ -93,6 +94,15 @@ const sqlDirectorySchema = z
         queryTimeoutMs: positiveInt(100, 60_000, 5_000),
       })
       .default({ max: 5, connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 }),
+    /**
+     * Devise's `config.pepper` (appended to the password before bcrypt); a secret, so it must come
+     * from the environment (`${NAME}`). See docs/password-hashes.md.
+     */
+    pepper: z.string().min(1, 'must not be empty').optional(),
+    /** Raise site hashes below these costs on write-back (no default: see docs/password-hashes.md). */
+    upgrade: z
+      .strictObject({ bcryptCost: wholeNumber(4, 15).optional(), pbkdf2Iterations: wholeNumber(1_000, 10_000_000).optional() })
+      .optional(),
     /** Salted MD5/SHA hashes (weak, legacy): how salt and password were joined, e.g. `{salt}{password}`. */
     saltedHash: z
       .strictObject({
@@ -147,6 +157,7 @@ export type HttpDirectoryConfig = Extract<DirectoryConfig, { kind: 'http' }>;
 /** Settings that are secrets: a literal value in the file is refused. */
 const SECRET_PATHS: Array<{ path: string; test?: (value: string) => boolean; why: string }> = [
   { path: 'directory.secret', why: 'a secret' },
+  { path: 'directory.pepper', why: 'a secret' },
   // A connection URL is secret only when it carries a password.
   { path: 'directory.url', test: (v) => /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(v), why: 'a URL with a password' },
 ];

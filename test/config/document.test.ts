@@ -110,3 +110,23 @@ describe('the configuration document', () => {
     expect(parse('directory').problems).toHaveLength(1);
   });
 });
+
+describe('directory: hash settings (docs/password-hashes.md)', () => {
+  const sql = { kind: 'sql', url: 'sqlite:x.db', preset: 'devise' };
+
+  it('takes the Devise pepper from the environment, never as a literal', () => {
+    const ok = parse({ directory: { ...sql, pepper: '${DEVISE_PEPPER}' } }, { DEVISE_PEPPER: 'p3pp3r' });
+    expect(ok.problems).toEqual([]);
+    expect(ok.document?.directory).toMatchObject({ pepper: 'p3pp3r' });
+    const literal = parse({ directory: { ...sql, pepper: 'p3pp3r' } });
+    expect(literal.problems.join('\n')).toContain('directory.pepper: is a secret');
+    expect(literal.problems.join('\n')).not.toContain('p3pp3r');
+  });
+
+  it('upgrade targets are optional, bounded, and have no default', () => {
+    expect(parse({ directory: { ...sql, upgrade: {} } }).document?.directory).toMatchObject({ upgrade: {} });
+    expect((parse({ directory: { ...sql, upgrade: {} } }).document?.directory as { upgrade: object }).upgrade).toEqual({});
+    expect(parse({ directory: { ...sql, upgrade: { bcryptCost: 12, pbkdf2Iterations: 1_200_000 } } }).problems).toEqual([]);
+    expect(parse({ directory: { ...sql, upgrade: { bcryptCost: 16 } } }).problems).toEqual(['directory.upgrade.bcryptCost: 16: must be at most 15']);
+  });
+});

@@ -16,6 +16,7 @@ import { checkIdentityService, type IdentityCheckOptions } from './identity-chec
 import { nodeRpFetch } from './rp-fetch.js';
 import { publicFolder } from './paths.js';
 import { nodeScrypt } from './scrypt.js';
+import { nodeHashPrimitives } from './hash-primitives.js';
 import { createHttpServer } from './unread-body.js';
 import { drainable } from './shutdown.js';
 
@@ -64,6 +65,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       fetch,
       rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
       scrypt: nodeScrypt,
+      hashPrimitives: nodeHashPrimitives,
       dataVersion: database.dataVersion,
       users: options.users,
       remoteAddress: (c) => {

@@ -18,6 +18,7 @@ import { SettingsRepository } from '../../storage/settings-repository.js';
 import { boundedFetch } from '../../util/bounded-fetch.js';
 import { randomToken } from '../../util/bytes.js';
 import { workerScrypt } from './scrypt.js';
+import { workerHashPrimitives } from './hash-primitives.js';
 
 export interface WorkerEnv {
   DB: D1Database;
@@ -100,6 +101,7 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     // suffice. Not in the background: a request's I/O ends with it on Workers.
     rpFetch: { fetch: boundedFetch((input, init) => fetch(input, init), rpFetchLimits(config.environment)), background: false },
     scrypt: workerScrypt,
+    hashPrimitives: workerHashPrimitives,
     // Set by Cloudflare's edge (and by wrangler dev): the client's address.
     remoteAddress: (c) => c.req.header('cf-connecting-ip'),
     assets: env.ASSETS

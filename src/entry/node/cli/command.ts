@@ -6,6 +6,7 @@ import { openDatabase } from '../database.js';
 import { loadNodeConfig } from '../environment.js';
 import { nodeFetch } from '../fetch.js';
 import { nodeScrypt } from '../scrypt.js';
+import { nodeHashPrimitives } from '../hash-primitives.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 
 /** The half of a split deployment a command's data lives with. */
@@ -53,6 +54,7 @@ export async function withServices(input: CommandInput, run: (services: AppServi
         db: database.db,
         fetch: nodeFetch(),
         scrypt: nodeScrypt,
+        hashPrimitives: nodeHashPrimitives,
         logger: jsonLogger((line) => process.stderr.write(`${line}\n`), 'warn'),
       }),
     );
