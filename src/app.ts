@@ -4,7 +4,7 @@ import type { OutgoingFetch } from './bridge/postback-client.js';
 import { BridgeSessions } from './bridge/sessions.js';
 import { BridgeSignIn } from './bridge/sign-in.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { bridgeHome, bridgeRoutes } from './http/bridge-routes.js';
 import { SealedCookies } from './http/cookies.js';
 import { CsrfTokens } from './http/csrf.js';
@@ -48,6 +48,9 @@ import { SECRET_CHECK_SETTING } from './storage/sealed-value-repository.js';
 import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
+import { DirectoryLinkRepository } from './storage/directory-link-repository.js';
+import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js';
+import type { SiteUserSource } from './users/site-source.js';
 import { BuiltinUserDirectory } from './users/builtin-directory.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
@@ -63,8 +66,13 @@ export interface AppDeps {
   /** The scrypt primitive for the built-in user directory. */
   scrypt: ScryptFunction;
   clock?: Clock;
-  /** The site's user database; defaults to the built-in users table. */
+  /** A ready-made user directory (tests); otherwise chosen by `config.directory`. */
   users?: UserDirectory;
+  /**
+   * The site's own user database for `directory.kind` sql or http, opened by the entry point
+   * (Node: the SQL drivers or undici; Workers: http only). The app closes nothing: the entry does.
+   */
+  siteSource?: SiteUserSource;
   logger?: Logger;
   /** The TCP peer address of a request, when the runtime knows it. */
   remoteAddress?: (c: Context) => string | undefined;
@@ -92,6 +100,10 @@ export interface AppServices {
   hasher: PasswordHasher;
   userStore: UserRepository;
   directory: UserDirectory;
+  /** Identity links of site users (`directory_links`). */
+  links: DirectoryLinkRepository;
+  /** The site source behind `directory`, when it is a site directory. */
+  siteSource: SiteUserSource | undefined;
   apiKeys: ApiKeyVault;
   janrainCompatibility: JanrainCompatibility;
   signIn: BridgeSignIn;
@@ -125,7 +137,8 @@ export function createServices(deps: AppDeps): AppServices {
   const logger = deps.logger ?? jsonLogger((line) => console.log(line), config.logLevel);
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
-  const directory = deps.users ?? new BuiltinUserDirectory(userStore, hasher, clock);
+  const links = new DirectoryLinkRepository(db, config.tenant);
+  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource });
   const settings = new SettingsRepository(db, config.tenant);
   const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
@@ -207,6 +220,8 @@ export function createServices(deps: AppDeps): AppServices {
     hasher,
     userStore,
     directory,
+    links,
+    siteSource: deps.users ? undefined : deps.siteSource,
     apiKeys,
     janrainCompatibility,
     signIn,
@@ -238,6 +253,19 @@ function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServ
       return counts;
     },
   };
+}
+
+/**
+ * The user directory `config.directory` names: the built-in table (the default), or the site's
+ * own database (sql / http) through the source the entry point opened.
+ */
+function createDirectory(config: Config, deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined }): UserDirectory {
+  const d = config.directory;
+  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock);
+  if (!deps.source || deps.source.kind !== d.kind) {
+    throw new ConfigError([`directory.kind: ${d.kind} needs the site's ${d.kind === 'sql' ? 'database' : 'application'}, which this entry point did not open`]);
+  }
+  return new SiteDirectory({ ...deps, source: deps.source }, { mode: d.mode, writeBack: d.kind === 'sql' ? d.writeBack : false, name: d.name });
 }
 
 /** Build the Hono app. No runtime-specific imports: the same app runs on Node and Workers. */
