@@ -7,7 +7,8 @@ import type { D1Database, ExecutionContext, Fetcher, ScheduledController } from 
 import { drizzle } from 'drizzle-orm/d1';
 import type { Hono } from 'hono';
 import { createApp, type AppServices } from '../../app.js';
-import { ConfigError, loadConfig } from '../../config.js';
+import { ConfigError, loadConfig, type Config } from '../../config.js';
+import type { SiteUserSource } from '../../users/site-source.js';
 import type { DocumentSource } from '../../config/document.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
@@ -70,6 +71,20 @@ function configDocument(binding: unknown): DocumentSource | undefined {
   }
 }
 
+/**
+ * The site's user database on Workers: only the HTTP contract (a Worker opens no TCP connection
+ * to PostgreSQL or MySQL, and has no SQLite file). `sql` is refused at start-up, naming the setting.
+ */
+function openWorkerSiteSource(config: Config): SiteUserSource | undefined {
+  const d = config.directory;
+  if (d.kind === 'builtin') return undefined;
+  if (d.kind === 'sql') {
+    throw new ConfigError(['directory.kind: sql is not available on Cloudflare Workers (no database drivers there); use kind: http (the site answers the directory contract), or run idbridge on Node']);
+  }
+  // The HttpSiteSource (global fetch) is wired here when it lands.
+  throw new ConfigError([`directory.kind: ${d.kind} is not available in this build yet`]);
+}
+
 async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: AppServices }> {
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
@@ -91,6 +106,7 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     log(report.unreadable.length ? 'error' : 'info', 'secret_rewrapped', `${report.rewrapped} re-sealed, ${report.unreadable.length} unreadable`);
   }
   for (const warning of config.warnings) log('warn', 'config_warning', warning);
+  const siteSource = openWorkerSiteSource(config);
   return createApp({
     config,
     db,
@@ -100,6 +116,7 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     // suffice. Not in the background: a request's I/O ends with it on Workers.
     rpFetch: { fetch: boundedFetch((input, init) => fetch(input, init), rpFetchLimits(config.environment)), background: false },
     scrypt: workerScrypt,
+    siteSource,
     // Set by Cloudflare's edge (and by wrangler dev): the client's address.
     remoteAddress: (c) => c.req.header('cf-connecting-ip'),
     assets: env.ASSETS
