@@ -50,7 +50,7 @@ import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
 import { DirectoryLinkRepository } from './storage/directory-link-repository.js';
 import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js';
-import type { SiteUserSource } from './users/site-source.js';
+import { DirectoryUnavailableError, type SiteUserSource } from './users/site-source.js';
 import { BuiltinUserDirectory } from './users/builtin-directory.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
@@ -262,10 +262,20 @@ function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServ
 function createDirectory(config: Config, deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined }): UserDirectory {
   const d = config.directory;
   if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock);
-  if (!deps.source || deps.source.kind !== d.kind) {
-    throw new ConfigError([`directory.kind: ${d.kind} needs the site's ${d.kind === 'sql' ? 'database' : 'application'}, which this entry point did not open`]);
+  if (deps.source && deps.source.kind !== d.kind) throw new ConfigError([`directory.kind: ${d.kind}, but the entry point opened a ${deps.source.kind} source`]);
+  if (!deps.source) {
+    // CLI commands that never sign anyone in (user list, client add, directory status) run
+    // without opening the site; the servers always open it (or refuse to start).
+    return unopenedDirectory(d.kind);
   }
   return new SiteDirectory({ ...deps, source: deps.source }, { mode: d.mode, writeBack: d.kind === 'sql' ? d.writeBack : false, name: d.name });
+}
+
+function unopenedDirectory(kind: string): UserDirectory {
+  const fail = async (): Promise<never> => {
+    throw new DirectoryUnavailableError('misconfigured', `the ${kind} directory was not opened by this entry point`);
+  };
+  return { authenticate: fail, findById: fail, findByEmail: fail, recordLogin: fail };
 }
 
 /** Build the Hono app. No runtime-specific imports: the same app runs on Node and Workers. */

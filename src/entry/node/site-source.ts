@@ -24,10 +24,10 @@ export function hashIdentifier(_config: Config): HashIdentifier | undefined {
 }
 
 /** `checkDirectory` with this configuration's preset and hash registry. */
-export function checkSiteSource(config: Config, source: SiteUserSource, sample: number): Promise<DirectoryCheckReport> {
+export function checkSiteSource(config: Config, source: SiteUserSource, sample: number, hashes = hashIdentifier(config)): Promise<DirectoryCheckReport> {
   const d = config.directory;
   const preset = d.kind === 'sql' && d.preset ? SQL_PRESETS[d.preset] : undefined;
-  return checkDirectory(source, { hashes: hashIdentifier(config), sample, expectedFormats: preset?.hashFormats });
+  return checkDirectory(source, { hashes, sample, expectedFormats: preset?.hashFormats });
 }
 
 /**
