@@ -110,6 +110,32 @@ for (const mode of ['federated', 'migrate'] as const) {
       expect(subs[0]).toBe(await env.idp.server.services.identities.publicIdFor((await aliceId())!, env.idp.clock.now()));
     });
 
+    it(mode === 'migrate' ? 'session reuse of a migrated user needs no site database' : 'session reuse with the site database stopped: 503, not a sign-in as nobody', async () => {
+      const browser = new TestBrowser(env.idp.url);
+      const start = async (realm: string) => {
+        const rp = new OpenIdRelyingParty({ returnUrl: `${realm}return`, realm, stateless: true, extensions: [] });
+        return rp.authenticate(env.site.opIdentifier);
+      };
+      await signInAt(browser, env.site, await start('http://reuse1.example.test/'), { user: { identifier: 'alice', password: PASSWORD }, consent: 'approve' });
+      env.source.stop();
+      try {
+        if (mode === 'migrate') {
+          const outcome = await signInAt(browser, env.site, await start('http://reuse2.example.test/'), { consent: 'approve' });
+          expect(outcome.seen).not.toContain('login');
+          expect(outcome.location).toContain('openid.mode=id_res');
+        } else {
+          let res = await browser.get(await start('http://reuse2.example.test/'));
+          for (let i = 0; i < 5 && res.status === 302; i++) res = await browser.get(new URL(res.headers.get('location')!, env.idp.url).toString());
+          expect(res.status).toBe(503);
+          expect(await res.text()).toMatch(/temporarily unavailable/i);
+          expect(env.idp.logger.entries.find((e) => e.event === 'directory_unavailable')).toMatchObject({ reason: 'unreachable' });
+          expect(env.idp.logger.entries.some((e) => e.event === 'unhandled_error')).toBe(false);
+        }
+      } finally {
+        env.source.start();
+      }
+    });
+
     it('the site database stopped: 503 "temporarily unavailable", Retry-After, logged, no throttle failure counted', async () => {
       env.source.stop();
       try {

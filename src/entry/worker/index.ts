@@ -96,6 +96,8 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     secret = await new SettingsRepository(db, vars['IDBRIDGE_TENANT'] ?? 'default').putIfAbsent('dev_secret', randomToken(384), Date.now());
   }
   const config = loadConfig(vars, { secret, document: configDocument(env['IDBRIDGE_CONFIG']) });
+  // Before anything touches D1: a directory this runtime cannot serve is a configuration error.
+  const siteSource = openWorkerSiteSource(config);
   // As on Node: a changed IDBRIDGE_SECRET is a configuration error (503 and one log line), not a
   // 500 on every request that needs a sealed key.
   const log = (level: string, event: string, detail: string) => console.log(JSON.stringify({ level, event, detail }));
@@ -106,7 +108,6 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     log(report.unreadable.length ? 'error' : 'info', 'secret_rewrapped', `${report.rewrapped} re-sealed, ${report.unreadable.length} unreadable`);
   }
   for (const warning of config.warnings) log('warn', 'config_warning', warning);
-  const siteSource = openWorkerSiteSource(config);
   return createApp({
     config,
     db,
