@@ -45,10 +45,14 @@ export async function checkDirectory(
     report.unavailable = e.reason ? `${e.reason}: ${e.detail ?? ''}` : String(e.message ?? error);
     return report;
   }
+  if (found.unavailable) {
+    report.ok = false;
+    report.unavailable = `${found.unavailable.reason}: ${found.unavailable.detail}`;
+  }
   report.problems.push(...found.problems);
-  report.notes.push(...found.notes);
+  report.notes.push(...(found.notes ?? []));
   const weak = new Set<string>();
-  for (const row of found.sample ?? []) {
+  for (const row of found.hashes ?? []) {
     report.sampled++;
     if (row.passwordHash === null || row.passwordHash === '') {
       report.unusable.push({ key: row.key, problem: 'no password hash' });
@@ -70,6 +74,6 @@ export async function checkDirectory(
     // Not one usable hash: the column (or query) is almost certainly the wrong one.
     report.problems.push(`directory.columns.passwordHash: none of the ${report.sampled} sampled rows holds a usable password hash`);
   }
-  report.ok = report.problems.length === 0;
+  report.ok = report.problems.length === 0 && !report.unavailable;
   return report;
 }

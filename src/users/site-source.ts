@@ -63,17 +63,22 @@ export interface SiteUserSource {
   close(): Promise<void>;
 }
 
-/** What a source found about its mapping (see {@link SiteUserSource.check}). */
+/**
+ * What a source found about its mapping (see {@link SiteUserSource.check}). Sources may return
+ * more (the SQL directory's report adds its dialect and a sample record).
+ */
 export interface SourceCheck {
   /** Each a mapping error naming the setting: `directory.columns.email: no column "mail" in wp_users`. */
   problems: string[];
   /** Remarks that do not make the mapping wrong (a missing index, a case-sensitive login). */
-  notes: string[];
+  notes?: string[];
+  /** Set when the site could not be asked at all (then `problems` may be incomplete). */
+  unavailable?: { reason: string; detail: string };
   /**
    * Sampled rows with their stored hashes (SQL sources; the HTTP site checks passwords itself and
    * has none), so the caller can count formats with the verifier registry. Never printed.
    */
-  sample?: Array<{ key: string; passwordHash: string | null; salt?: string | null }>;
+  hashes?: Array<{ key: string; passwordHash: string | null; salt?: string | null }>;
 }
 
 /**

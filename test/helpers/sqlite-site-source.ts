@@ -88,7 +88,7 @@ export class SqliteSiteSource implements SiteUserSource {
     }
     if (problems.length) return { problems, notes: [] };
     const rows = this.db.prepare(`SELECT "${this.mapping.id}" AS k, "${this.mapping.passwordHash}" AS h FROM "${this.mapping.table}" LIMIT ?`).all(options.sample) as Array<{ k: unknown; h: unknown }>;
-    return { problems, notes: [], sample: rows.map((r) => ({ key: String(r.k), passwordHash: typeof r.h === 'string' ? r.h : null })) };
+    return { problems, notes: [], hashes: rows.map((r) => ({ key: String(r.k), passwordHash: typeof r.h === 'string' ? r.h : null })) };
   }
 
   async close(): Promise<void> {
