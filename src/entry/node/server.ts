@@ -57,7 +57,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   }
   // A bridge checks its PostBack URL and API key before serving anyone (throws ConfigError on a wrong key).
-  const identityCheck = await checkIdentityService(config, fetch, logger, options.identityCheck);
+  const identityCheck = await checkIdentityService(config, fetch, logger, options.identityCheck).catch(async (error: unknown) => {
+    await siteSource?.close().catch(() => undefined);
+    throw error;
+  });
   const database = openDatabase(config.databasePath);
   let server: ServerType;
   let services: AppServices;
