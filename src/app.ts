@@ -4,7 +4,7 @@ import type { OutgoingFetch } from './bridge/postback-client.js';
 import { BridgeSessions } from './bridge/sessions.js';
 import { BridgeSignIn } from './bridge/sign-in.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { bridgeHome, bridgeRoutes } from './http/bridge-routes.js';
 import { SealedCookies } from './http/cookies.js';
 import { CsrfTokens } from './http/csrf.js';
@@ -48,6 +48,9 @@ import { SECRET_CHECK_SETTING } from './storage/sealed-value-repository.js';
 import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
+import { DirectoryLinkRepository } from './storage/directory-link-repository.js';
+import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js';
+import { DirectoryUnavailableError, type SiteUserSource } from './users/site-source.js';
 import { BuiltinUserDirectory } from './users/builtin-directory.js';
 import type { HashPrimitives } from './users/hashes/primitives.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
@@ -70,8 +73,13 @@ export interface AppDeps {
    */
   hashPrimitives?: HashPrimitives;
   clock?: Clock;
-  /** The site's user database; defaults to the built-in users table. */
+  /** A ready-made user directory (tests); otherwise chosen by `config.directory`. */
   users?: UserDirectory;
+  /**
+   * The site's own user database for `directory.kind` sql or http, opened by the entry point
+   * (Node: the SQL drivers or undici; Workers: http only). The app closes nothing: the entry does.
+   */
+  siteSource?: SiteUserSource;
   logger?: Logger;
   /** The TCP peer address of a request, when the runtime knows it. */
   remoteAddress?: (c: Context) => string | undefined;
@@ -99,6 +107,10 @@ export interface AppServices {
   hasher: PasswordHasher;
   userStore: UserRepository;
   directory: UserDirectory;
+  /** Identity links of site users (`directory_links`). */
+  links: DirectoryLinkRepository;
+  /** The site source behind `directory`, when it is a site directory. */
+  siteSource: SiteUserSource | undefined;
   apiKeys: ApiKeyVault;
   janrainCompatibility: JanrainCompatibility;
   signIn: BridgeSignIn;
@@ -132,7 +144,8 @@ export function createServices(deps: AppDeps): AppServices {
   const logger = deps.logger ?? jsonLogger((line) => console.log(line), config.logLevel);
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
-  const directory = deps.users ?? new BuiltinUserDirectory(userStore, hasher, clock);
+  const links = new DirectoryLinkRepository(db, config.tenant);
+  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource });
   const settings = new SettingsRepository(db, config.tenant);
   const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
@@ -214,6 +227,8 @@ export function createServices(deps: AppDeps): AppServices {
     hasher,
     userStore,
     directory,
+    links,
+    siteSource: deps.users ? undefined : deps.siteSource,
     apiKeys,
     janrainCompatibility,
     signIn,
@@ -245,6 +260,29 @@ function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServ
       return counts;
     },
   };
+}
+
+/**
+ * The user directory `config.directory` names: the built-in table (the default), or the site's
+ * own database (sql / http) through the source the entry point opened.
+ */
+function createDirectory(config: Config, deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined }): UserDirectory {
+  const d = config.directory;
+  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock);
+  if (deps.source && deps.source.kind !== d.kind) throw new ConfigError([`directory.kind: ${d.kind}, but the entry point opened a ${deps.source.kind} source`]);
+  if (!deps.source) {
+    // CLI commands that never sign anyone in (user list, client add, directory status) run
+    // without opening the site; the servers always open it (or refuse to start).
+    return unopenedDirectory(d.kind);
+  }
+  return new SiteDirectory({ ...deps, source: deps.source }, { mode: d.mode, writeBack: d.kind === 'sql' ? d.writeBack : false, name: d.name });
+}
+
+function unopenedDirectory(kind: string): UserDirectory {
+  const fail = async (): Promise<never> => {
+    throw new DirectoryUnavailableError('misconfigured', `the ${kind} directory was not opened by this entry point`);
+  };
+  return { authenticate: fail, findById: fail, findByEmail: fail, recordLogin: fail };
 }
 
 /** Build the Hono app. No runtime-specific imports: the same app runs on Node and Workers. */

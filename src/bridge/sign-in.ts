@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import type { BridgeConfig } from '../config.js';
 import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DirectoryUser, UserDirectory } from '../users/user.js';
+import { DirectoryUnavailableError } from '../users/site-source.js';
+import type { AuthenticationResult, DirectoryUser, UserDirectory } from '../users/user.js';
 import { hmacSha256, toBase64Url, utf8 } from '../util/bytes.js';
 import { verifyExpiringMac } from '../util/expiring-mac.js';
 import type { DeviceEntry, LoginThrottle } from './login-throttle.js';
@@ -23,7 +24,7 @@ const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
 
 /** What the HTTP layer should do next for a bridge request. */
 export type SignInStep =
-  | { kind: 'login'; request: BridgeRequest; status?: number; message?: string; identifier?: string }
+  | { kind: 'login'; request: BridgeRequest; status?: number; message?: string; identifier?: string; /** Seconds, with a 503. */ retryAfter?: number }
   | { kind: 'redirect'; location: string }
   | { kind: 'in_progress'; request: BridgeRequest }
   /** Too many failed attempts: the request stays usable once `retryAfter` seconds have passed. */
@@ -121,13 +122,23 @@ export class BridgeSignIn {
     if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
     this.assertUnexpired(request, clock.now());
 
-    const attempt = await throttle.attempt(
-      identifier,
-      clientIp,
-      devices,
-      () => directory.authenticate(identifier, password),
-      (outcome) => (outcome.ok ? 'success' : outcome.reason === 'invalid_credentials' ? 'failure' : 'neutral'),
-    );
+    let attempt: Awaited<ReturnType<typeof throttle.attempt<AuthenticationResult>>>;
+    try {
+      attempt = await throttle.attempt(
+        identifier,
+        clientIp,
+        devices,
+        () => directory.authenticate(identifier, password),
+        (outcome) => (outcome.ok ? 'success' : outcome.reason === 'invalid_credentials' ? 'failure' : 'neutral'),
+      );
+    } catch (error) {
+      // The site's database or application could not answer: not a wrong password. The throttle
+      // recorded nothing (the check threw before a verdict; its slots are released), the user sees
+      // "temporarily unavailable" with the form kept, and the details go to the log only.
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      logger.log('error', 'directory_unavailable', { request_id: requestId, reason: error.reason, detail: error.detail });
+      return { step: { kind: 'login', request, status: 503, message: error.description, identifier, retryAfter: error.retryAfter } };
+    }
     if (attempt.kind === 'locked') {
       logger.log('warn', 'login_throttled', { request_id: requestId, retry_after: attempt.retryAfter });
       return { step: { kind: 'locked', request, retryAfter: attempt.retryAfter } };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { applyPreset } from '../users/presets/index.js';
 import { EXTENDED_FIELDS, SREG_FIELDS } from '../users/profile.js';
 
 const ATTRIBUTE_NAMES = [...SREG_FIELDS, ...EXTENDED_FIELDS] as const;
@@ -34,8 +35,10 @@ const columnsSchema = z.strictObject({
   email: identifier.optional(),
   username: identifier.optional(),
   passwordHash: identifier,
-  /** Truthy (non-zero, true, 'yes', non-empty) means the user may not sign in. */
+  /** Truthy (non-zero, true, 'yes', non-empty, a timestamp that is set) means the user may not sign in. */
   blocked: identifier.optional(),
+  /** The inverse flag: falsy (0, false, NULL) means blocked (Django's `is_active`). */
+  active: identifier.optional(),
   emailVerified: identifier.optional(),
   /** Profile attributes released to relying parties: attribute name → column. */
   attributes: z.partialRecord(z.enum(ATTRIBUTE_NAMES), identifier).default({}),
@@ -58,9 +61,19 @@ const query = (params: string[]) =>
 
 const modeSchema = z.enum(['federated', 'migrate']).default('federated');
 
+/**
+ * The directory's stable name in idbridge's identity links (`directory_links`): the user ids
+ * relying parties see are tied to (name, the site's key), so changing it gives everyone a new id.
+ */
+const nameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1-32 lower-case letters, digits, "_" or "-", starting with a letter')
+  .default('site');
+
 const sqlDirectorySchema = z
   .strictObject({
     kind: z.literal('sql'),
+    name: nameSchema,
     /** A layout idbridge knows (table, columns, hash formats); any key below still overrides it. */
     preset: z.enum(['wordpress', 'django', 'laravel', 'devise']).optional(),
     /** `postgres://…`, `mysql://…` / `mariadb://…`, or `sqlite:/path/to/file.sqlite`. */
@@ -114,7 +127,7 @@ const sqlDirectorySchema = z
       .optional(),
   })
   .superRefine((d, ctx) => {
-    if (d.preset) return; // the preset supplies table and columns
+    // A preset was merged in before validation (see applyPreset), so these hold for it too.
     if (!d.queries) {
       if (!d.table) ctx.addIssue({ code: 'custom', path: ['table'], message: 'required (or give queries, or a preset)' });
       if (!d.columns) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'required (or give queries, or a preset)' });
@@ -126,6 +139,7 @@ const sqlDirectorySchema = z
 
 const httpDirectorySchema = z.strictObject({
   kind: z.literal('http'),
+  name: nameSchema,
   /** Base URL of the site's implementation of the directory contract (docs/directory-http.md). */
   url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
   /** Shared HMAC secret; a secret, so it must come from the environment (`${NAME}`). */
@@ -183,7 +197,7 @@ export function parseConfigDocument(source: DocumentSource | undefined, env: Rec
     return { document: fallback, problems: [`${source.name}: must be a mapping of settings (directory: …)`] };
   }
   const literalSecrets = new Set<string>();
-  const substituted = substituteEnv(source.data, env, [], problems, literalSecrets);
+  const substituted = withPreset(substituteEnv(source.data, env, [], problems, literalSecrets));
   for (const secret of SECRET_PATHS) {
     const value = literalSecrets.has(secret.path) ? valueAt(substituted, secret.path) : undefined;
     if (typeof value === 'string' && (!secret.test || secret.test(value))) {
@@ -195,6 +209,13 @@ export function parseConfigDocument(source: DocumentSource | undefined, env: Rec
     for (const issue of result.error.issues) problems.push(describeIssue(issue));
   }
   return { document: result.success && problems.length === 0 ? result.data : fallback, problems };
+}
+
+/** The document with `directory.preset` filled in under the operator's own keys (before validation). */
+function withPreset(document: unknown): unknown {
+  if (!document || typeof document !== 'object' || !Object.hasOwn(document, 'directory')) return document;
+  const d = document as Record<string, unknown>;
+  return Object.assign(Object.create(null), d, { directory: applyPreset(d['directory']) });
 }
 
 /** `path: what is wrong`, with the bad value quoted unless the setting is a secret. */

@@ -163,6 +163,7 @@ function render(c: Context<AppEnv>, step: SignInStep) {
     case 'redirect':
       return c.redirect(step.location, 302);
     case 'login':
+      if (step.retryAfter !== undefined) c.header('retry-after', String(step.retryAfter));
       return c.html(
         <LoginPage
           siteName={config.siteName}

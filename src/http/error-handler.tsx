@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { IdbridgeError } from '../errors.js';
 import { directErrorFields, kvEncode } from '../protocol/openid2/index.js';
+import { DirectoryUnavailableError } from '../users/site-source.js';
 import { MessagePage } from '../views/message-page.js';
 import type { AppEnv } from './context.js';
 
@@ -32,6 +33,8 @@ const PAGES: Record<string, { title: string; message?: string }> = {
   invalid_scope: { title: 'This link did not work', message: 'The application asked for information we do not offer.' },
   access_denied: { title: 'Sign-in cancelled', message: 'The sign-in was cancelled.' },
   server_error: { title: 'Something went wrong', message: 'This is our fault. Please try again in a little while.' },
+  // The site's user database cannot answer; the description says to try again in a few minutes.
+  directory_unavailable: { title: 'Sign-in temporarily unavailable' },
 };
 const FALLBACK_PAGE = { title: 'Request refused', message: 'We could not do what this page asked.' };
 
@@ -55,7 +58,11 @@ export function toIdbridgeError(error: unknown): IdbridgeError {
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const e = toIdbridgeError(error);
   const logger = c.get('http')?.logger;
-  if (e.status >= 500) {
+  if (error instanceof DirectoryUnavailableError) {
+    // The site's user database is down (a session reuse or postback looked a user up): an
+    // operational event with its reason, not a bug with a stack trace.
+    logger?.log('error', 'directory_unavailable', { path: c.req.path, reason: error.reason, detail: error.detail });
+  } else if (e.status >= 500) {
     logger?.log('error', 'unhandled_error', {
       path: c.req.path,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -324,3 +324,26 @@ export const opSessions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.idHash] }), uniqueIndex('op_sessions_sid').on(t.tenant, t.sid)],
 );
+
+/**
+ * Stable identities for users of a site directory (docs/directory.md): (directory, the site's
+ * immutable key) → idbridge's opaque user id, created on first sight and never changed, so the
+ * identifier relying parties see never changes and never passes to another person. `migrated_at`
+ * is set once the user was copied into `users` (migrate mode); from then on the built-in table
+ * serves them. Login counts of users still served by the site live here.
+ */
+export const directoryLinks = sqliteTable(
+  'directory_links',
+  {
+    tenant: text('tenant').notNull(),
+    /** The directory's stable name (`directory.name`, default `site`). */
+    directory: text('directory').notNull(),
+    siteKey: text('site_key').notNull(),
+    userId: text('user_id').notNull(),
+    migratedAt: integer('migrated_at'),
+    loginsCount: integer('logins_count').notNull().default(0),
+    loginTime: integer('login_time'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.directory, t.siteKey] }), uniqueIndex('directory_links_user').on(t.tenant, t.userId)],
+);

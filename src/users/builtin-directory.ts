@@ -32,12 +32,19 @@ export class BuiltinUserDirectory implements UserDirectory {
     return user ? toDirectoryUser(user) : null;
   }
 
+  async findByEmail(email: string): Promise<DirectoryUser | null> {
+    const normalized = email.trim().toLowerCase();
+    // findByLogin also matches usernames; usernames cannot contain "@", but check the field anyway.
+    const user = normalized ? await this.store.findByLogin(normalized) : null;
+    return user && user.email === normalized ? toDirectoryUser(user) : null;
+  }
+
   recordLogin(id: string, at: number): Promise<void> {
     return this.store.recordLogin(id, at);
   }
 }
 
-function toDirectoryUser(user: StoredUser): DirectoryUser {
+export function toDirectoryUser(user: StoredUser): DirectoryUser {
   const { passwordHash: _omit, ...rest } = user;
   return rest;
 }

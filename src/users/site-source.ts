@@ -18,7 +18,18 @@ export interface SiteUserRecord {
 /** What a site source answers to a credential check. */
 export type SiteCredentialResult =
   /** The password is right (the record may still be blocked: the caller decides). */
-  | { ok: true; record: SiteUserRecord; format: string }
+  | {
+      ok: true;
+      record: SiteUserRecord;
+      /** The stored hash's format id (the verifier registry's, e.g. `phpass`), or the site's own name for it. */
+      format: string;
+      /**
+       * True when the registry's upgrade policy wants this hash replaced AND the source can write a
+       * stronger one in the same format (a bcrypt cost bump), so the site's own application still
+       * verifies it. Only then may federated write-back call {@link SiteUserSource.rewriteHash}.
+       */
+      upgrade?: boolean;
+    }
   | { ok: false };
 
 /**
@@ -42,8 +53,32 @@ export interface SiteUserSource {
    * verifies (federated write-back). Optional: sources that cannot write simply lack it.
    */
   rewriteHash?(key: string, password: string, format: string): Promise<void>;
+  /**
+   * Check the mapping against the live site (tables, columns, queries, a sample of rows) for the
+   * start-up check and `idbridge directory check`. Problems mean the mapping is wrong: the server
+   * refuses to start. May throw {@link DirectoryUnavailableError} when the site cannot be reached.
+   */
+  check?(options: { sample: number }): Promise<SourceCheck>;
   /** Close pools and sockets (on shutdown). */
   close(): Promise<void>;
+}
+
+/**
+ * What a source found about its mapping (see {@link SiteUserSource.check}). Sources may return
+ * more (the SQL directory's report adds its dialect and a sample record).
+ */
+export interface SourceCheck {
+  /** Each a mapping error naming the setting: `directory.columns.email: no column "mail" in wp_users`. */
+  problems: string[];
+  /** Remarks that do not make the mapping wrong (a missing index, a case-sensitive login). */
+  notes?: string[];
+  /** Set when the site could not be asked at all (then `problems` may be incomplete). */
+  unavailable?: { reason: string; detail: string };
+  /**
+   * Sampled rows with their stored hashes (SQL sources; the HTTP site checks passwords itself and
+   * has none), so the caller can count formats with the verifier registry. Never printed.
+   */
+  hashes?: Array<{ key: string; passwordHash: string | null; salt?: string | null }>;
 }
 
 /**
@@ -53,7 +88,8 @@ export interface SiteUserSource {
  */
 export class DirectoryUnavailableError extends IdbridgeError {
   constructor(
-    readonly reason: 'unreachable' | 'timeout' | 'bad_response' | 'circuit_open' | 'misconfigured',
+    /** `conflict`: migrating the user would collide with another built-in user (the operator must resolve it). */
+    readonly reason: 'unreachable' | 'timeout' | 'bad_response' | 'circuit_open' | 'misconfigured' | 'conflict',
     readonly detail: string,
     options: { cause?: unknown } = {},
   ) {

@@ -36,6 +36,11 @@ export interface UserDirectory {
    */
   authenticate(identifier: string, password: string): Promise<AuthenticationResult>;
   findById(id: string): Promise<DirectoryUser | null>;
+  /**
+   * The user with this email (case-insensitive), for registration duplicates, password reset and
+   * the Users API. A site directory in migrate mode looks on both sides.
+   */
+  findByEmail(email: string): Promise<DirectoryUser | null>;
   /** Count a successful password sign-in. */
   recordLogin(id: string, at: number): Promise<void>;
 }

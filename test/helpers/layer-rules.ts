@@ -37,7 +37,8 @@ export const LAYERS: LayerRules = {
     protocol: { layers: ['protocol', 'util', 'errors'], packages: ['jose', '@noble/hashes'] },
     util: { layers: ['util', 'clock'], packages: ['@noble/hashes'] },
     // The config document maps site columns to attribute names: it may read that vocabulary, nothing else.
-    config: { layers: ['config', /^users\/profile$/], packages: ['zod'] },
+    // …and the presets, which are configuration data (table and column names per application).
+    config: { layers: ['config', /^users\/profile$/, /^users\/presets\//], packages: ['zod'] },
     clock: { layers: [], packages: [] },
     log: { layers: [], packages: [] },
     errors: { layers: [], packages: [] },

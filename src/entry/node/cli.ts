@@ -3,6 +3,7 @@ import { IdbridgeError } from '../../errors.js';
 import { parseArgs, quote, UsageError } from './cli/args.js';
 import { awJanrainCompat, awRotate, awShow } from './cli/aw.js';
 import { clientAdd, clientList, clientRemove, clientUpdate } from './cli/client.js';
+import { directoryCheck, directoryStatus } from './cli/directory.js';
 import { WrongRoleError, type Command } from './cli/command.js';
 import { keysList, keysRotate } from './cli/keys.js';
 import { migrate } from './cli/migrate.js';
@@ -20,17 +21,17 @@ const serve: Command = {
 };
 
 /** Every command, in the order `help` lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, awShow, awRotate, awJanrainCompat, secretRewrap];
+const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap];
 
 const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
 
 function usage(): string {
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(16)}${c.summary}${c.side ? `  ${SIDE_MARK[c.side]}` : ''}`);
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(18)}${c.summary}${c.side ? `  ${SIDE_MARK[c.side]}` : ''}`);
   return `Usage: idbridge <command> [options]
 
 Commands:
 ${lines.join('\n')}
-  help [COMMAND]  Show this text, or a command's help
+  help [COMMAND]    Show this text, or a command's help
 
 [bridge] commands run where IDBRIDGE_ROLE is bridge or all, [identity] ones where it is identity or all.
 

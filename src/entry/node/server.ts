@@ -17,6 +17,7 @@ import { nodeRpFetch } from './rp-fetch.js';
 import { publicFolder } from './paths.js';
 import { nodeScrypt } from './scrypt.js';
 import { nodeHashPrimitives } from './hash-primitives.js';
+import { openSiteSource, startupCheck } from './site-source.js';
 import { createHttpServer } from './unread-body.js';
 import { drainable } from './shutdown.js';
 
@@ -45,8 +46,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // JSON lines straight to stdout (console.log adds formatting work on every line).
   const logger = options.deps?.logger ?? options.logger ?? jsonLogger((line) => process.stdout.write(`${line}\n`), config.logLevel);
   const fetch = options.deps?.fetch ?? nodeFetch();
+  // The site's user database (directory.kind sql/http): opened and its mapping checked before
+  // anything listens, so a wrong mapping stops the start, not the first sign-in.
+  const siteSource = options.users ? undefined : (options.deps?.siteSource ?? (await openSiteSource(config, { logger })));
+  if (siteSource) {
+    try {
+      await startupCheck(config, siteSource, logger);
+    } catch (error) {
+      await siteSource.close().catch(() => undefined);
+      throw error;
+    }
+  }
   // A bridge checks its PostBack URL and API key before serving anyone (throws ConfigError on a wrong key).
-  const identityCheck = await checkIdentityService(config, fetch, logger, options.identityCheck);
+  const identityCheck = await checkIdentityService(config, fetch, logger, options.identityCheck).catch(async (error: unknown) => {
+    await siteSource?.close().catch(() => undefined);
+    throw error;
+  });
   const database = openDatabase(config.databasePath);
   let server: ServerType;
   let services: AppServices;
@@ -62,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       config,
       db: database.db,
       logger,
+      siteSource,
       fetch,
       rpFetch: nodeRpFetch(rpFetchLimits(config.environment)),
       scrypt: nodeScrypt,
@@ -84,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     server = await listen(app.fetch, config);
   } catch (error) {
     database.close();
+    await siteSource?.close().catch(() => undefined);
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -105,6 +122,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const started = Date.now();
         const { forced } = await drainer.drain(config.shutdownGraceSeconds * 1000);
         database.close(); // only now: in-flight requests needed it
+        await siteSource?.close().catch(() => undefined); // the site's pools and sockets
         logger.log(forced > 0 ? 'warn' : 'info', 'stopped', { drained_ms: Date.now() - started, forced_requests: forced });
       })()),
   };

@@ -7,7 +7,8 @@ import type { D1Database, ExecutionContext, Fetcher, ScheduledController } from 
 import { drizzle } from 'drizzle-orm/d1';
 import type { Hono } from 'hono';
 import { createApp, type AppServices } from '../../app.js';
-import { ConfigError, loadConfig } from '../../config.js';
+import { ConfigError, loadConfig, type Config } from '../../config.js';
+import type { SiteUserSource } from '../../users/site-source.js';
 import type { DocumentSource } from '../../config/document.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
@@ -71,6 +72,20 @@ function configDocument(binding: unknown): DocumentSource | undefined {
   }
 }
 
+/**
+ * The site's user database on Workers: only the HTTP contract (a Worker opens no TCP connection
+ * to PostgreSQL or MySQL, and has no SQLite file). `sql` is refused at start-up, naming the setting.
+ */
+function openWorkerSiteSource(config: Config): SiteUserSource | undefined {
+  const d = config.directory;
+  if (d.kind === 'builtin') return undefined;
+  if (d.kind === 'sql') {
+    throw new ConfigError(['directory.kind: sql is not available on Cloudflare Workers (no database drivers there); use kind: http (the site answers the directory contract), or run idbridge on Node']);
+  }
+  // The HttpSiteSource (global fetch) is wired here when it lands.
+  throw new ConfigError([`directory.kind: ${d.kind} is not available in this build yet`]);
+}
+
 async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: AppServices }> {
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
@@ -82,6 +97,8 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     secret = await new SettingsRepository(db, vars['IDBRIDGE_TENANT'] ?? 'default').putIfAbsent('dev_secret', randomToken(384), Date.now());
   }
   const config = loadConfig(vars, { secret, document: configDocument(env['IDBRIDGE_CONFIG']) });
+  // Before anything touches D1: a directory this runtime cannot serve is a configuration error.
+  const siteSource = openWorkerSiteSource(config);
   // As on Node: a changed IDBRIDGE_SECRET is a configuration error (503 and one log line), not a
   // 500 on every request that needs a sealed key.
   const log = (level: string, event: string, detail: string) => console.log(JSON.stringify({ level, event, detail }));
@@ -102,6 +119,7 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     rpFetch: { fetch: boundedFetch((input, init) => fetch(input, init), rpFetchLimits(config.environment)), background: false },
     scrypt: workerScrypt,
     hashPrimitives: workerHashPrimitives,
+    siteSource,
     // Set by Cloudflare's edge (and by wrangler dev): the client's address.
     remoteAddress: (c) => c.req.header('cf-connecting-ip'),
     assets: env.ASSETS

@@ -16,6 +16,8 @@ export interface SqlCheckReport {
   unavailable?: { reason: DirectoryUnavailableError['reason']; detail: string };
   /** The first row of the table, read as a record (column map only), or null. */
   sample: SiteUserRecord | null;
+  /** Keys and stored hashes of up to `sampleSize` rows (column map only), for per-format counts by the hash registry. */
+  hashes?: Array<{ key: string; passwordHash: string | null; salt?: string | null }>;
 }
 
 /** A value no real login or key equals; probes that the lookups prepare and what they return. */
@@ -32,7 +34,7 @@ class Unavailable extends Error {
  * Verify a mapping against the live database (see `SqlSiteSource.check`). Every query here is a
  * read with `WHERE 1 = 0` or `LIMIT 1`, so it is cheap on any table size.
  */
-export async function checkMapping(client: SqlClient, mapping: SqlMapping, statements: SqlStatements): Promise<SqlCheckReport> {
+export async function checkMapping(client: SqlClient, mapping: SqlMapping, statements: SqlStatements, sampleSize = 1): Promise<SqlCheckReport> {
   const problems: string[] = [];
   const report: SqlCheckReport = { ok: false, dialect: client.dialect, problems, sample: null };
   /** Run a statement: a result, or the problem (misconfigured) recorded under `setting`. */
@@ -52,8 +54,19 @@ export async function checkMapping(client: SqlClient, mapping: SqlMapping, state
   try {
     await attempt('directory.url', { sql: 'SELECT 1 AS one', params: [] }, 'cannot query the database');
     // With a table or column missing, every lookup fails for the same reason: say it once.
-    const columnsOk = statements.source === 'columns' ? await checkColumns(client, mapping, attempt, problems, report) : true;
+    const columnsOk = statements.source === 'columns' ? await checkColumns(client, mapping, attempt, problems, report, sampleSize) : true;
     if (columnsOk) await checkLookups(statements, attempt, problems);
+    // Operator queries (a preset's, say) with a table and column map too: sample the hashes from
+    // there for the per-format counts; a failure here is no mapping problem (the queries work).
+    if (statements.source === 'queries' && mapping.table && mapping.columns && problems.length === 0) {
+      try {
+        const from = quoteIdentifier(client.dialect, mapping.table);
+        const rows = await client.query(`SELECT ${selectList(client.dialect, mapping.columns, mapping.saltColumn)} FROM ${from} LIMIT ${Math.max(1, Math.min(10_000, Math.floor(sampleSize)))}`, []);
+        report.hashes = sampledHashes(rows.rows, mapping);
+      } catch {
+        // no sample: the counts stay empty
+      }
+    }
   } catch (error) {
     if (!(error instanceof Unavailable)) throw error;
     report.unavailable = { reason: error.error.reason, detail: error.error.detail };
@@ -62,9 +75,25 @@ export async function checkMapping(client: SqlClient, mapping: SqlMapping, state
   return report;
 }
 
+/** Keys and stored hashes of sampled rows (rows without a usable key or hash text are left out). */
+function sampledHashes(rows: readonly SqlResult['rows'][number][], mapping: SqlMapping): NonNullable<SqlCheckReport['hashes']> {
+  const saltName = mapping.saltColumn?.split('.').pop()?.toLowerCase();
+  const out: NonNullable<SqlCheckReport['hashes']> = [];
+  for (const row of rows) {
+    try {
+      const key = readRecord(row).key;
+      const salt = saltName ? lowerKeys(row)[saltName] : undefined;
+      out.push({ key, passwordHash: readHash(row), ...(typeof salt === 'string' ? { salt } : {}) });
+    } catch (error) {
+      if (!(error instanceof GarbageRowError)) throw error;
+    }
+  }
+  return out;
+}
+
 type Attempt = (setting: string, statement: BoundStatement, what: string) => Promise<SqlResult | 'rejected' | null>;
 
-async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Attempt, problems: string[], report: SqlCheckReport): Promise<boolean> {
+async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Attempt, problems: string[], report: SqlCheckReport, sampleSize: number): Promise<boolean> {
   const { dialect } = client;
   const table = mapping.table!;
   const columns = mapping.columns!;
@@ -78,7 +107,8 @@ async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Att
   }
   if (!allFound) return false;
   if (dialect === 'mysql' && mapping.loginCase === 'insensitive') await checkMysqlCollation(table, columns, attempt, problems);
-  const sample = await attempt('directory.table', { sql: `SELECT ${selectList(dialect, columns, mapping.saltColumn)} FROM ${from} LIMIT 1`, params: [] }, 'cannot read a sample row');
+  const limit = Math.max(1, Math.min(10_000, Math.floor(sampleSize)));
+  const sample = await attempt('directory.table', { sql: `SELECT ${selectList(dialect, columns, mapping.saltColumn)} FROM ${from} LIMIT ${limit}`, params: [] }, 'cannot read a sample row');
   if (sample && sample !== 'rejected' && sample.rows[0]) {
     try {
       report.sample = readRecord(sample.rows[0]);
@@ -87,6 +117,7 @@ async function checkColumns(client: SqlClient, mapping: SqlMapping, attempt: Att
       if (!(error instanceof GarbageRowError)) throw error;
       problems.push(`directory.columns: the sample row cannot be used: ${error.message}`);
     }
+    report.hashes = sampledHashes(sample.rows, mapping);
   }
   return true;
 }

@@ -54,7 +54,8 @@ export function readRecord(raw: SqlRow): SiteUserRecord {
     key,
     email: nonEmpty(text(row['email'])),
     username: nonEmpty(text(row['username'])),
-    blocked: truthy(row['blocked']),
+    // `active` (Django's is_active) is the inverse flag: present and falsy means blocked.
+    blocked: truthy(row['blocked']) || ('active' in row && !truthy(row['active'])),
     emailVerified: truthy(row['email_verified'] ?? row['emailverified']),
     attributes,
   };

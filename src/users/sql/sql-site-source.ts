@@ -110,8 +110,8 @@ export class SqlSiteSource implements SiteUserSource {
    * `loginCase` says, and a sample row reads. For start-up and `idbridge directory check`.
    * Never throws for a bad mapping: problems are listed in the report.
    */
-  check(): Promise<SqlCheckReport> {
-    return checkMapping(this.#client, this.#mapping, this.#statements);
+  check(options: { sample?: number } = {}): Promise<SqlCheckReport> {
+    return checkMapping(this.#client, this.#mapping, this.#statements, options.sample ?? 1);
   }
 
   close(): Promise<void> {

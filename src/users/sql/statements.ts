@@ -11,6 +11,8 @@ export interface SqlColumnMap {
   username?: string | undefined;
   passwordHash: string;
   blocked?: string | undefined;
+  /** The inverse flag: falsy means blocked (Django's `is_active`). */
+  active?: string | undefined;
   emailVerified?: string | undefined;
   attributes: Partial<Record<AttributeName, string>>;
 }
@@ -42,6 +44,7 @@ export const RESULT_COLUMNS = {
   username: 'username',
   passwordHash: 'password_hash',
   blocked: 'blocked',
+  active: 'active',
   emailVerified: 'email_verified',
 } as const;
 

@@ -25,7 +25,8 @@ export async function serveCommand(): Promise<number> {
     await services.apiKeys.ensure();
     await services.signingKeys.jwks(); // ES256 and RS256 keys exist from the first start on
   }
-  if (config.environment === 'development' && config.role !== 'identity' && (await services.userStore.count()) === 0) {
+  // Only for the built-in table: a site directory's users are the site's.
+  if (config.environment === 'development' && config.role !== 'identity' && config.directory.kind === 'builtin' && (await services.userStore.count()) === 0) {
     const password = randomToken(72);
     await createUser(
       { email: 'demo@example.com', username: 'demo', password, fullname: 'Demo User', nickname: 'demo', country: 'US', language: 'en', timezone: 'Europe/London', emailVerified: true },
