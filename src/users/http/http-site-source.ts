@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import { FetchRefusedError, readCapped, type OutgoingFetch } from '../../util/bounded-fetch.js';
 import { randomToken, utf8, type Bytes } from '../../util/bytes.js';
 import { CircuitBreaker } from '../../util/circuit-breaker.js';
+import { classifyNetworkError } from '../../util/network-error.js';
 import { nextStep, type AttemptOutcome, type RetryPolicy } from '../../util/retry-policy.js';
 import { TtlCache } from '../../util/ttl-cache.js';
 import { DirectoryUnavailableError, type SiteCredentialResult, type SiteUserRecord, type SiteUserSource } from '../site-source.js';
@@ -185,7 +186,8 @@ export class HttpSiteSource implements SiteUserSource {
       if (error instanceof FetchRefusedError && error.reason === 'too_large') {
         return { kind: 'failure', outcome: { kind: 'response', status: 200, retryAfter: null }, reason: 'bad_response', detail: `answer larger than ${MAX_RESPONSE_BYTES} bytes` };
       }
-      return { kind: 'failure', outcome: { kind: 'network_error' }, reason: 'unreachable', detail: describeNetworkError(error) };
+      const failure = classifyNetworkError(error);
+      return { kind: 'failure', outcome: { kind: 'network_error', ...failure }, reason: 'unreachable', detail: `network: ${failure.cause}${failure.code ? ` (${failure.code})` : ''}` };
     }
 
     const outcome: AttemptOutcome = { kind: 'response', status, retryAfter: headers.get('retry-after') };
@@ -225,10 +227,4 @@ function siteErrorCode(text: string): string {
   } catch {
     return '';
   }
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
-  return code ?? (cause instanceof Error ? cause.name : 'network error');
 }
