@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, type CircuitState } from '../../src/util/circuit-breaker.js';
 import { TestClock } from '../helpers/clock.js';
 
+/** The test clock without real time passing: the tests below count single milliseconds. */
+class FrozenClock extends TestClock {
+  override now(): number {
+    return 1_767_225_600_000 + this.offset;
+  }
+}
+
 function breaker(failures = 3, resetMs = 10_000) {
-  const clock = new TestClock();
+  const clock = new FrozenClock();
   const changes: string[] = [];
   const b = new CircuitBreaker(clock, { failures, resetMs, onStateChange: (to: CircuitState, from: CircuitState) => changes.push(`${from}→${to}`) });
   return { b, clock, changes };

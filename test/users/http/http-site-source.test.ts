@@ -294,7 +294,8 @@ describe('HttpSiteSource against the reference implementation, through a faulty 
 });
 
 describe('HttpSiteSource: unknown user and wrong password', () => {
-  it('cost the same: median of 30 within 25 % (the site hashes a dummy for unknown users)', async () => {
+  // Retried: on a loaded 2-core CI machine a burst of other work can skew one side's median.
+  it('cost the same: median of 30 within 25 % (the site hashes a dummy for unknown users)', { retry: 2 }, async () => {
     const { src } = source(site.url, { cacheSeconds: 0 });
     const time = async (login: string, password: string) => {
       const started = performance.now();
