@@ -388,6 +388,11 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
   }
   const { document, problems: documentProblems } = parseConfigDocument(overrides.document, env);
   problems.push(...documentProblems);
+  if (document.directory.kind === 'http') {
+    // The HTTP directory's requests carry passwords: the same rule as the PostBack URL.
+    const directoryUrlProblem = checkOutgoingUrl(document.directory.url);
+    if (directoryUrlProblem) problems.push(`directory.url: ${JSON.stringify(document.directory.url)}: ${directoryUrlProblem}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

@@ -296,6 +296,30 @@ describe('loadConfig: postback URL', () => {
   });
 });
 
+describe('loadConfig: HTTP directory URL', () => {
+  const load = (url: string) => {
+    const env: Env = { IDBRIDGE_SECRET: SECRET, DIR_SECRET: 'd'.repeat(40) };
+    return () => loadConfig(env, { document: { name: 'idbridge.config.yaml', data: { directory: { kind: 'http', url, secret: '${DIR_SECRET}' } } } });
+  };
+
+  it.each(['https://www.example.com/idbridge', 'http://127.0.0.1:8787/idbridge'])('accepts %s', (url) => {
+    expect(load(url)().directory).toMatchObject({ kind: 'http', url });
+  });
+
+  it('refuses plain http to a non-loopback host, naming the setting and the value', () => {
+    let caught: unknown;
+    try {
+      load('http://www.example.com/idbridge')();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems).toEqual([
+      'directory.url: "http://www.example.com/idbridge": must use https (plain http is allowed only to localhost / 127.0.0.1 / ::1)',
+    ]);
+  });
+});
+
 describe('loadConfig: role=bridge', () => {
   const bridgeEnv: Env = {
     IDBRIDGE_SECRET: SECRET,

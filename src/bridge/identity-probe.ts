@@ -1,6 +1,6 @@
 import { probeSignature, probeSignatureMatches, probeUrl } from '../util/bridge-probe.js';
 import { randomToken } from '../util/bytes.js';
-import { classifyNetworkError, type NetworkCause } from './network-error.js';
+import { classifyNetworkError, type NetworkCause } from '../util/network-error.js';
 import type { OutgoingFetch } from './postback-client.js';
 
 /** What the identity service said to the bridge's probe. */

@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.js';
 import { checkOutgoingUrl, type PostbackRetryConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { classifyNetworkError } from './network-error.js';
-import { nextStep, type AttemptOutcome } from './retry-policy.js';
+import type { OutgoingFetch } from '../util/bounded-fetch.js';
+import { classifyNetworkError } from '../util/network-error.js';
+import { nextStep, type AttemptOutcome } from '../util/retry-policy.js';
 
-/** The outgoing-HTTP port: undici's fetch on Node, the global fetch on Workers. */
-export type OutgoingFetch = (input: string, init: RequestInit) => Promise<Response>;
+/** The outgoing-HTTP port (declared in util/, where the HTTP directory can use it too). */
+export type { OutgoingFetch };
 
 export type PostbackResult =
   | { ok: true; status: number; attempts: number }

@@ -57,7 +57,8 @@ export interface BoundedGet {
 /** The port: GET `url` within the limits; throws {@link FetchRefusedError}, never anything else. */
 export type BoundedFetch = (url: string, options: BoundedGet) => Promise<BoundedResponse>;
 
-type WebFetch = (input: string, init: RequestInit) => Promise<Response>;
+/** The outgoing-HTTP port: undici's fetch on Node, the global fetch on Workers. */
+export type OutgoingFetch = (input: string, init: RequestInit) => Promise<Response>;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -65,7 +66,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * Wrap a Web `fetch` in the limits. `classify` maps a runtime's own errors (e.g. the Node
  * connector's address refusal) to a {@link FetchFailure}; anything unknown is `network`.
  */
-export function boundedFetch(fetch: WebFetch, limits: BoundedFetchLimits, classify?: (error: unknown) => FetchFailure | undefined): BoundedFetch {
+export function boundedFetch(fetch: OutgoingFetch, limits: BoundedFetchLimits, classify?: (error: unknown) => FetchFailure | undefined): BoundedFetch {
   const check = (raw: string, base?: string): URL => {
     let url: URL;
     try {
@@ -112,7 +113,7 @@ export function boundedFetch(fetch: WebFetch, limits: BoundedFetchLimits, classi
 }
 
 /** Read at most `maxBytes` of the body; more is `too_large` (and the rest is not read). */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+export async function readCapped(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);

@@ -1,5 +1,6 @@
 /**
- * Why a request to the identity service never got an HTTP answer, in the words an operator needs:
+ * Why an outgoing request (the postback, the HTTP directory) never got an HTTP answer, in words an
+ * operator needs:
  * the name did not resolve, nothing listens there, TLS failed (certificate, protocol), the
  * attempt timed out, or the connection broke. Read from the error's `code` along its `cause`
  * chain (undici on Node: `TypeError('fetch failed')` with `cause.code`); the message is a fallback

@@ -1,7 +1,22 @@
-import type { PostbackRetryConfig } from '../config.js';
 import type { NetworkFailure } from './network-error.js';
 
-/** What one postback attempt came to: an HTTP answer, a transport failure (with its cause), or our own timeout. */
+/**
+ * Retry decisions for outgoing HTTP calls, pure: the bridge's postback to the identity service and
+ * the HTTP directory's idempotent lookups use the same rules (which outcomes are worth repeating,
+ * backoff with full jitter, `Retry-After`, an attempt count and one total deadline).
+ */
+
+/** How hard to try: `PostbackRetryConfig` is one. */
+export interface RetryPolicy {
+  /** Attempts at most, the first included (1 = never retry). */
+  maxAttempts: number;
+  /** One deadline for all attempts and the waits between them, from the first attempt's start. */
+  deadlineMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** What one attempt came to: an HTTP answer, a transport failure (with its cause), or our own timeout. */
 export type AttemptOutcome =
   | { kind: 'response'; status: number; retryAfter: string | null }
   | ({ kind: 'network_error' } & NetworkFailure)
@@ -9,8 +24,9 @@ export type AttemptOutcome =
 
 /**
  * Retry only what a later attempt can fix: transport failures, timeouts, 5xx, 408 (request
- * timeout) and 429 (too many requests). Other 4xx mean the identity service refused this postback
- * for good (unknown or expired request, bad key) and repeating it would only repeat the refusal.
+ * timeout) and 429 (too many requests). Other 4xx mean the server refused this request for good
+ * (for the postback: unknown or expired request, bad key) and repeating it would only repeat the
+ * refusal.
  */
 export function isRetryable(outcome: AttemptOutcome): boolean {
   if (outcome.kind !== 'response') return true;
@@ -35,13 +51,13 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 
 /**
  * Delay before attempt `attempt + 1` (attempt counts from 1): exponential backoff with full jitter
- * (delay drawn uniformly from [0, min(max, base·2^(attempt-1))]) so that many bridges retrying
- * after one outage do not hit the identity service in lockstep. A `Retry-After` from the server
+ * (delay drawn uniformly from [0, min(max, base·2^(attempt-1))]) so that many clients retrying
+ * after one outage do not hit the server in lockstep. A `Retry-After` from the server
  * is a floor.
  */
 export function backoffDelay(
   attempt: number,
-  policy: Pick<PostbackRetryConfig, 'baseDelayMs' | 'maxDelayMs'>,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
   random: () => number,
   retryAfterMs?: number,
 ): number {
@@ -58,7 +74,7 @@ export function nextStep(
   outcome: AttemptOutcome,
   attempt: number,
   elapsedMs: number,
-  policy: PostbackRetryConfig,
+  policy: RetryPolicy,
   random: () => number,
   now: number,
 ): { action: 'done' } | { action: 'give_up'; reason: 'permanent' | 'attempts' | 'deadline' } | { action: 'retry'; delayMs: number } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError } from '../../src/bridge/network-error.js';
+import { classifyNetworkError } from '../../src/util/network-error.js';
 
 const fetchFailed = (cause: unknown) => Object.assign(new TypeError('fetch failed'), { cause });
 const coded = (code: string, message = code) => Object.assign(new Error(message), { code });

@@ -6,7 +6,7 @@ import {
   nextStep,
   parseRetryAfter,
   type AttemptOutcome,
-} from '../../src/bridge/retry-policy.js';
+} from '../../src/util/retry-policy.js';
 
 const policy: PostbackRetryConfig = {
   maxAttempts: 4,
