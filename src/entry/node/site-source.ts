@@ -1,4 +1,12 @@
+import { systemClock } from '../../clock.js';
 import { ConfigError, type Config } from '../../config.js';
+import { createHashRegistry, type HashRegistry } from '../../users/hashes/registry.js';
+import { createHttpSiteSource } from '../../users/http/http-site-source.js';
+import { SqlSiteSource } from '../../users/sql/sql-site-source.js';
+import { mappingFromConfig } from '../../users/sql/statements.js';
+import { nodeFetch } from './fetch.js';
+import { nodeHashPrimitives } from './hash-primitives.js';
+import { openSqlClient } from './sql/open-sql-client.js';
 import type { Logger } from '../../log.js';
 import { checkDirectory, type DirectoryCheckReport, type HashIdentifier } from '../../users/directory-check.js';
 import { SQL_PRESETS } from '../../users/presets/index.js';
@@ -8,19 +16,36 @@ import type { SiteUserSource } from '../../users/site-source.js';
  * Open the site's user database `config.directory` names (Node: the SQL drivers, or undici for
  * the HTTP contract). Undefined for the built-in directory.
  *
- * The SQL (`SqlSiteSource` over `openSqlClient`) and HTTP (`HttpSiteSource`) sources are built
- * in their own parts of issue 10 and are wired here as they land; until then a site directory is
- * refused at start-up with a message naming `directory.kind`, never at the first sign-in.
+ * SQL: `SqlSiteSource` over `openSqlClient` (pg, mysql2, better-sqlite3), hashes checked by the
+ * verifier registry on the native primitives. HTTP: `HttpSiteSource` over undici.
  */
-export async function openSiteSource(config: Config, _deps: { logger: Logger }): Promise<SiteUserSource | undefined> {
+export async function openSiteSource(config: Config, deps: { logger: Logger }): Promise<SiteUserSource | undefined> {
   const d = config.directory;
   if (d.kind === 'builtin') return undefined;
-  throw new ConfigError([`directory.kind: ${d.kind} is not available in this build yet (the ${d.kind} directory is still being built)`]);
+  if (d.kind === 'http') {
+    return createHttpSiteSource(d, { fetch: nodeFetch(), clock: systemClock, logger: deps.logger, random: Math.random });
+  }
+  const hashes = hashRegistry(config, deps.logger)!;
+  const saltColumn = d.saltedHash?.saltColumn?.split('.').pop();
+  return new SqlSiteSource({
+    client: openSqlClient(d),
+    mapping: mappingFromConfig(d),
+    verifyHash: (password, hash, row) => hashes.verify(password, hash, saltColumn ? { salt: String(row[saltColumn] ?? '') } : {}),
+    burn: (password) => hashes.burn(password),
+    logger: deps.logger,
+  });
 }
 
-/** The verifier registry's `identify`, for the per-format counts of `directory check` (when present in this build). */
-export function hashIdentifier(_config: Config): HashIdentifier | undefined {
-  return undefined;
+/** The verifier registry for the SQL directory (its cost limits, pepper, salted-hash template and upgrade targets). */
+function hashRegistry(config: Config, logger?: Logger): HashRegistry | undefined {
+  const d = config.directory;
+  if (d.kind !== 'sql') return undefined;
+  return createHashRegistry(nodeHashPrimitives, { pepper: d.pepper, saltedHash: d.saltedHash, upgrade: d.upgrade, logger });
+}
+
+/** The verifier registry's `identify`, for the per-format counts of `directory check`. */
+export function hashIdentifier(config: Config): HashIdentifier | undefined {
+  return hashRegistry(config);
 }
 
 /** `checkDirectory` with this configuration's preset and hash registry. */

@@ -9,6 +9,9 @@ import type { Hono } from 'hono';
 import { createApp, type AppServices } from '../../app.js';
 import { ConfigError, loadConfig, type Config } from '../../config.js';
 import type { SiteUserSource } from '../../users/site-source.js';
+import { createHttpSiteSource } from '../../users/http/http-site-source.js';
+import { systemClock } from '../../clock.js';
+import { jsonLogger } from '../../log.js';
 import type { DocumentSource } from '../../config/document.js';
 import type { AppEnv } from '../../http/context.js';
 import type { Database } from '../../storage/database.js';
@@ -82,8 +85,7 @@ function openWorkerSiteSource(config: Config): SiteUserSource | undefined {
   if (d.kind === 'sql') {
     throw new ConfigError(['directory.kind: sql is not available on Cloudflare Workers (no database drivers there); use kind: http (the site answers the directory contract), or run idbridge on Node']);
   }
-  // The HttpSiteSource (global fetch) is wired here when it lands.
-  throw new ConfigError([`directory.kind: ${d.kind} is not available in this build yet`]);
+  return createHttpSiteSource(d, { fetch: (input, init) => fetch(input, init), clock: systemClock, logger: jsonLogger((line) => console.log(line), config.logLevel), random: Math.random });
 }
 
 async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: AppServices }> {
