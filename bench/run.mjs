@@ -7,6 +7,10 @@
  *   node bench/run.mjs --smoke    a ~70 s smoke run (also BENCH_QUICK=1); needs dist/
  *   node bench/run.mjs --load     only the load run: 32 concurrent complete sign-ins for 60 s,
  *                                 distinct users, failures counted by kind (target: none)
+ *   node bench/run.mjs --directories   only the site directories (issue 10): OIDC sign-ins at c=8
+ *                                 through the built-in directory, SQL on a throwaway PostgreSQL
+ *                                 and the HTTP reference implementation (needs PostgreSQL 15
+ *                                 binaries, PG_BIN; target: ≤ 1 ms server CPU beyond the hash)
  *
  * Settings (environment): BENCH_DURATION (s per cheap level, 10), BENCH_PROD_DURATION (15),
  * BENCH_CONCURRENCY (1,8,32), BENCH_PROD_CONCURRENCY (1,8), BENCH_ENDPOINT_SECONDS (5),
@@ -14,8 +18,9 @@
  * BENCH_PROFILE (1: CPU-profile a separate idbridge run), BENCH_MEMORY_ADAPTER (1: also run
  * oidc-provider's MemoryAdapter at c=8), BENCH_OUT (bench/results/latest.json),
  * BENCH_SERVER_CPU (0) / BENCH_DRIVER_CPU (1), BENCH_NO_PIN=1 to run unpinned, BENCH_PHASES
- * (scrypt,cheap,production,profile,load — or flows / endpoints for half of cheap: a subset runs
- * only those), BENCH_LOAD_CONCURRENCY (32) / BENCH_LOAD_SECONDS (60) / BENCH_LOAD_LN (the cheap
+ * (scrypt,cheap,production,profile,load,directories,hashes — or flows / endpoints for half of
+ * cheap: a subset runs only those), BENCH_DIRECTORY_SECONDS (10) / BENCH_DIRECTORY_ROUNDS (3) /
+ * BENCH_DIRECTORY_CONCURRENCY (8), BENCH_HASH_RUNS (7, for bench/hash-formats.mjs), BENCH_LOAD_CONCURRENCY (32) / BENCH_LOAD_SECONDS (60) / BENCH_LOAD_LN (the cheap
  * ln), BENCH_KEEP=1 keeps the temp folder, BENCH_IDBRIDGE_ROOT=<checkout> measures another
  * build (A/B; see also bench/ab.mjs).
  *
@@ -32,11 +37,12 @@ import { errorKind } from './lib/error-kinds.mjs';
 import { assertionFromSession, basicAuth, codeFromSession, oidcClientConfig, oidcSignIn, openId2SignIn, signedInBrowser } from './lib/flows.mjs';
 import { cpuMs, cpuNs, loadAverage, machine, memory, peakTracker } from './lib/proc.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
-import { hasTaskset, IDBRIDGE_ROOT, PASSWORD, REDIRECT_URI, ROOT, startHono, startIdbridge, startOidcProvider, stopAllServers, TRUSTED_REALM } from './lib/servers.mjs';
+import { freePort, hasTaskset, IDBRIDGE_ROOT, launch, PASSWORD, REDIRECT_URI, ROOT, startHono, startIdbridge, startOidcProvider, stopAllServers, TRUSTED_REALM } from './lib/servers.mjs';
 import { fmt, markdownTable, summarize, table } from './lib/stats.mjs';
 
 const argv = process.argv.slice(2);
 const LOAD_ONLY = argv.includes('--load');
+const DIRECTORIES_ONLY = argv.includes('--directories');
 const QUICK = argv.includes('--smoke') || argv.includes('--quick') || /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
 const env = (name, quick, full) => process.env[name] ?? String(QUICK ? quick : full);
 const list = (s) => s.split(/[\s,]+/).filter(Boolean).map(Number);
@@ -85,8 +91,12 @@ const settings = {
   loadLn: Number(env('BENCH_LOAD_LN', env('BENCH_CHEAP_LN', 4, 4), env('BENCH_CHEAP_LN', 4, 4))),
   // cheap = flows + endpoints (cheap hashing); production; profile; scrypt (the hash-alone
   // reference); load (the bounded load run, judged by its errors only).
-  phases: (LOAD_ONLY ? 'load' : env('BENCH_PHASES', 'scrypt,cheap,production,profile,load', 'scrypt,cheap,production,profile,load')).split(','),
-  out: process.env.BENCH_OUT ?? join(ROOT, LOAD_ONLY ? 'bench/results/load.json' : QUICK ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
+  directoryConcurrency: Number(env('BENCH_DIRECTORY_CONCURRENCY', 8, 8)),
+  directorySeconds: Number(env('BENCH_DIRECTORY_SECONDS', 2, 10)),
+  directoryRounds: Number(env('BENCH_DIRECTORY_ROUNDS', 3, 3)),
+  hashRuns: Number(env('BENCH_HASH_RUNS', 3, 7)),
+  phases: (LOAD_ONLY ? 'load' : DIRECTORIES_ONLY ? 'directories' : env('BENCH_PHASES', 'scrypt,cheap,production,profile,load,directories,hashes', 'scrypt,cheap,production,profile,load,directories,hashes')).split(','),
+  out: process.env.BENCH_OUT ?? join(ROOT, LOAD_ONLY ? 'bench/results/load.json' : DIRECTORIES_ONLY ? `bench/results/directories${QUICK ? '-smoke' : ''}.json` : QUICK ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
 };
 
 for (const file of ['dist/app.js', 'dist/entry/node/cli.js', 'bin/idbridge.js']) {
@@ -130,6 +140,8 @@ const results = {
   targets: [],
   profile: null,
   load: null,
+  directories: null,
+  hashFormats: null,
   failures: [],
 };
 
@@ -351,6 +363,8 @@ const ENDPOINT_HEADER = ['server', 'endpoint', 'conc', 'requests', 'req/s', 'p50
 const STEP_HEADER = ['server', 'protocol', 'conc', 'step', 'mean ms', 'p50 ms', 'p99 ms'];
 const TARGET_HEADER = ['', 'target', 'value', 'goal', 'detail'];
 const BREAKDOWN_HEADER = ['server', 'protocol', 'step', 'wall mean ms', 'wall p50 ms', 'server CPU ms', 'CPU %'];
+const DIRECTORY_HEADER = ['directory', 'hash', 'conc', 'sign-ins', 'per s', 'p50 ms', 'p99 ms', 'idbridge CPU ms/sign-in', 'hash verify in idbridge ms', 'overhead beyond the hash ms', 'site CPU ms/sign-in', 'others on srv core %', 'errors'];
+const DIRECTORY_NOTE = 'idbridge pinned to the server core; PostgreSQL and the HTTP site on the driver core (their CPU is not idbridge\'s; the HTTP site\'s is shown as "site CPU"). Overhead beyond the hash = idbridge CPU per sign-in − the built-in directory\'s − (this format\'s verify cost in idbridge − scrypt ln=4\'s), verify costs measured by the bench with idbridge\'s own hashers on the Node primitives. Rounds alternate the kinds (background noise hits all alike); sign-ins/s and CPU are over all rounds, p50/p99 the median of the rounds';
 const COMPARISON_HEADER = ['level', 'sign-ins/s', 'p99', 'CPU/sign-in', 'peak RSS'];
 
 const PKCE_VERIFIER = 'bench-fixed-pkce-verifier-0123456789-abcdefghijklmnop';
@@ -454,6 +468,153 @@ async function loadRun() {
   results.load = { concurrency, seconds, ln, signIns: completed.oidc + completed.openid2, completed, perSecond: m.perSecond, latency: m.latency, serverCpuUtil: m.serverCpuUtil, peakRssMiB: m.peakRssMiB, errors, errorsByKind, errorSamples: samples };
   if (errors) results.failures.push(`load run: ${errors} failed sign-ins: ${Object.entries(errorsByKind).map(([k, n]) => `${n} × ${k}`).join('; ')}`);
   log(`  → ${results.load.signIns} sign-ins (OIDC ${completed.oidc}, OpenID 2.0 ${completed.openid2}), ${fmt(m.perSecond)}/s, p50 ${fmt(m.latency.p50)} ms, p99 ${fmt(m.latency.p99)} ms, ${errors} errors${errors ? `: ${JSON.stringify(errorsByKind)}` : ''}`);
+}
+
+/**
+ * The `directories` phase. idbridge runs pinned to the server core as everywhere else; PostgreSQL
+ * and the HTTP site run on the driver core, so the server CPU read from /proc is idbridge's alone
+ * (the HTTP site's own CPU — its scrypt verify — is read separately). "Directory overhead beyond
+ * the hash" = CPU per sign-in − the built-in one's − (this format's verify cost − scrypt ln=4's),
+ * both verify costs measured here with idbridge's own code on the Node primitives. For HTTP the
+ * verify runs in the site, so idbridge's hash share is 0 and the built-in's scrypt is added back.
+ */
+async function directoriesRun() {
+  const D = await import('./lib/directories.mjs');
+  const dist = new URL('dist/', `file://${build}/`);
+  const v = await D.verifiers(dist);
+  const c = settings.directoryConcurrency;
+  const seconds = settings.directorySeconds;
+  const out = { concurrency: c, seconds, rows: [], verifyCostMs: {}, notes: [] };
+  results.directories = out;
+  const siteCpu = canPin ? DRIVER_CPU : undefined;
+  const servers = [];
+  let pg;
+  try {
+    log(`directories: measuring verify cost per format in this process`);
+    out.verifyCostMs['scrypt ln=4 (built-in)'] = await D.verifyCostMs(await v.builtin(settings.cheapLn)(PASSWORD));
+
+    // Built-in.
+    const builtin = target(await startIdbridge({ tmp, ln: settings.cheapLn, users: settings.users, cpu: serverCpu, root: build, label: 'dir-builtin' }));
+    servers.push(builtin);
+    builtin.config = await oidcClientConfig(builtin);
+
+    // SQL on PostgreSQL, federated, column map.
+    log('directories: starting PostgreSQL (site database, bcrypt $2y$04)');
+    pg = await D.startPostgres(tmp, siteCpu);
+    const sqlSite = D.seedSqlSite(pg, { users: settings.users, password: PASSWORD });
+    out.verifyCostMs['bcrypt $2y$04 (registry)'] = await D.verifyCostMs(v.registry(PASSWORD, sqlSite.hash));
+    const sqlDir = join(tmp, 'dir-sql');
+    mkdirSync(sqlDir, { recursive: true });
+    writeFileSync(join(sqlDir, 'idbridge.config.yaml'), D.sqlConfigYaml());
+    const sqlServer = await startIdbridge({ tmp, ln: settings.cheapLn, users: 1, cpu: serverCpu, root: build, label: 'dir-sql', serverEnv: { IDBRIDGE_CONFIG: join(sqlDir, 'idbridge.config.yaml'), SITE_DATABASE_URL: pg.url } });
+    const sql = target({ ...sqlServer, seed: { ...sqlServer.seed, users: sqlSite.users } });
+    servers.push(sql);
+    sql.config = await oidcClientConfig(sql);
+
+    // HTTP: the reference implementation with scrypt ln=4 users.
+    log('directories: starting the HTTP reference implementation (scrypt ln=4)');
+    const secret = (await import('node:crypto')).randomBytes(32).toString('base64url');
+    const httpUsers = await D.httpUsersFile(join(tmp, 'dir-http-site'), { users: settings.users, password: PASSWORD, logN: 4 });
+    const sitePort = await freePort();
+    const site = launch({
+      name: 'http-site',
+      args: [join(ROOT, 'examples/http-directory/server.mjs')],
+      env: { DIRECTORY_SECRET: secret, USERS_FILE: httpUsers.path, BASE_PATH: '/idbridge-directory', SCRYPT_LOG_N: '4', HOST: '127.0.0.1' },
+      cpu: siteCpu,
+      tmp,
+      readyPath: '/',
+      port: sitePort,
+    });
+    servers.push(site);
+    await D.waitForListener(site);
+    const httpDir = join(tmp, 'dir-http');
+    mkdirSync(httpDir, { recursive: true });
+    writeFileSync(join(httpDir, 'idbridge.config.yaml'), D.httpConfigYaml(`${site.origin}/idbridge-directory`));
+    const httpServer = await startIdbridge({ tmp, ln: settings.cheapLn, users: 1, cpu: serverCpu, root: build, label: 'dir-http', serverEnv: { IDBRIDGE_CONFIG: join(httpDir, 'idbridge.config.yaml'), DIRECTORY_SECRET: secret } });
+    const http = target({ ...httpServer, seed: { ...httpServer.seed, users: httpUsers.users } });
+    servers.push(http);
+    http.config = await oidcClientConfig(http);
+
+    const kinds = [
+      { kind: 'builtin', t: builtin, format: `scrypt ln=${settings.cheapLn}`, hashInIdbridge: out.verifyCostMs['scrypt ln=4 (built-in)'] },
+      { kind: 'sql (PostgreSQL)', t: sql, format: 'bcrypt $2y$04', hashInIdbridge: out.verifyCostMs['bcrypt $2y$04 (registry)'] },
+      { kind: 'http (reference)', t: http, format: 'scrypt ln=4 (in the site)', hashInIdbridge: 0, site },
+    ];
+    log(`directories: warming up (${settings.serverWarmSeconds}s each at c=${c})`);
+    for (const k of kinds) {
+      await closedLoop({ concurrency: c, warmupMs: 0, durationMs: settings.serverWarmSeconds * 1000, iteration: (vu, i) => oidcSignIn(k.t, userAt(k.t, vu, i, c)) });
+    }
+    const rounds = new Map(kinds.map((k) => [k, []]));
+    for (let round = 1; round <= settings.directoryRounds; round++) {
+      for (const k of kinds) {
+        log(`directories: ${k.kind}: OIDC sign-ins, c=${c}, ${seconds}s (round ${round}/${settings.directoryRounds})`);
+        let site0;
+        let site1;
+        const m = await measure(k.t, {
+          concurrency: c,
+          warmupMs: settings.warmupSeconds * 1000,
+          durationMs: seconds * 1000,
+          drainMs: 10_000,
+          onEdge: (edge) => {
+            if (!k.site) return;
+            if (edge === 'start') site0 = cpuMs(k.site.pid);
+            else site1 = cpuMs(k.site.pid);
+          },
+          iteration: async (vu, i) => oidcSignIn(k.t, userAt(k.t, vu, i, c)),
+        });
+        if (k.site) m.siteCpuMs = site1 - site0;
+        rounds.get(k).push(m);
+        if (m.errors) results.failures.push(`directories ${k.kind}: ${m.errors} failed sign-ins, e.g. ${m.errorSamples[0]}`);
+        log(`  → ${fmt(m.perSecond)} sign-ins/s, p50 ${fmt(m.latency.p50)} ms, p99 ${fmt(m.latency.p99)} ms, idbridge CPU ${fmt(m.serverCpuMsPerOp, 2)} ms/sign-in${k.site ? `, site CPU ${fmt(m.siteCpuMs / m.completed, 2)} ms/sign-in` : ''}, ${m.errors} errors`);
+      }
+    }
+    const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    for (const k of kinds) {
+      const ms = rounds.get(k);
+      const completed = sum(ms.map((m) => m.completed));
+      const others = ms.map((m) => m.otherLoadOnServerCore).filter((x) => x !== undefined);
+      out.rows.push({
+        kind: k.kind,
+        hash: k.format,
+        concurrency: c,
+        rounds: ms.length,
+        completed,
+        errors: sum(ms.map((m) => m.errors)),
+        seconds: sum(ms.map((m) => m.seconds)),
+        perSecond: completed / sum(ms.map((m) => m.seconds)),
+        latency: { p50: med(ms.map((m) => m.latency.p50)), p99: med(ms.map((m) => m.latency.p99)) },
+        serverCpuMsPerOp: sum(ms.map((m) => m.serverCpuMsPerOp * m.completed)) / completed,
+        serverCpuMsPerOpByRound: ms.map((m) => m.serverCpuMsPerOp),
+        hashInIdbridgeMs: k.hashInIdbridge,
+        ...(k.site ? { siteCpuMsPerSignIn: sum(ms.map((m) => m.siteCpuMs)) / completed } : {}),
+        otherLoadOnServerCore: others.length ? sum(others) / others.length : undefined,
+        peakRssMiB: Math.max(...ms.map((m) => m.peakRssMiB)),
+      });
+    }
+    const base = out.rows[0];
+    for (const row of out.rows) {
+      row.overheadBeyondHashMs = row.serverCpuMsPerOp - base.serverCpuMsPerOp - (row.hashInIdbridgeMs - base.hashInIdbridgeMs);
+    }
+  } finally {
+    await stopAll(...servers.reverse());
+    pg?.stop();
+  }
+}
+
+/** bench/hash-formats.mjs as a phase: its Markdown table (verify cost per format, Node vs Workers vs @noble). */
+function hashFormatsRun() {
+  log(`hash formats: bench/hash-formats.mjs (${settings.hashRuns} runs each)`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench/hash-formats.mjs')], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_HASH_RUNS: String(settings.hashRuns) },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    results.failures.push(`hash formats: bench/hash-formats.mjs exited ${r.status}: ${(r.stderr ?? '').slice(-400)}`);
+    return;
+  }
+  results.hashFormats = r.stdout.trim();
 }
 
 async function stopAll(...servers) {
@@ -604,6 +765,12 @@ try {
   //    concurrent sign-ins are by distinct users), OIDC and OpenID 2.0 alternating by VU. Judged
   //    by its failures, counted by kind; the target is none.
   if (settings.phases.includes('load')) await loadRun();
+
+  // 7. Site directories (issue 10): complete OIDC sign-ins through the built-in directory, SQL on
+  //    PostgreSQL and the HTTP reference implementation, cheap hashes everywhere; and the verify
+  //    cost per hash format next to the fastest other npm implementation (bench/hash-formats.mjs).
+  if (settings.phases.includes('directories')) await directoriesRun();
+  if (settings.phases.includes('hashes')) hashFormatsRun();
 } catch (error) {
   ok = false;
   results.failures.push(`run aborted: ${error?.stack ?? error}`);
@@ -645,6 +812,11 @@ function evaluate() {
   const cheap = (s) => results.flows.filter((r) => r.server === s && r.protocol === 'oidc' && r.hashing === 'cheap');
   const prod = (s) => results.flows.filter((r) => r.server === s && r.protocol === 'oidc' && r.hashing === 'production');
   const best = (rows) => rows.reduce((a, r) => (r.perSecond > (a?.perSecond ?? -1) ? r : a), undefined);
+
+  // Site directories: a directory adds ≤ 1 ms server CPU per sign-in beyond its hash.
+  for (const r of results.directories?.rows.slice(1) ?? []) {
+    T(`${r.kind}: a directory adds ≤ 1 ms server CPU per sign-in beyond its hash`, r.overheadBeyondHashMs, '≤ 1 ms', r.overheadBeyondHashMs <= 1, `idbridge ${fmt(r.serverCpuMsPerOp, 2)} ms/sign-in vs built-in ${fmt(results.directories.rows[0].serverCpuMsPerOp, 2)}; verify ${r.hash} ${fmt(r.hashInIdbridgeMs, 3)} ms vs scrypt ln=4 ${fmt(results.directories.rows[0].hashInIdbridgeMs, 3)} ms`);
+  }
 
   // Comparison per level and overall (ours / theirs).
   const levels = {};
@@ -783,6 +955,14 @@ function scryptLine(s) {
   return parts.join('; ');
 }
 
+function directoryRows() {
+  const d = results.directories;
+  if (!d) return [];
+  const pct = (x) => (x === undefined ? '—' : fmt(x * 100, 0));
+  return d.rows.map((r) => [r.kind, r.hash, String(r.concurrency), String(r.completed), fmt(r.perSecond), fmt(r.latency.p50), fmt(r.latency.p99), fmt(r.serverCpuMsPerOp, 2), fmt(r.hashInIdbridgeMs, 3), r === d.rows[0] ? '(reference)' : fmt(r.overheadBeyondHashMs, 2), r.siteCpuMsPerSignIn === undefined ? '—' : fmt(r.siteCpuMsPerSignIn, 2), pct(r.otherLoadOnServerCore), String(r.errors)]);
+}
+
+
 function report() {
   const m = results.meta.machine;
   const out = [];
@@ -803,6 +983,8 @@ function report() {
     out.push('', `Server CPU profile (${results.profile.signIns} sign-ins, ${fmt(results.profile.busyMsPerSignIn, 2)} ms busy per sign-in): top self time`);
     out.push(table(['function', 'where', 'package', 'self ms', '%'], results.profile.topSelf.slice(0, 15).map((e) => [e.name, e.where, e.category, fmt(e.ms, 0), fmt(e.pct, 1)]), 3));
   }
+  section(`Site directories: complete OIDC sign-ins (${DIRECTORY_NOTE})`, DIRECTORY_HEADER, directoryRows(), 2);
+  if (results.hashFormats) out.push('', 'Verify cost per hash format (bench/hash-formats.mjs)', results.hashFormats);
   if (results.load) out.push('', `Load run: ${results.load.signIns} sign-ins, ${results.load.errors} failed${results.load.errors ? ` — ${JSON.stringify(results.load.errorsByKind)}` : ''}`);
   out.push('', 'Targets', table(TARGET_HEADER, targetRows(), 2));
   if (results.failures.length) out.push('', 'FAILURES', ...results.failures.map((f) => `  - ${f}`));
@@ -834,6 +1016,8 @@ function markdown() {
     out.push('', `### Load run (${l.concurrency} concurrent complete sign-ins for ${l.seconds} s, distinct users, scrypt ln=${l.ln})`, '', `${l.signIns} sign-ins completed (OIDC ${l.completed.oidc}, OpenID 2.0 ${l.completed.openid2}), ${fmt(l.perSecond)}/s, p50 ${fmt(l.latency.p50)} ms, p99 ${fmt(l.latency.p99)} ms, peak RSS ${fmt(l.peakRssMiB, 0)} MiB; ${l.errors} failed.`);
     if (l.errors) out.push('', markdownTable(['kind', 'count'], Object.entries(l.errorsByKind).map(([k, n]) => [k, String(n)]), 1));
   }
+  if (results.directories) out.push('', '### Site directories: complete OIDC sign-ins', '', `${DIRECTORY_NOTE}.`, '', markdownTable(DIRECTORY_HEADER, directoryRows(), 2));
+  if (results.hashFormats) out.push('', '### Verify cost per hash format (bench/hash-formats.mjs)', '', results.hashFormats);
   out.push('', '### Targets', '', markdownTable(TARGET_HEADER, targetRows(), 2));
   if (results.failures.length) out.push('', '### Failures', '', ...results.failures.map((f) => `- ${f}`));
   return `${out.join('\n')}\n`;

@@ -77,7 +77,7 @@ function tail(path) {
   }
 }
 
-function launch({ name, args, env, cpu, tmp, readyPath, port, cwd = ROOT }) {
+export function launch({ name, args, env, cpu, tmp, readyPath, port, cwd = ROOT }) {
   const logPath = join(tmp, `${name}.log`);
   const log = openSync(logPath, 'a');
   const [cmd, argv] = pinned(cpu, args);
@@ -135,9 +135,10 @@ function idbridgeEnv({ port, databasePath, secret, ln }) {
 
 /**
  * Seed a fresh database (users, a trusted client, keys) through dist/, then start
- * `node bin/idbridge.js serve` on it. `nodeFlags` e.g. ['--cpu-prof', …] for the profile run.
+ * `node bin/idbridge.js serve` on it. `nodeFlags` e.g. ['--cpu-prof', …] for the profile run;
+ * `serverEnv` is added to the server's environment only (not the seed's), e.g. IDBRIDGE_CONFIG.
  */
-export async function startIdbridge({ tmp, ln, users, cpu, nodeFlags = [], label = `idbridge-ln${ln}`, root = IDBRIDGE_ROOT }) {
+export async function startIdbridge({ tmp, ln, users, cpu, nodeFlags = [], label = `idbridge-ln${ln}`, root = IDBRIDGE_ROOT, serverEnv = {} }) {
   const port = await freePort();
   const databasePath = join(tmp, `${label}.sqlite`);
   const secret = randomBytes(32).toString('base64url');
@@ -149,7 +150,7 @@ export async function startIdbridge({ tmp, ln, users, cpu, nodeFlags = [], label
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const seed = JSON.parse(seedOut.trim().split('\n').at(-1));
-  const server = launch({ name: label, args: [...nodeFlags, join(root, 'bin/idbridge.js'), 'serve'], env, cpu, tmp, readyPath: '/healthz', port, cwd: root });
+  const server = launch({ name: label, args: [...nodeFlags, join(root, 'bin/idbridge.js'), 'serve'], env: { ...env, ...serverEnv }, cpu, tmp, readyPath: '/healthz', port, cwd: root });
   await server.ready();
   return { ...server, kind: 'idbridge', issuer: server.origin, databasePath, seed };
 }
