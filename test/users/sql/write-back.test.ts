@@ -1,6 +1,6 @@
 /**
- * Federated write-back (`directory.writeBack`) against a real SQLite file and a throwaway
- * PostgreSQL: a hash below the operator's `directory.upgrade` target is rewritten in the site's
+ * Federated write-back (`directory.writeBack`) against a real SQLite file, a throwaway
+ * PostgreSQL and a throwaway MariaDB: a hash below the operator's `directory.upgrade` target is rewritten in the site's
  * own format after a sign-in (PHP's `$2y$` cost 8 → `$2y$10$`, Django PBKDF2 1000 → 2000
  * iterations), with a compare-and-swap UPDATE; nothing else is ever written.
  *
@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigDocument } from '../../../src/config/document.js';
@@ -25,7 +26,7 @@ import { SiteDirectory } from '../../../src/users/site-directory.js';
 import { SqlSiteSource } from '../../../src/users/sql/sql-site-source.js';
 import type { SqlMapping } from '../../../src/users/sql/statements.js';
 import { idbridgeStores } from '../../helpers/site-directory.js';
-import { skipPostgresTests, startPostgres, type TestSqlServer } from '../../helpers/sql-servers.js';
+import { skipMariadbTests, skipPostgresTests, startMariadb, startPostgres, type TestSqlServer } from '../../helpers/sql-servers.js';
 
 const PASSWORD = 'pw';
 const HASHES = {
@@ -45,19 +46,21 @@ const registry = createHashRegistry(nodeHashPrimitives, { upgrade: UPGRADE });
 
 const dir = mkdtempSync(join(tmpdir(), 'idbridge-writeback-'));
 let postgres: TestSqlServer | undefined;
+let mariadb: TestSqlServer | undefined;
 
 beforeAll(async () => {
-  if (!skipPostgresTests) postgres = await startPostgres();
+  [postgres, mariadb] = await Promise.all([skipPostgresTests ? undefined : startPostgres(), skipMariadbTests ? undefined : startMariadb()]);
 }, 60_000);
 
 afterAll(async () => {
-  await postgres?.stop();
+  await Promise.all([postgres?.stop(), mariadb?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** Direct (writable) access to the site's table, as the site's own application has. */
 interface Site {
   url: string;
+  table: string;
   hashOf(id: number): Promise<string>;
   setHash(id: number, hash: string): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +73,7 @@ async function sqliteSite(name: string): Promise<Site> {
   for (const u of USERS) db.prepare('INSERT INTO users VALUES (?, ?, ?)').run(u.id, u.email, u.hash);
   return {
     url: `sqlite:${file}`,
+    table: 'users',
     hashOf: async (id) => (db.prepare('SELECT pass FROM users WHERE id = ?').get(id) as { pass: string }).pass,
     setHash: async (id, hash) => void db.prepare('UPDATE users SET pass = ? WHERE id = ?').run(hash, id),
     close: async () => void db.close(),
@@ -88,9 +92,24 @@ async function postgresSite(name: string): Promise<Site> {
   for (const u of USERS) await client.query('INSERT INTO users VALUES ($1, $2, $3)', [u.id, u.email, u.hash]);
   return {
     url,
+    table: 'users',
     hashOf: async (id) => (await client.query('SELECT pass FROM users WHERE id = $1', [id])).rows[0].pass,
     setHash: async (id, hash) => void (await client.query('UPDATE users SET pass = $1 WHERE id = $2', [hash, id])),
     close: () => client.end(),
+  };
+}
+
+/** MariaDB: one table per test in the `site` database (its user cannot create databases). */
+async function mariadbSite(name: string): Promise<Site> {
+  const connection = await mysql.createConnection({ uri: mariadb!.url });
+  await connection.query(`CREATE TABLE ${name} (id BIGINT PRIMARY KEY, email VARCHAR(255) NOT NULL, pass VARCHAR(255))`);
+  for (const u of USERS) await connection.execute(`INSERT INTO ${name} VALUES (?, ?, ?)`, [u.id, u.email, u.hash]);
+  return {
+    url: mariadb!.url,
+    table: name,
+    hashOf: async (id) => ((await connection.execute<mysql.RowDataPacket[]>(`SELECT pass FROM ${name} WHERE id = ?`, [id]))[0][0] as { pass: string }).pass,
+    setHash: async (id, hash) => void (await connection.execute(`UPDATE ${name} SET pass = ? WHERE id = ?`, [hash, id])),
+    close: () => connection.end(),
   };
 }
 
@@ -99,7 +118,7 @@ function directoryOver(site: Site, writeBack: boolean) {
   const stores = idbridgeStores();
   const source = new SqlSiteSource({
     client: openSqlClient({ url: site.url, pool: POOL, writeBack }),
-    mapping: MAPPING,
+    mapping: { ...MAPPING, table: site.table },
     verifyHash: (password, hash) => registry.verify(password, hash),
     burn: (password) => registry.burn(password),
     logger: stores.logger,
@@ -123,6 +142,7 @@ async function siteAccepts(hash: string): Promise<boolean> {
 const engines: Array<{ engine: string; open: (name: string) => Promise<Site>; skip: boolean }> = [
   { engine: 'sqlite', open: sqliteSite, skip: false },
   { engine: 'postgres', open: postgresSite, skip: skipPostgresTests },
+  { engine: 'mariadb', open: mariadbSite, skip: skipMariadbTests },
 ];
 
 for (const { engine, open, skip } of engines) {
@@ -171,6 +191,18 @@ for (const { engine, open, skip } of engines) {
       }
     });
 
+    it.skipIf(engine === 'sqlite')('keeps lookups on read-only sessions when write-back is on', async () => {
+      const site = await fresh();
+      const client = openSqlClient({ url: site.url, pool: POOL, writeBack: true });
+      try {
+        await expect(client.query(`UPDATE ${site.table} SET pass = 'x'`, [])).rejects.toMatchObject({ detail: expect.stringMatching(/read[- ]only/i) });
+        expect(await site.hashOf(idOf('bcrypt'))).toBe(HASHES.bcrypt);
+      } finally {
+        await client.close();
+        await site.close();
+      }
+    });
+
     it('does not overwrite a hash the site changed between the sign-in and the rewrite', async () => {
       const site = await fresh();
       const f = directoryOver(site, true);
@@ -204,7 +236,7 @@ for (const { engine, open, skip } of engines) {
         };
         const failing = new SqlSiteSource({
           client,
-          mapping: MAPPING,
+          mapping: { ...MAPPING, table: site.table },
           verifyHash: (password, hash) => registry.verify(password, hash),
           burn: (password) => registry.burn(password),
           writeBack: { upgrade: { needsUpgrade: (hash) => registry.needsUpgrade(hash), rehash: (password, hash) => registry.rehash(password, hash) } },
