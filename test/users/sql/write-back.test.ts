@@ -50,7 +50,7 @@ let mariadb: TestSqlServer | undefined;
 
 beforeAll(async () => {
   [postgres, mariadb] = await Promise.all([skipPostgresTests ? undefined : startPostgres(), skipMariadbTests ? undefined : startMariadb()]);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all([postgres?.stop(), mariadb?.stop()]);
