@@ -135,6 +135,14 @@ const sqlDirectorySchema = z
         ctx.addIssue({ code: 'custom', path: ['columns', 'email'], message: 'required (a login column: email and/or username)' });
       }
     }
+    if (d.writeBack) {
+      // migrate rehashes into idbridge's own table; the site's is never written then.
+      if (d.mode === 'migrate') ctx.addIssue({ code: 'custom', path: ['writeBack'], message: 'true is only allowed with mode: federated (mode: migrate moves hashes into idbridge, not back into the site)' });
+      // Without targets nothing is ever below them: write-back would silently do nothing.
+      if (!d.upgrade?.bcryptCost && !d.upgrade?.pbkdf2Iterations) ctx.addIssue({ code: 'custom', path: ['writeBack'], message: 'true needs directory.upgrade (bcryptCost and/or pbkdf2Iterations): nothing would ever be upgraded' });
+      // The UPDATE is built from the column map; an operator query cannot say which column to write.
+      if (d.queries) ctx.addIssue({ code: 'custom', path: ['writeBack'], message: 'true needs a column map (table + columns), not directory.queries: idbridge cannot derive the UPDATE from a query' });
+    }
   });
 
 const httpDirectorySchema = z.strictObject({

@@ -79,7 +79,7 @@ export class SiteDirectory implements UserDirectory {
       // The source rewrites in the stored hash's own format (`result.format`), one the site's own
       // application verifies: never idbridge's scrypt in the site's table.
       await source.rewriteHash(record.key, password, result.format).catch((error: unknown) => {
-        this.deps.logger.log('warn', 'directory_write_back_failed', { format: result.format, error: describe(error) });
+        this.deps.logger.log('warn', 'directory_hash_rewrite_failed', { format: result.format, error: describe(error) });
       });
     }
     return { ok: true, user: siteUser(link, record) };

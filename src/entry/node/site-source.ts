@@ -27,12 +27,18 @@ export async function openSiteSource(config: Config, deps: { logger: Logger }): 
   }
   const hashes = hashRegistry(config, deps.logger)!;
   const saltColumn = d.saltedHash?.saltColumn?.split('.').pop();
+  const context = (row: Record<string, unknown>) => (saltColumn ? { salt: String(row[saltColumn] ?? '') } : {});
   return new SqlSiteSource({
     client: openSqlClient(d),
     mapping: mappingFromConfig(d),
     verifyHash: (password, hash, row) => hashes.verify(password, hash, saltColumn ? { salt: String(row[saltColumn] ?? '') } : {}),
     burn: (password) => hashes.burn(password),
     logger: deps.logger,
+    // Federated only (the schema refuses writeBack with migrate or without upgrade targets).
+    writeBack:
+      d.writeBack && d.mode === 'federated'
+        ? { upgrade: { needsUpgrade: (hash, row) => hashes.needsUpgrade(hash, context(row)), rehash: (password, hash, row) => hashes.rehash(password, hash, context(row)) } }
+        : undefined,
   });
 }
 

@@ -27,6 +27,12 @@ export interface SqlResult {
 export interface SqlClient {
   readonly dialect: SqlDialect;
   query(sql: string, params: readonly string[]): Promise<SqlResult>;
+  /**
+   * Run one parameterised write (federated write-back's hash UPDATE) and answer how many rows it
+   * changed. Present only on a client opened with `writable: true`; the lookups stay read-only.
+   * Rejects like `query`.
+   */
+  execute?(sql: string, params: readonly string[]): Promise<{ changes: number }>;
   /** End the pool; later queries fail. */
   close(): Promise<void>;
 }

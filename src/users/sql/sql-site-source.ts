@@ -3,6 +3,7 @@ import { DirectoryUnavailableError, type SiteCredentialResult, type SiteUserReco
 import { SqlValueRejectedError, type SqlClient, type SqlResult, type SqlRow } from './client.js';
 import type { BoundStatement } from './named-params.js';
 import { GarbageRowError, readHash, readRecord } from './rows.js';
+import { quoteIdentifier } from './dialect.js';
 import { buildStatements, type SqlMapping, type SqlStatements } from './statements.js';
 import { checkMapping, type SqlCheckReport } from './check.js';
 
@@ -21,6 +22,17 @@ export interface HashVerdict {
  */
 export type VerifyHash = (password: string, storedHash: string, row: SqlRow) => Promise<HashVerdict>;
 
+/**
+ * The operator's upgrade policy over the site's hashes (the hash registry's `needsUpgrade` and
+ * `rehash`, with the row for formats that need a salt column).
+ */
+export interface HashUpgradePolicy {
+  /** Should this verified hash be replaced, and can a stronger one be written in the same format? */
+  needsUpgrade(storedHash: string, row: SqlRow): { upgrade: boolean; rehashable: boolean };
+  /** A stronger hash in the same format as `storedHash`, or null when that format cannot be written. */
+  rehash(password: string, storedHash: string, row: SqlRow): Promise<string | null>;
+}
+
 export interface SqlSiteSourceOptions {
   client: SqlClient;
   /** Table + columns, or the operator's queries (`directory` after preset resolution). */
@@ -29,7 +41,16 @@ export interface SqlSiteSourceOptions {
   /** Spend the time of a real verification (unknown users, unusable rows): no timing oracle. */
   burn: (password: string) => Promise<void>;
   logger?: Logger | undefined;
+  /**
+   * Federated write-back (`directory.writeBack`): after a sign-in whose hash `upgrade` says is
+   * below the operator's targets, rewrite it in the same format. Needs a column map (the UPDATE
+   * is built from it) and a client with `execute`. Off without a policy.
+   */
+  writeBack?: { upgrade: HashUpgradePolicy } | undefined;
 }
+
+/** Verified hashes awaiting their rewrite (sign-ins in flight): bounded, oldest dropped first. */
+const MAX_PENDING_REWRITES = 1_000;
 
 /** Longer logins than this are nobody's: answered as unknown without asking the database. */
 export const MAX_LOGIN_LENGTH = 320;
@@ -39,7 +60,9 @@ const MAX_KEY_LENGTH = 255;
 /**
  * The site's own SQL database (PostgreSQL, MySQL/MariaDB, SQLite) as a {@link SiteUserSource}:
  * looks users up through the configured column map or the operator's queries and checks the
- * password with the injected verifier. Read-only: it never writes to the site's tables.
+ * password with the injected verifier. Read-only, except for federated write-back when the
+ * operator enabled it: one compare-and-swap UPDATE of the password column, in the stored hash's
+ * own format (a bcrypt cost bump), never idbridge's scrypt.
  *
  * Failures of the database (unreachable, slow, missing tables, unusable rows) are thrown as
  * {@link DirectoryUnavailableError} and logged with their detail; "no such user", odd logins and
@@ -53,6 +76,9 @@ export class SqlSiteSource implements SiteUserSource {
   readonly #verifyHash: VerifyHash;
   readonly #burn: (password: string) => Promise<void>;
   readonly #logger: Logger | undefined;
+  readonly #upgrade: HashUpgradePolicy | undefined;
+  /** key → the hash just verified and its format: what `rewriteHash` compares and swaps. */
+  readonly #pending = new Map<string, { hash: string; format: string; row: SqlRow }>();
 
   /** @throws TypeError when the mapping has neither table + columns nor queries (the schema prevents it). */
   constructor(options: SqlSiteSourceOptions) {
@@ -62,6 +88,11 @@ export class SqlSiteSource implements SiteUserSource {
     this.#verifyHash = options.verifyHash;
     this.#burn = options.burn;
     this.#logger = options.logger;
+    if (options.writeBack) {
+      if (this.#statements.source !== 'columns') throw new TypeError('write-back needs a column-mapped directory (table + columns), not queries');
+      if (!options.client.execute) throw new TypeError('write-back needs a client opened writable');
+      this.#upgrade = options.writeBack.upgrade;
+    }
   }
 
   async verifyCredentials(login: string, password: string): Promise<SiteCredentialResult> {
@@ -80,7 +111,47 @@ export class SqlSiteSource implements SiteUserSource {
       this.#logger?.log('warn', 'directory_hash_unusable', { directory: 'sql', key: record.key, format: verdict.format, problem: verdict.problem });
     }
     if (!verdict.ok) return { ok: false };
-    return { ok: true, record, format: verdict.format ?? 'unknown' };
+    const format = verdict.format ?? 'unknown';
+    if (this.#upgrade && verdict.format !== null) {
+      const advice = this.#upgrade.needsUpgrade(hash, row);
+      if (advice.upgrade && advice.rehashable) {
+        this.#remember(record.key, { hash, format, row });
+        return { ok: true, record, format, upgrade: true };
+      }
+    }
+    return { ok: true, record, format };
+  }
+
+  /**
+   * Federated write-back: replace the hash verified a moment ago for `key` by a stronger one in
+   * the same `format` (the registry's `rehash`: bcrypt keeps `$2y$`/`$wp$`, Django PBKDF2 keeps
+   * its prefix), with one UPDATE that only matches while the column still holds the verified hash,
+   * so a password changed at the site meanwhile wins. Refuses (throws) anything else: no pending
+   * verification, another format, a format idbridge cannot write. The caller logs and carries on.
+   */
+  async rewriteHash(key: string, password: string, format: string): Promise<void> {
+    const pending = this.#pending.get(key);
+    this.#pending.delete(key);
+    const upgrade = this.#upgrade;
+    const columns = this.#mapping.columns;
+    const execute = this.#client.execute?.bind(this.#client);
+    if (!upgrade || !columns || !this.#mapping.table || !execute) throw new Error('write-back is not enabled for this directory');
+    if (!pending) throw new Error('no verified hash to rewrite for this key');
+    if (pending.format !== format) throw new Error(`refused: the verified hash is ${pending.format}, not ${format}`);
+    const next = await upgrade.rehash(password, pending.hash, pending.row);
+    if (next === null) throw new Error(`refused: idbridge cannot write ${format} hashes`);
+    // The second lock: the new hash must be one the same verifier accepts, in the same format.
+    const check = await this.#verifyHash(password, next, pending.row);
+    if (!check.ok || check.format !== pending.format) throw new Error(`refused: the new hash is ${check.format ?? 'unrecognised'}, not ${format}`);
+    const d = this.#client.dialect;
+    const q = (name: string) => quoteIdentifier(d, name);
+    // SET takes a bare column (PostgreSQL refuses `table.column` there).
+    const column = q(columns.passwordHash.split('.').pop()!);
+    const ph = (n: number) => (d === 'postgres' ? `$${n}` : '?');
+    const sql = `UPDATE ${q(this.#mapping.table)} SET ${column} = ${ph(1)} WHERE ${q(columns.id.split('.').pop()!)} = ${ph(2)} AND ${column} = ${ph(3)}`;
+    const { changes } = await execute(sql, [next, key, pending.hash]);
+    if (changes === 1) this.#logger?.log('info', 'directory_hash_rewritten', { directory: 'sql', key, format });
+    else this.#logger?.log('info', 'directory_hash_rewrite_skipped', { directory: 'sql', key, format, detail: 'the stored hash changed since the sign-in; the site wins' });
   }
 
   async findByKey(key: string): Promise<SiteUserRecord | null> {
@@ -116,6 +187,12 @@ export class SqlSiteSource implements SiteUserSource {
 
   close(): Promise<void> {
     return this.#client.close();
+  }
+
+  #remember(key: string, entry: { hash: string; format: string; row: SqlRow }): void {
+    this.#pending.delete(key);
+    if (this.#pending.size >= MAX_PENDING_REWRITES) this.#pending.delete(this.#pending.keys().next().value!);
+    this.#pending.set(key, entry);
   }
 
   async #unknown(password: string): Promise<{ ok: false }> {

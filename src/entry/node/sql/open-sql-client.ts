@@ -13,8 +13,10 @@ import { createSqliteClient } from './sqlite-client.js';
  * @throws DirectoryUnavailableError('misconfigured') for a URL it cannot use (unknown parameter,
  *   TLS checks switched off, unreadable certificate file), naming the problem, never the password.
  */
-export function openSqlClient(directory: Pick<SqlDirectoryConfig, 'url' | 'pool'>): SqlClient {
-  if (directory.url.startsWith('sqlite:')) return createSqliteClient(sqlitePath(directory.url), directory.pool.queryTimeoutMs);
+export function openSqlClient(directory: Pick<SqlDirectoryConfig, 'url' | 'pool'> & { writeBack?: boolean }): SqlClient {
+  // Writable only for federated write-back (`execute`, the hash UPDATE); lookups stay read-only.
+  const options = { writable: directory.writeBack === true };
+  if (directory.url.startsWith('sqlite:')) return createSqliteClient(sqlitePath(directory.url), directory.pool.queryTimeoutMs, options);
   const target = parseServerUrl(directory.url);
-  return target.engine === 'postgres' ? createPgClient(target, directory.pool) : createMysqlClient(target, directory.pool);
+  return target.engine === 'postgres' ? createPgClient(target, directory.pool, options) : createMysqlClient(target, directory.pool, options);
 }

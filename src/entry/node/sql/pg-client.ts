@@ -14,25 +14,30 @@ export interface PoolSettings {
  * and waiting for a free pool slot), the server's `statement_timeout` (cancels the query there,
  * SQLSTATE 57014) and the client's `query_timeout` a little later, in case the server is the
  * thing that hangs. Sessions are `default_transaction_read_only`: the directory only reads, and a
- * mistaken operator query cannot write.
+ * mistaken operator query cannot write. With `writable` (federated write-back) a separate
+ * one-connection pool, with the same timeouts, runs `execute` (the hash UPDATE) only.
  */
-export function createPgClient(target: ServerTarget, pool: PoolSettings): SqlClient {
+export function createPgClient(target: ServerTarget, pool: PoolSettings, options: { writable?: boolean } = {}): SqlClient {
   const secrets = target.password ? [target.password] : [];
-  const p = new pg.Pool({
+  const settings = (max: number, readOnly: boolean): pg.PoolConfig => ({
     host: target.socket ?? target.host,
     port: target.port ?? 5432,
     user: target.user,
     password: target.password,
     database: target.database,
     ssl: target.tls === false ? false : target.tls,
-    max: pool.max,
+    max,
     connectionTimeoutMillis: pool.connectTimeoutMs,
     statement_timeout: pool.queryTimeoutMs,
     query_timeout: pool.queryTimeoutMs + 1_000,
     idleTimeoutMillis: 30_000,
     application_name: 'idbridge',
-    options: '-c default_transaction_read_only=on',
+    ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
+  const p = new pg.Pool(settings(pool.max, true));
+  // Write-back's UPDATE gets its own one-connection pool, opened on first use: every lookup stays
+  // on read-only sessions.
+  let writer: pg.Pool | undefined;
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would end the
   // process. The next query reports the failure instead (and the pool replaces the client).
   p.on('error', () => {});
@@ -47,6 +52,22 @@ export function createPgClient(target: ServerTarget, pool: PoolSettings): SqlCli
         throw translateDriverError('pg', error, secrets);
       }
     },
-    close: () => p.end(),
+    ...(options.writable && {
+      async execute(sql: string, params: readonly string[]) {
+        try {
+          if (!writer) {
+            writer = new pg.Pool(settings(1, false));
+            writer.on('error', () => {});
+          }
+          const result = await withDeadline(writer.query({ text: sql, values: [...params] }), backstop, 'pg update');
+          return { changes: result.rowCount ?? 0 };
+        } catch (error) {
+          throw translateDriverError('pg', error, secrets);
+        }
+      },
+    }),
+    close: async () => {
+      await Promise.all([p.end(), writer?.end()]);
+    },
   };
 }

@@ -3,15 +3,16 @@ import type { SqlClient, SqlResult } from '../../../users/sql/client.js';
 import { translateDriverError } from './errors.js';
 
 /**
- * An SQLite file through better-sqlite3, opened read-only (the file must exist) on first use, so
+ * An SQLite file through better-sqlite3, opened read-only (read-write with `writable`, for
+ * federated write-back's hash UPDATE through `execute`; the file must exist) on first use, so
  * a missing file is reported like an unreachable server and retried on the next query. The
  * busy timeout bounds waiting for a writer's lock; SQLite runs in-process and a running query
  * cannot be interrupted, so `queryTimeoutMs` is that wait.
  */
-export function createSqliteClient(path: string, queryTimeoutMs: number): SqlClient {
+export function createSqliteClient(path: string, queryTimeoutMs: number, options: { writable?: boolean } = {}): SqlClient {
   let db: Sqlite.Database | undefined;
   const statements = new Map<string, Sqlite.Statement>();
-  const open = () => (db ??= new Sqlite(path, { readonly: true, fileMustExist: true, timeout: queryTimeoutMs }));
+  const open = () => (db ??= new Sqlite(path, { readonly: !options.writable, fileMustExist: true, timeout: queryTimeoutMs }));
   return {
     dialect: 'sqlite',
     async query(sql, params): Promise<SqlResult> {
@@ -28,6 +29,15 @@ export function createSqliteClient(path: string, queryTimeoutMs: number): SqlCli
         throw translateDriverError('better-sqlite3', error, []);
       }
     },
+    ...(options.writable && {
+      async execute(sql: string, params: readonly string[]) {
+        try {
+          return { changes: open().prepare(sql).run(...params).changes };
+        } catch (error) {
+          throw translateDriverError('better-sqlite3', error, []);
+        }
+      },
+    }),
     async close() {
       db?.close();
       db = undefined;
