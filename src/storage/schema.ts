@@ -15,7 +15,8 @@ export const users = sqliteTable(
     id: text('id').notNull(),
     email: text('email').notNull(),
     username: text('username'),
-    passwordHash: text('password_hash').notNull(),
+    /** Null for an account with no password (created by a connector or invited without one). */
+    passwordHash: text('password_hash'),
     nickname: text('nickname'),
     fullname: text('fullname'),
     dob: text('dob'),
@@ -27,6 +28,11 @@ export const users = sqliteTable(
     phone: text('phone'),
     customerId: text('customer_id'),
     externalId: text('external_id'),
+    /**
+     * The operator's custom profile fields (config file `profile`), as a JSON object of strings
+     * keyed by field name; '{}' when none. Standard fields keep their own columns.
+     */
+    attributes: text('attributes').notNull().default('{}'),
     emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(false),
     blocked: integer('blocked', { mode: 'boolean' }).notNull().default(false),
     loginsCount: integer('logins_count').notNull().default(0),

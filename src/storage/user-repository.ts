@@ -36,6 +36,7 @@ export class UserRepository implements UserStore {
         phone: user.phone,
         customerId: user.customerId,
         externalId: user.externalId,
+        attributes: JSON.stringify(user.attributes ?? {}),
         emailVerified: user.emailVerified,
         blocked: user.blocked,
         createTime: user.createTime,
@@ -112,9 +113,23 @@ function toStoredUser(row: UserRow): StoredUser {
     phone: row.phone,
     customerId: row.customerId,
     externalId: row.externalId,
+    attributes: parseAttributes(row.attributes),
     loginsCount: row.loginsCount,
     loginTime: row.loginTime,
     createTime: row.createTime,
     updateTime: row.updateTime,
   };
+}
+
+/** The stored custom-field object; anything but a flat object of strings reads as none. */
+function parseAttributes(json: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+    const out: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+    return out;
+  } catch {
+    return {};
+  }
 }

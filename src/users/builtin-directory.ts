@@ -13,7 +13,7 @@ export class BuiltinUserDirectory implements UserDirectory {
   async authenticate(identifier: string, password: string): Promise<AuthenticationResult> {
     const normalized = identifier.trim().toLowerCase();
     const user = normalized && password.length <= MAX_PASSWORD_LENGTH ? await this.store.findByLogin(normalized) : null;
-    if (!user) {
+    if (!user || user.passwordHash === null) {
       // Same cost as a real check, same answer: no account enumeration by timing or message.
       await this.hasher.burn(password);
       return { ok: false, reason: 'invalid_credentials' };

@@ -202,6 +202,8 @@ function siteUser(link: DirectoryLink, record: SiteUserRecord): DirectoryUser {
     emailVerified: record.emailVerified,
     blocked: record.blocked,
     profile,
+    // Custom profile fields live in idbridge's own table only; the site's columns map to SREG/extended names.
+    attributes: {},
     phone: record.attributes.phone ?? null,
     customerId: record.attributes.customer_id ?? null,
     externalId: null,

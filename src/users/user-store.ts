@@ -2,15 +2,18 @@ import type { SregProfile } from './profile.js';
 import type { DirectoryUser } from './user.js';
 
 export interface StoredUser extends DirectoryUser {
-  passwordHash: string;
+  /** Null: the account has no password (sign-in only through a connector, or not set yet). */
+  passwordHash: string | null;
 }
 
 export interface NewUser {
   id: string;
   email: string;
   username: string | null;
-  passwordHash: string;
+  passwordHash: string | null;
   profile: Omit<SregProfile, 'email'>;
+  /** Custom profile fields (config file `profile`); omitted = none. */
+  attributes?: Record<string, string>;
   phone: string | null;
   customerId: string | null;
   externalId: string | null;

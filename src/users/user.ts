@@ -10,6 +10,11 @@ export interface DirectoryUser {
   blocked: boolean;
   /** SREG profile values the user has (email included). */
   profile: SregProfile;
+  /**
+   * The operator's custom profile fields (config file `profile`), by field name. Site directories
+   * that have none give `{}`.
+   */
+  attributes: Record<string, string>;
   phone: string | null;
   customerId: string | null;
   externalId: string | null;

@@ -15,6 +15,7 @@ const user: DirectoryUser = {
     fullname: 'Alice Liddell',
     country: 'GB',
   },
+  attributes: {},
   phone: '+44 20 7946 0000',
   customerId: 'cus_123',
   externalId: 'ext_456',

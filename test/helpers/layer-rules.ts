@@ -22,23 +22,36 @@ export const LAYERS: LayerRules = {
   rules: {
     // Composition roots.
     entry: 'any',
-    app: { layers: ['app', 'http', 'demo', 'views', 'bridge', 'provider', 'protocol', 'storage', 'users', 'util', ...KERNEL], packages: ['hono'] },
+    app: { layers: ['app', 'http', 'api', 'demo', 'views', 'bridge', 'provider', 'protocol', 'storage', 'users', 'identity', 'connectors', 'import', 'mail', 'i18n', 'util', ...KERNEL], packages: ['hono'] },
     // Outer ring: HTTP and pages.
-    http: { layers: ['http', 'views', 'bridge', 'provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['hono', 'iron-session', 'zod'] },
+    http: { layers: ['http', 'views', 'bridge', 'provider', 'protocol', 'users', 'identity', 'connectors', 'mail', 'i18n', 'util', ...KERNEL], packages: ['hono', 'iron-session', 'zod'] },
+    // Round 2 (../shared/architecture.md): the Users REST API, SCIM, API tokens and webhooks. Its
+    // routes are OpenAPI definitions, so this layer may use Hono like http/.
+    api: { layers: ['api', 'http', 'users', 'identity', 'import', 'mail', 'i18n', 'util', ...KERNEL], packages: ['hono', '@hono/zod-openapi', 'zod'] },
+    // Sign-up, verification, reset, profile completion, account: flows over ports (mailer, tokens).
+    identity: { layers: ['identity', 'users', 'mail', 'i18n', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
+    // Upstream OIDC / OAuth 2.0 at the bridge, and the linking policies.
+    connectors: { layers: ['connectors', 'identity', 'users', 'mail', 'i18n', 'protocol', 'util', ...KERNEL], packages: ['zod', 'openid-client', 'oauth4webapi', 'jose'] },
+    // Streaming CSV/JSONL import and export, shared by the CLI and API jobs.
+    import: { layers: ['import', 'users', 'util', ...KERNEL], packages: ['zod'] },
+    // The mail ports and templates; transports that need runtime packages (nodemailer) live in entry/.
+    mail: { layers: ['mail', 'i18n', 'util', ...KERNEL], packages: ['zod'] },
+    // Message catalogues and locale negotiation.
+    i18n: { layers: ['i18n', 'util', 'config', 'errors'], packages: [] },
     demo: { layers: ['demo', 'http', 'views', 'bridge', 'provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['hono'] },
-    views: { layers: ['views', 'bridge', 'provider', 'protocol', 'users', 'util', 'config', 'errors'], packages: ['hono'] },
+    views: { layers: ['views', 'bridge', 'provider', 'protocol', 'users', 'identity', 'connectors', 'i18n', 'util', 'config', 'errors'], packages: ['hono'] },
     // The two halves of a sign-in, which never import each other (they may run in different deployments).
     bridge: { layers: ['bridge', 'users', 'util', ...KERNEL], packages: ['zod'] },
     provider: { layers: ['provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['jose', 'zod'] },
     users: { layers: ['users', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
     // Adapters: storage implements ports; it sees their declarations and the data they carry.
-    storage: { layers: ['storage', ports('bridge'), ports('provider'), 'users', 'protocol', 'util', 'clock', 'errors'], packages: ['drizzle-orm'] },
+    storage: { layers: ['storage', ports('bridge'), ports('provider'), ports('identity'), ports('api'), ports('connectors'), ports('import'), 'users', 'protocol', 'util', 'clock', 'errors'], packages: ['drizzle-orm'] },
     // The pure core.
     protocol: { layers: ['protocol', 'util', 'errors'], packages: ['jose', '@noble/hashes'] },
     util: { layers: ['util', 'clock'], packages: ['@noble/hashes'] },
     // The config document maps site columns to attribute names: it may read that vocabulary, nothing else.
     // …and the presets, which are configuration data (table and column names per application).
-    config: { layers: ['config', /^users\/profile$/, /^users\/presets\//], packages: ['zod'] },
+    config: { layers: ['config', /^users\/profile$/, /^users\/presets\//, /^users\/user-events$/, /^connectors\/presets\//], packages: ['zod'] },
     clock: { layers: [], packages: [] },
     log: { layers: [], packages: [] },
     errors: { layers: [], packages: [] },

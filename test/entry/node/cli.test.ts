@@ -70,7 +70,7 @@ async function passwordOf(email: string, password: string): Promise<boolean> {
   const database = openDatabase(baseEnv.IDBRIDGE_DATABASE);
   try {
     const user = await new UserRepository(database.db, 'default').findByLogin(email);
-    return user !== null && (await new PasswordHasher(nodeScrypt, { ln: 10, r: 8, p: 1 }).verify(password, user.passwordHash));
+    return user !== null && user.passwordHash !== null && (await new PasswordHasher(nodeScrypt, { ln: 10, r: 8, p: 1 }).verify(password, user.passwordHash));
   } finally {
     database.close();
   }
