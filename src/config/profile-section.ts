@@ -113,8 +113,8 @@ const fieldSchema = z.strictObject({
   /** A regular expression the whole value must match (anchored for you; JavaScript syntax, `v` flag). */
   pattern: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional(),
   /** number: numbers; date: dates `YYYY-MM-DD`. */
-  min: z.union([z.number(), isoDate]).optional(),
-  max: z.union([z.number(), isoDate]).optional(),
+  min: z.union([z.number(), isoDate], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' }).optional(),
+  max: z.union([z.number(), isoDate], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' }).optional(),
   /** select: the choices (values, or value + labels). */
   options: z.array(optionSchema).max(200, 'must have at most 200 options').optional(),
   /** text: the only values accepted. */
