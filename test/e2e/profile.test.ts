@@ -143,7 +143,7 @@ describe('profile completion and custom claims (all-in-one server, openid-client
 
   it('offers optional fields once; a bad submit stores nothing; skipping remembers them as offered', async () => {
     const ben = (await server.services.userStore.findByLogin('ben@example.com'))!;
-    const result = await signIn('openid coffee', 'ben@example.com', (html, n) => {
+    const result = await signIn('openid coffee', 'ben@example.com', (html, n): Record<string, string | null> => {
       const $ = page(html);
       if (n === 1) {
         expect($('input[name=fullname]').length).toBe(0); // Ben has a name
