@@ -14,6 +14,8 @@ import { notFound, onError } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health-routes.js';
 import { jsonLogger, type Logger } from './log.js';
+import { ProfileCompletion } from './identity/profile-completion.js';
+import { buildProfileModel, customRelease } from './identity/profile-model.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
 import { openId2Routes } from './http/openid2-routes.js';
@@ -156,6 +158,9 @@ export function createServices(deps: AppDeps): AppServices {
     deps.dataVersion,
   );
   const requests = new BridgeRequestRepository(db, config.tenant);
+  // The profile model (config file `profile`): completion at the bridge, release at the identity service.
+  const profileModel = buildProfileModel(config.profile);
+  const release = customRelease(profileModel);
   const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
   const signIn = new BridgeSignIn({
     config: config.bridge,
@@ -176,6 +181,7 @@ export function createServices(deps: AppDeps): AppServices {
     // identity service's own key (the same vault).
     apiKey: () => apiKeys.ensure(),
     returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
+    profile: new ProfileCompletion({ model: profileModel, store: userStore, clock }),
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(secrets, SEAL_PURPOSE.associations), () => clock.now());
@@ -183,7 +189,7 @@ export function createServices(deps: AppDeps): AppServices {
   const consents = new ConsentRepository(db, config.tenant);
   const signIns = new SignInStarter({ identity: config.identity, requests: authRequests, clock });
   const rpDiscovery = new RelyingPartyDiscovery(deps.rpFetch ?? NO_RP_FETCH, { clock });
-  const openid2 = new OpenId2Provider({ config, associations, signIns, identities, clock, logger, rpDiscovery });
+  const openid2 = new OpenId2Provider({ config, associations, signIns, identities, clock, logger, rpDiscovery, release });
   const clientStore = new OidcClientRepository(db, config.tenant, clock, deps.dataVersion);
   const clients = new ClientRegistry(clientStore, clock);
   const oidcConfig = config.identity.oidc;
@@ -195,7 +201,7 @@ export function createServices(deps: AppDeps): AppServices {
   );
   const grants = new GrantRepository(db, config.tenant);
   const opSessions = new OpSessionRepository(db, config.tenant);
-  const oidc = new OidcAuthorization({ config, clients: clientStore, signIns, grants, clock, logger });
+  const oidc = new OidcAuthorization({ config, clients: clientStore, signIns, grants, clock, logger, release });
   const tokens = new TokenService({ issuer: config.publicUrl, config: oidcConfig, clients: clientStore, grants, keys: signingKeys, clock, logger });
   const rpLogout = new RpLogout({
     issuer: config.publicUrl,

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { BridgeConfig } from '../config.js';
 import { backLinkTo, IdbridgeError } from '../errors.js';
+import type { CompletionForm, ProfileCompletion } from '../identity/profile-completion.js';
+import type { ProfileFieldError } from '../identity/profile-model.js';
 import type { Logger } from '../log.js';
 import { DirectoryUnavailableError } from '../users/site-source.js';
 import type { AuthenticationResult, DirectoryUser, UserDirectory } from '../users/user.js';
@@ -29,7 +31,12 @@ export type SignInStep =
   | { kind: 'in_progress'; request: BridgeRequest }
   /** Too many failed attempts: the request stays usable once `retryAfter` seconds have passed. */
   | { kind: 'locked'; request: BridgeRequest; retryAfter: number }
-  | { kind: 'failed'; request: BridgeRequest; canRetry: boolean };
+  | { kind: 'failed'; request: BridgeRequest; canRetry: boolean }
+  /**
+   * Profile completion (identity/profile-completion.ts): the request stays `authenticated` while
+   * the user fills in the form; `errors` / `values` after a refused submit.
+   */
+  | { kind: 'profile'; request: BridgeRequest; form: CompletionForm; errors?: ProfileFieldError[]; values?: Record<string, string> };
 
 export interface SignInDeps {
   config: BridgeConfig;
@@ -45,6 +52,8 @@ export interface SignInDeps {
   apiKey: () => Promise<string>;
   /** Key for return tokens (derived from the deployment secret). */
   returnTokenKey: Uint8Array<ArrayBuffer>;
+  /** Profile completion between the sign-in and the postback; without it, none. */
+  profile?: ProfileCompletion;
 }
 
 /**
@@ -94,7 +103,7 @@ export class BridgeSignIn {
     const fresh = session !== null && (params.maxAge === undefined || now - session.authTime <= params.maxAge * 1000);
     if (session && fresh && (await this.usableSessionUser(session))) {
       await requests.authenticate(request.requestId, session.userId, session.authTime, session.amr, now);
-      return this.postAndReturn(request.requestId, browserHash);
+      return this.continueAuthenticated(request.requestId, browserHash);
     }
     if (params.immediate) {
       // No interaction allowed and nobody signed in: straight back, without a postback; the
@@ -168,7 +177,7 @@ export class BridgeSignIn {
       // Another tab finished authenticating this request in the meantime; follow its progress.
       return { step: await this.status(requestId, browserHash), sessionToken: token, devices: trusted };
     }
-    return { step: await this.postAndReturn(requestId, browserHash, result.user), sessionToken: token, devices: trusted };
+    return { step: await this.continueAuthenticated(requestId, browserHash, result.user), sessionToken: token, devices: trusted };
   }
 
   /** The user pressed "try again" after a failed postback. */
@@ -226,7 +235,7 @@ export class BridgeSignIn {
         // Left here by a process that died after the password check. Why the expiry check: an
         // expired request can no longer be claimed, and re-asking the status looped for ever.
         this.assertUnexpired(request, now);
-        return mayPost ? this.postAndReturn(requestId, browserHash) : { kind: 'in_progress', request };
+        return mayPost ? this.continueAuthenticated(requestId, browserHash) : { kind: 'in_progress', request };
       case 'posting':
         // A crashed postback's lease lapses; then this caller may take it over, while it lives.
         if (request.leaseUntil !== null && request.leaseUntil < now) {
@@ -247,6 +256,41 @@ export class BridgeSignIn {
       case 'returned':
         throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.', { backTo: wayBack(request) });
     }
+  }
+
+  /**
+   * The profile-completion form was submitted (`skip`: "not now" for optional fields). The request
+   * must still be `authenticated` for this browser; bad input shows the form again with the errors
+   * and stores nothing; otherwise the flow goes on to the postback exactly as after a sign-in.
+   */
+  async completeProfile(requestId: string, browserHash: string, input: Readonly<Record<string, unknown>>, locale: string, skip: boolean): Promise<SignInStep> {
+    const request = await this.load(requestId, browserHash);
+    // A double submit or another tab: the first submit already moved the request on.
+    if (request.state !== 'authenticated' || !this.deps.profile || !request.userId) return this.status(requestId, browserHash);
+    this.assertUnexpired(request, this.deps.clock.now());
+    const user = await this.deps.directory.findById(request.userId);
+    if (!user) return this.postAndReturn(requestId, browserHash); // rejects it there
+    const result = await this.deps.profile.submit(user, input, locale, skip);
+    if (!result.ok) return { kind: 'profile', request, form: result.form, errors: result.errors, values: result.values };
+    this.deps.logger.log('info', 'profile_completed', { request_id: requestId, skipped: skip });
+    return this.postAndReturn(requestId, browserHash);
+  }
+
+  /**
+   * An authenticated request goes on: to the profile-completion form when the user has required
+   * fields missing or optional ones not yet offered, else to the postback.
+   */
+  private async continueAuthenticated(requestId: string, browserHash: string, known?: DirectoryUser): Promise<SignInStep> {
+    const { profile, directory, requests } = this.deps;
+    if (profile) {
+      const request = await requests.get(requestId);
+      if (request?.state === 'authenticated' && request.userId) {
+        const user = known && known.id === request.userId ? known : await directory.findById(request.userId);
+        const form = user && !user.blocked ? await profile.formFor(user) : null;
+        if (form) return { kind: 'profile', request, form };
+      }
+    }
+    return this.postAndReturn(requestId, browserHash, known);
   }
 
   /** Steps 4–6: post the result back (once) and redirect to the Return URL. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { applyPreset } from '../users/presets/index.js';
 import { EXTENDED_FIELDS, SREG_FIELDS } from '../users/profile.js';
+import { profileSectionSchema } from './profile-section.js';
 
 const ATTRIBUTE_NAMES = [...SREG_FIELDS, ...EXTENDED_FIELDS] as const;
 
@@ -169,6 +170,8 @@ export const directorySchema = z.discriminatedUnion('kind', [z.strictObject({ ki
 
 export const configDocumentSchema = z.strictObject({
   directory: directorySchema.default({ kind: 'builtin' }),
+  /** Profile fields, validation, completion and release of custom fields (config/profile-section.ts). */
+  profile: profileSectionSchema.optional(),
 });
 
 export type ConfigDocument = z.output<typeof configDocumentSchema>;

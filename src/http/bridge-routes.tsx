@@ -6,6 +6,7 @@ import { parseVerifyParams } from '../bridge/verify-params.js';
 import { invalidRequest } from '../errors.js';
 import { displayRealm, LoginPage } from '../views/login-page.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
+import { ProfileCompletionPage } from '../views/profile-completion-page.js';
 import { browserIdentity } from './browser.js';
 import { BRIDGE_COOKIES } from './cookie-names.js';
 import type { AppEnv } from './context.js';
@@ -71,6 +72,18 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
     await assertCsrf(c, single(form, 'csrf'));
     const requestId = requireRequestId(single(form, 'request_id'));
     return render(c, await signIn.retry(requestId, c.get('browser').hash));
+  });
+
+  // Profile completion (issue 11 §3): the form shown between the sign-in and the postback.
+  app.post('/verify/profile', async (c) => {
+    const form = await formParams(c);
+    await assertCsrf(c, single(form, 'csrf'));
+    const requestId = requireRequestId(single(form, 'request_id'));
+    // A name sent twice stays an array, which the profile check refuses as the wrong type.
+    const input: Record<string, string | string[]> = Object.create(null);
+    for (const [name, values] of Object.entries(form)) input[name] = values.length === 1 ? values[0]! : values;
+    const skip = single(form, 'action') === 'skip';
+    return render(c, await signIn.completeProfile(requestId, c.get('browser').hash, input, 'en', skip));
   });
 
   app.get('/verify/status', async (c) => {
@@ -212,6 +225,18 @@ function render(c: Context<AppEnv>, step: SignInStep) {
         202,
       );
     }
+    case 'profile':
+      return c.html(
+        <ProfileCompletionPage
+          siteName={config.siteName}
+          requestId={step.request.requestId}
+          csrfToken={csrfToken}
+          form={step.form}
+          errors={step.errors}
+          values={step.values}
+        />,
+        step.errors ? 400 : 200,
+      );
     case 'failed':
       // Step 5: the user may only learn that the sign-in did not complete; details are in the log.
       return c.html(

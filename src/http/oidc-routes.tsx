@@ -35,7 +35,7 @@ export function oidcRoutes(deps: OidcRouteDeps) {
   };
 
   // Built once: the metadata only depends on configuration.
-  const metadata = JSON.stringify(providerMetadata(deps.authorization.issuer, { acrValuesSupported: [ACR_PASSWORD] }));
+  const metadata = JSON.stringify(providerMetadata(deps.authorization.issuer, { acrValuesSupported: [ACR_PASSWORD], customScopes: deps.authorization.customScopes }));
   app.get('/.well-known/openid-configuration', (c) =>
     c.body(metadata, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }),
   );
@@ -77,7 +77,7 @@ export function oidcRoutes(deps: OidcRouteDeps) {
       c.header('www-authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
       throw new IdbridgeError('invalid_token', 'The access token is missing, invalid, expired or revoked.', { status: 401 });
     }
-    return c.json({ ...filterClaimsByScopes(active.grant.claims, active.token.scopes), sub: active.grant.sub });
+    return c.json({ ...filterClaimsByScopes(active.grant.claims, active.token.scopes, { customScopes: deps.authorization.customScopes }), sub: active.grant.sub });
   };
   app.get('/userinfo', userinfo);
   app.post('/userinfo', userinfo);

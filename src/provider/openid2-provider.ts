@@ -17,7 +17,7 @@ import {
   type CheckIdRequest,
   type OpenIdMessage,
 } from '../protocol/openid2/index.js';
-import { ATTRIBUTE_LABELS, isSregField, type Attributes, type SregProfile } from '../users/profile.js';
+import { attributeLabel, isSregField, type CustomRelease, type Attributes, type SregProfile } from '../users/profile.js';
 import type { AuthRequest, IdentityStore } from './ports.js';
 import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type SiteCheck, type Subject } from './responder.js';
 import { sharedAttributes } from './return-flow.js';
@@ -33,6 +33,8 @@ export interface OpenId2ProviderDeps {
   logger: Logger;
   /** Relying-party discovery (§13): whether the realm lists the request's return_to. */
   rpDiscovery: RelyingPartyDiscovery;
+  /** Labels of the operator's custom fields, for the consent page. */
+  release?: CustomRelease;
 }
 
 const PUBLIC_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -110,7 +112,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
       audience: auth.realm,
       audienceLabel: auth.realm.replace(/\/$/, ''),
       grants: shared.map(([field]) => field),
-      items: shared.map(([field, value]) => ({ label: ATTRIBUTE_LABELS[field], value })),
+      items: shared.map(([field, value]) => ({ label: attributeLabel(field, this.deps.release?.labels), value })),
       skip: auth.noPrompt === true,
       trusted: this.deps.config.bridge.trustedRealms.includes(auth.realm),
       force: false,

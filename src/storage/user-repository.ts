@@ -1,12 +1,26 @@
 import { and, asc, count, eq, or, sql } from 'drizzle-orm';
+import type { ProfileChanges, ProfileStore } from '../identity/ports.js';
 import { DuplicateUserError, type NewUser, type StoredUser, type UserStore } from '../users/user-store.js';
 import { once, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
 
 type UserRow = typeof users.$inferSelect;
 
+/** The standard profile fields' columns (identity/profile-model.ts names them like SREG). */
+const PROFILE_COLUMNS = {
+  fullname: users.fullname,
+  nickname: users.nickname,
+  dob: users.dob,
+  gender: users.gender,
+  postcode: users.postcode,
+  country: users.country,
+  language: users.language,
+  timezone: users.timezone,
+  phone: users.phone,
+} as const;
+
 /** {@link UserStore} on the `users` table. */
-export class UserRepository implements UserStore {
+export class UserRepository implements UserStore, ProfileStore {
   constructor(
     private readonly db: Database,
     private readonly tenant: string,
@@ -86,6 +100,28 @@ export class UserRepository implements UserStore {
       .update(users)
       .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: at })
       .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+  }
+
+  async hasOwnRow(userId: string): Promise<boolean> {
+    return (await this.byId().all({ id: userId })).length > 0;
+  }
+
+  async saveProfile(userId: string, changes: ProfileChanges, now: number): Promise<boolean> {
+    const columns: Partial<Record<keyof typeof PROFILE_COLUMNS, string>> = {};
+    for (const [name, value] of Object.entries(changes.standard)) {
+      if (Object.hasOwn(PROFILE_COLUMNS, name)) columns[name as keyof typeof PROFILE_COLUMNS] = value;
+    }
+    // A null-prototype object: field names are the operator's, `$offered` is ours.
+    const patch: Record<string, string> = Object.assign(Object.create(null), changes.custom);
+    patch['$offered'] = changes.offered.join(',');
+    // One statement: json_patch merges into the stored object, so keys of other fields (written by
+    // another tab or the Users API in the meantime) are kept.
+    const result = await this.db
+      .update(users)
+      .set({ ...columns, attributes: sql`json_patch(${users.attributes}, ${JSON.stringify(patch)})`, updateTime: now })
+      .where(and(eq(users.tenant, this.tenant), eq(users.id, userId)))
+      .returning({ id: users.id });
+    return result.length > 0;
   }
 
   async updatePasswordHash(id: string, hash: string, at: number): Promise<void> {

@@ -30,13 +30,34 @@ export const SREG_LABELS: Record<SregField, string> = {
 export const EXTENDED_FIELDS = ['email_verified', 'phone', 'customer_id', 'updated_at'] as const;
 export type ExtendedField = (typeof EXTENDED_FIELDS)[number];
 
+/**
+ * An operator's custom profile field (config file `profile.fields`), named by its wire name
+ * `x_<field>` everywhere: in the bridge's `requested_attributes` and postback, as the OIDC claim
+ * name, and as the OpenID 2.0 attribute. Field names never clash with the extended fields (the
+ * config refuses them), so `x_phone` is always the extended field and `x_coffee` a custom one.
+ */
+export type CustomAttributeName = `x_${string}`;
+
 /** Every attribute the bridge can release. */
-export type AttributeName = SregField | ExtendedField;
+export type AttributeName = SregField | ExtendedField | CustomAttributeName;
 export type Attributes = Partial<Record<AttributeName, string>>;
 
 const EXTENDED_SET: ReadonlySet<string> = new Set(EXTENDED_FIELDS);
+/** A custom field name (config/profile-section.ts checks the same rule). */
+const CUSTOM_FIELD = /^[a-z][a-z0-9_]{0,39}$/;
 
-export const ATTRIBUTE_LABELS: Record<AttributeName, string> = {
+/** `coffee` → `x_coffee`. */
+export function customAttributeName(field: string): CustomAttributeName {
+  return `x_${field}`;
+}
+
+/** Whether an attribute name is a custom field's (`x_coffee`), and not a standard or extended one. */
+export function isCustomAttributeName(name: string): name is CustomAttributeName {
+  return name.startsWith('x_') && CUSTOM_FIELD.test(name.slice(2)) && !EXTENDED_SET.has(name.slice(2));
+}
+
+/** Labels of the standard and extended attributes (custom fields carry their own, from the config). */
+export const ATTRIBUTE_LABELS: Record<SregField | ExtendedField, string> = {
   ...SREG_LABELS,
   email_verified: 'Whether your email address is verified',
   phone: 'Phone number',
@@ -44,8 +65,15 @@ export const ATTRIBUTE_LABELS: Record<AttributeName, string> = {
   updated_at: 'When your profile was last updated',
 };
 
-/** `email` → `sreg_email`, `phone` → `x_phone`. */
+/** The label of an attribute; a custom field's from `customLabels` (by attribute name), else its name. */
+export function attributeLabel(name: AttributeName, customLabels?: ReadonlyMap<string, string>): string {
+  if (isCustomAttributeName(name)) return customLabels?.get(name) ?? name.slice(2);
+  return ATTRIBUTE_LABELS[name as SregField | ExtendedField] ?? name;
+}
+
+/** `email` → `sreg_email`, `phone` → `x_phone`, the custom `x_coffee` stays `x_coffee`. */
 export function attributeWireName(name: AttributeName): string {
+  if (isCustomAttributeName(name)) return name;
   return isSregField(name) ? `sreg_${name}` : `x_${name}`;
 }
 
@@ -57,11 +85,28 @@ export function parseAttributeWireName(wire: string): AttributeName | undefined 
   }
   if (wire.startsWith('x_')) {
     const name = wire.slice(2);
-    return EXTENDED_SET.has(name) ? (name as ExtendedField) : undefined;
+    if (EXTENDED_SET.has(name)) return name as ExtendedField;
+    return isCustomAttributeName(wire) ? wire : undefined;
   }
   return undefined;
 }
 
 export function isAttributeName(name: string): name is AttributeName {
-  return isSregField(name) || EXTENDED_SET.has(name);
+  return isSregField(name) || EXTENDED_SET.has(name) || isCustomAttributeName(name);
 }
+
+/**
+ * Which custom fields idbridge releases, and how they are labelled: the part of the profile model
+ * (identity/profile-model.ts) the identity service and the bridge need, as attribute names.
+ */
+export interface CustomRelease {
+  /** OIDC scope → the custom attributes (= claim names, `x_<field>`) it releases. */
+  readonly scopes: ReadonlyMap<string, readonly CustomAttributeName[]>;
+  /** Custom attributes OpenID 2.0 relying parties may request (AX) and receive. */
+  readonly openid2: readonly CustomAttributeName[];
+  /** Attribute name → label (English), for the consent and connected-apps pages. */
+  readonly labels: ReadonlyMap<string, string>;
+}
+
+/** No custom field is released (no profile section, or none mapped). */
+export const NO_CUSTOM_RELEASE: CustomRelease = { scopes: new Map(), openid2: [], labels: new Map() };

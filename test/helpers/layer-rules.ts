@@ -41,7 +41,8 @@ export const LAYERS: LayerRules = {
     demo: { layers: ['demo', 'http', 'views', 'bridge', 'provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['hono'] },
     views: { layers: ['views', 'bridge', 'provider', 'protocol', 'users', 'identity', 'connectors', 'i18n', 'util', 'config', 'errors'], packages: ['hono'] },
     // The two halves of a sign-in, which never import each other (they may run in different deployments).
-    bridge: { layers: ['bridge', 'users', 'util', ...KERNEL], packages: ['zod'] },
+    // …and identity's profile completion (the bridge's sign-in asks for missing fields before the postback).
+    bridge: { layers: ['bridge', 'users', 'identity', 'util', ...KERNEL], packages: ['zod'] },
     provider: { layers: ['provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['jose', 'zod'] },
     users: { layers: ['users', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
     // Adapters: storage implements ports; it sees their declarations and the data they carry.

@@ -58,6 +58,11 @@ export interface AuthorizationRequest {
 export interface AuthorizationRequestOptions {
   /** Scopes this provider supports; others are dropped. */
   supportedScopes: string[];
+  /**
+   * Scopes any client may ask for without listing them in its allowed scopes: the operator's
+   * custom-field scopes (config `profile.scopes`); the user's consent still decides.
+   */
+  openScopes?: readonly string[];
   /** Cap on parameter value length; default {@link DEFAULT_MAX_PARAM_LENGTH}. */
   maxParamLength?: number;
 }
@@ -225,8 +230,8 @@ export async function parseAuthorizationRequest(
   // 7. Scopes.
   const requestedScopes = spaceList(get('scope'));
   if (!requestedScopes.includes('openid')) throw fail('invalid_scope', 'The scope must include openid.');
-  const supported = new Set(options.supportedScopes);
-  const allowed = new Set(client.scopes);
+  const supported = new Set([...options.supportedScopes, ...(options.openScopes ?? [])]);
+  const allowed = new Set([...client.scopes, ...(options.openScopes ?? [])]);
   let scopes = requestedScopes.filter((scope) => supported.has(scope) && allowed.has(scope));
   if (!scopes.includes('openid')) throw fail('invalid_scope', 'This client may not use OpenID Connect.');
 

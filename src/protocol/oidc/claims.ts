@@ -29,6 +29,8 @@ export interface UserClaimsSource {
   customerId?: string;
   /** Last profile change, milliseconds since the epoch. */
   updatedAt?: number;
+  /** Custom field values by claim name (`x_coffee`), released per {@link ClaimOptions.customScopes}. */
+  custom?: Readonly<Record<string, string | undefined>>;
 }
 
 /** `address` claim (OIDC Core §5.1.1), restricted to what we hold. */
@@ -45,6 +47,11 @@ export const DEFAULT_CLAIM_NAMESPACE = 'https://idbridge.dev/claims/';
 export interface ClaimOptions {
   /** Prefix of private claim names; default {@link DEFAULT_CLAIM_NAMESPACE}. */
   namespace?: string;
+  /**
+   * The operator's own scopes → the custom claims (`x_<field>`) each releases (config
+   * `profile.scopes`). A custom claim is released only under a granted scope that maps it.
+   */
+  customScopes?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The claim name carrying the tenant's customer id. */
@@ -69,6 +76,7 @@ export function filterClaimsByScopes(claims: Readonly<Record<string, unknown>>, 
   const allowed = new Set<string>(['sub']);
   for (const scope of scopes) for (const claim of SCOPE_CLAIMS[scope as keyof typeof SCOPE_CLAIMS] ?? []) allowed.add(claim);
   if (scopes.includes('profile')) allowed.add(customerIdClaim(options.namespace));
+  for (const scope of scopes) for (const claim of options.customScopes?.get(scope) ?? []) allowed.add(claim);
   return Object.fromEntries(Object.entries(claims).filter(([name]) => allowed.has(name)));
 }
 
@@ -88,6 +96,7 @@ export function supportedClaims(options: ClaimOptions = {}): string[] {
     ...Object.values(SCOPE_CLAIMS).flat(),
     'openid2_id',
     customerIdClaim(options.namespace),
+    ...new Set([...(options.customScopes?.values() ?? [])].flat()),
   ];
 }
 
@@ -144,6 +153,13 @@ export function claimsForScopes(source: UserClaimsSource, scopes: readonly strin
   if (granted.has('phone') && present(source.phone)) {
     claims['phone_number'] = source.phone;
     if (source.phoneVerified !== undefined) claims['phone_number_verified'] = source.phoneVerified;
+  }
+  // Custom fields: `x_<field>` claims, only under a granted scope the operator mapped them to.
+  for (const scope of granted) {
+    for (const claim of options.customScopes?.get(scope) ?? []) {
+      const value = source.custom?.[claim];
+      if (present(value)) claims[claim] = value;
+    }
   }
   if (granted.has('address')) {
     const address: AddressClaim = {};

@@ -23,6 +23,8 @@ export interface ProviderMetadataOptions {
   idTokenSigningAlgs?: SigningAlg[];
   /** Namespace of private claims (see `claims.ts`). */
   claimNamespace?: string;
+  /** The operator's custom scopes → the `x_` claims they release (config `profile.scopes`). */
+  customScopes?: ReadonlyMap<string, readonly string[]>;
   /** BCP 47 tags of the languages of our pages; omitted when not given. */
   uiLocalesSupported?: string[];
   /** A page documenting the provider for client developers. */
@@ -52,7 +54,7 @@ export function providerMetadata(issuer: string, options: ProviderMetadataOption
     revocation_endpoint: `${base}/revoke`,
     introspection_endpoint: `${base}/introspect`,
     end_session_endpoint: `${base}/logout`,
-    scopes_supported: [...SUPPORTED_SCOPES],
+    scopes_supported: [...SUPPORTED_SCOPES, ...(options.customScopes?.keys() ?? [])],
     // Code flow only: implicit and hybrid expose tokens in the front channel (RFC 9700 §2.1.2).
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
@@ -67,7 +69,10 @@ export function providerMetadata(issuer: string, options: ProviderMetadataOption
     // S256 only; advertising it also tells clients we support PKCE at all (RFC 9700 §2.1.1).
     code_challenge_methods_supported: ['S256'],
     claim_types_supported: ['normal'],
-    claims_supported: supportedClaims(options.claimNamespace === undefined ? {} : { namespace: options.claimNamespace }),
+    claims_supported: supportedClaims({
+      ...(options.claimNamespace === undefined ? {} : { namespace: options.claimNamespace }),
+      ...(options.customScopes === undefined ? {} : { customScopes: options.customScopes }),
+    }),
     prompt_values_supported: [...PROMPT_VALUES],
     // RFC 9207: we put `iss` in every authorization response.
     authorization_response_iss_parameter_supported: true,

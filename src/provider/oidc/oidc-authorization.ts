@@ -6,7 +6,7 @@ import { authorizationError } from '../../protocol/oidc/authorization-error.js';
 import { parseAuthorizationRequest, type AuthorizationRequest } from '../../protocol/oidc/authorize.js';
 import { claimsForScopes, type UserClaimsSource } from '../../protocol/oidc/claims.js';
 import { SUPPORTED_SCOPES } from '../../protocol/oidc/discovery.js';
-import { ATTRIBUTE_LABELS, type AttributeName, type Attributes } from '../../users/profile.js';
+import { attributeLabel, isCustomAttributeName, NO_CUSTOM_RELEASE, type AttributeName, type Attributes, type CustomRelease } from '../../users/profile.js';
 import { randomToken, sha256Base64Url } from '../../util/bytes.js';
 import { SCOPE_LABELS } from '../consent-labels.js';
 import { openId2Urls } from '../openid2-provider.js';
@@ -36,6 +36,8 @@ export interface OidcAuthorizationDeps {
   grants: GrantStore;
   clock: Clock;
   logger: Logger;
+  /** The custom fields the operator maps to scopes of their own (config `profile.scopes`). */
+  release?: CustomRelease;
 }
 
 /**
@@ -45,9 +47,19 @@ export interface OidcAuthorizationDeps {
  */
 export class OidcAuthorization implements RelyingPartyResponder {
   readonly issuer: string;
+  /** Custom scope → the `x_` claims it releases (for discovery, userinfo and the claim filter). */
+  readonly customScopes: ReadonlyMap<string, readonly string[]>;
+  private readonly release: CustomRelease;
 
   constructor(private readonly deps: OidcAuthorizationDeps) {
     this.issuer = deps.config.publicUrl;
+    this.release = deps.release ?? NO_CUSTOM_RELEASE;
+    this.customScopes = this.release.scopes;
+  }
+
+  /** Attributes the bridge must release for a scope: the standard ones, or a custom scope's fields. */
+  private scopeAttributes(scope: string): readonly AttributeName[] {
+    return SCOPE_ATTRIBUTES[scope] ?? this.release.scopes.get(scope) ?? [];
   }
 
   /** The authorization endpoint. Errors that may not go to the client are thrown (error page). */
@@ -55,7 +67,10 @@ export class OidcAuthorization implements RelyingPartyResponder {
     const { clients, signIns, logger } = this.deps;
     let request: AuthorizationRequest;
     try {
-      request = await parseAuthorizationRequest(params, (id) => clients.find(id), { supportedScopes: [...SUPPORTED_SCOPES] });
+      request = await parseAuthorizationRequest(params, (id) => clients.find(id), {
+        supportedScopes: [...SUPPORTED_SCOPES],
+        openScopes: [...this.release.scopes.keys()],
+      });
     } catch (error) {
       const redirect = (error as { redirect?: unknown }).redirect;
       if (redirect) return this.errorAnswer(error as Parameters<typeof this.errorAnswer>[0]);
@@ -66,7 +81,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       payload: request,
       browserHash,
       realm: `${new URL(request.redirectUri).origin}/`,
-      requestedAttributes: [...new Set(request.scopes.flatMap((s) => SCOPE_ATTRIBUTES[s] ?? []))],
+      requestedAttributes: [...new Set(request.scopes.flatMap((s) => this.scopeAttributes(s)))],
       immediate: request.prompt.includes('none'),
       // prompt=login: a fresh password check whatever the session; max_age: one no older than that.
       maxAge: request.prompt.includes('login') ? 0 : request.maxAge,
@@ -82,10 +97,14 @@ export class OidcAuthorization implements RelyingPartyResponder {
     const request = authorizationRequest(auth);
     const shared = new Map(sharedAttributes(auth));
     const items = request.scopes.map((scope) => {
-      const shown = (SCOPE_ATTRIBUTES[scope] ?? []).filter((a) => a !== 'updated_at' && a !== 'email_verified' && shared.has(a));
-      // One value speaks for itself under the scope's label; several are labelled.
-      const values = shown.length === 1 ? [shared.get(shown[0]!)!] : shown.map((a) => `${ATTRIBUTE_LABELS[a]}: ${shared.get(a)}`);
-      return { label: SCOPE_LABELS[scope] ?? scope, value: values.length > 0 ? values.join('; ') : undefined };
+      const shown = this.scopeAttributes(scope).filter((a) => a !== 'updated_at' && a !== 'email_verified' && shared.has(a));
+      const custom = this.release.scopes.get(scope);
+      // One value speaks for itself under the scope's label; several are labelled. Custom fields
+      // are always labelled: the scope's name is the operator's, not a sentence.
+      const values =
+        shown.length === 1 && !custom ? [shared.get(shown[0]!)!] : shown.map((a) => `${attributeLabel(a, this.release.labels)}: ${shared.get(a)}`);
+      const label = SCOPE_LABELS[scope] ?? (custom ? `Your ${custom.map((a) => attributeLabel(a, this.release.labels)).join(', ')}` : scope);
+      return { label, value: values.length > 0 ? values.join('; ') : undefined };
     });
     const force = request.prompt.includes('consent');
     return {
@@ -127,7 +146,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       username: subject.username,
       sub: subject.publicId,
       scopes: request.scopes,
-      claims: claimsForScopes(claimsSource(subject.publicId, attributes), request.scopes),
+      claims: claimsForScopes(claimsSource(subject.publicId, attributes), request.scopes, { customScopes: this.release.scopes }),
       authTime,
       acr: ACR_PASSWORD,
       amr: auth.amr ?? ['pwd'],
@@ -190,6 +209,8 @@ function claimsSource(sub: string, a: Attributes): UserClaimsSource {
   if (a.phone) source.phone = a.phone;
   if (a.customer_id) source.customerId = a.customer_id;
   if (a.updated_at && /^\d+$/.test(a.updated_at)) source.updatedAt = Number(a.updated_at) * 1000;
+  const custom = Object.entries(a).filter(([name]) => isCustomAttributeName(name));
+  if (custom.length > 0) source.custom = Object.fromEntries(custom);
   return source;
 }
 
