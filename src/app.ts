@@ -58,6 +58,17 @@ import type { HashPrimitives } from './users/hashes/primitives.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
+import { Languages, type LanguageFile } from './i18n/languages.js';
+import { HttpMailer } from './mail/http-mailer.js';
+import { MailDeliveryError, type Mailer, type OutgoingMail } from './mail/mailer.js';
+import { OutboxMailer } from './mail/outbox.js';
+import { NO_MAILER, TemplateMail } from './mail/outgoing-mail.js';
+import { MailTemplates, type TemplateFile } from './mail/templates.js';
+import { OutboxRepository } from './storage/outbox-repository.js';
+import { outboxRoutes } from './http/outbox-routes.js';
+import { themeRoutes } from './http/theme-routes.js';
+import { uiContext, uiFactory } from './http/ui.js';
+import { resolveTheme, themeContrastWarnings, type Theme } from './views/theme.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
@@ -100,6 +111,24 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /**
+   * The mail transport the entry point opened (Node: SMTP when IDBRIDGE_SMTP_URL is set). Without
+   * it the app uses the HTTP mail API (IDBRIDGE_MAIL_API_URL) or, outside production, the
+   * development outbox in the database.
+   */
+  mailer?: Mailer;
+  /** Operator files the entry point read (Node; Workers have no file system). */
+  operatorFiles?: OperatorFiles;
+}
+
+/** Files named by the configuration, read by the entry point and validated by the app. */
+export interface OperatorFiles {
+  /** `mail.templates`: template overrides (`reset-password.de.html`). */
+  mailTemplates?: TemplateFile[];
+  /** `languages.directory`: message files (`fr.json`). */
+  languages?: LanguageFile[];
+  /** `theme.customCss.file`: the operator's stylesheet, served in /theme.css. */
+  customCss?: string;
 }
 
 export interface AppServices {
@@ -135,6 +164,15 @@ export interface AppServices {
    * runtime schedules it (Node: an interval, Workers: a cron trigger).
    */
   housekeeping: { run(): Promise<PurgeCounts> };
+  /** Send a templated mail (registration, verification, reset, invitations, linking). */
+  mail: OutgoingMail;
+  /** The languages of this deployment: negotiation and translate functions. */
+  languages: Languages;
+  theme: Theme;
+  /** The development outbox, when it is the transport (never in production). */
+  outbox: OutboxMailer | undefined;
+  /** Problems worth a warning at start (missing translations, low-contrast theme colours). */
+  startupWarnings: string[];
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -226,6 +264,22 @@ export function createServices(deps: AppDeps): AppServices {
     clock,
     logger,
   });
+  const languages = new Languages({ defaultLocale: config.languages.default, files: deps.operatorFiles?.languages });
+  const theme = resolveTheme(config.theme, config.siteName, deps.operatorFiles?.customCss);
+  const outbox = !deps.mailer && config.mail.transport === 'outbox' ? new OutboxMailer(new OutboxRepository(db, config.tenant), clock, config.environment) : undefined;
+  const mail = new TemplateMail({
+    templates: new MailTemplates(languages, deps.operatorFiles?.mailTemplates),
+    languages,
+    transport: deps.mailer ?? outbox ?? defaultTransport(config, deps.fetch),
+    brand: {
+      productName: theme.productName,
+      // Only a configured logo goes into mails (absolute: a mail has no base URL).
+      logoUrl: config.theme.logo ? new URL(config.theme.logo, `${config.publicUrl}/`).toString() : undefined,
+      brandColour: theme.colours.brand,
+      onBrandColour: theme.colours.onBrand,
+    },
+    logger,
+  });
   return {
     config,
     clock,
@@ -253,7 +307,26 @@ export function createServices(deps: AppDeps): AppServices {
     rpLogout,
     connectedApps,
     housekeeping: housekeeping(new Housekeeping({ db, tenant: config.tenant, clock, throttleWindowSeconds: config.bridge.throttle.windowSeconds }), clock, logger),
+    mail,
+    languages,
+    theme,
+    outbox,
+    startupWarnings: [...languages.warnings, ...(Object.keys(config.theme.colors).length > 0 ? themeContrastWarnings(theme.colours) : [])],
   };
+}
+
+/** The transport when the entry point gave none: the HTTP mail API, or none (sending fails, logged). */
+function defaultTransport(config: Config, fetch: OutgoingFetch): Mailer {
+  const { mail } = config;
+  if (mail.transport === 'http') {
+    return new HttpMailer({ url: mail.apiUrl!, apiKey: mail.apiKey!, from: mail.from, timeoutMs: mail.http.timeoutMs, fetch });
+  }
+  if (mail.transport === 'smtp') {
+    // SMTP needs a runtime socket: the Node entry passes its transport. A caller without one (a
+    // CLI command that sends nothing) gets a transport that says why, should it ever send.
+    return { send: async () => Promise.reject(new MailDeliveryError('SMTP is opened by the Node entry point; this process has no SMTP transport', false)) };
+  }
+  return NO_MAILER;
 }
 
 /** Housekeeping as the runtimes call it: one purge, its counts logged as one JSON line. */
@@ -309,7 +382,9 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     cookies: new SealedCookies(await Promise.all(deploymentSecrets(config).map((s) => deriveSecret(s, 'cookie-seal'))), config.secureCookies, services.clock),
     csrf: new CsrfTokens(await Promise.all(deploymentSecrets(config).map(async (s) => utf8(await deriveSecret(s, 'csrf'))))),
     clientIp: (c) => clientIp(c, config.trustProxy, deps.remoteAddress),
+    ui: uiFactory(services.languages, services.theme),
   };
+  for (const warning of services.startupWarnings) logger.log('warn', 'config_warning', { detail: warning });
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -317,7 +392,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     c.set('errorFormat', 'html');
     await next();
   });
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders(services.theme.cspSources));
+  app.use('*', uiContext(http.ui));
   // The one body limit; the error is raised when a route reads the body, in that route's format.
   app.use('*', bodyLimit());
   if (deps.assets) app.use('/static/*', deps.assets);
@@ -331,6 +407,9 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     }
   };
   app.route('/', healthRoutes(readiness, logger));
+  app.route('/', themeRoutes(services.theme));
+  // The outbox exists only outside production (config.mail and OutboxMailer both refuse it there).
+  if (services.outbox && config.environment !== 'production') app.route('/', outboxRoutes(services.outbox));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
   if (config.role !== 'bridge') {

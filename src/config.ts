@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProfileSection } from './config/profile-section.js';
-import { parseConfigDocument, type DirectoryConfig, type DocumentSource } from './config/document.js';
+import { parseConfigDocument, type DirectoryConfig, type DocumentSource, type LanguagesConfig, type MailDocumentConfig, type ThemeConfig } from './config/document.js';
 
 /**
  * Runtime configuration, read from environment variables (plus `.env` on Node) and validated once
@@ -50,6 +50,33 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Accepted but unwise settings (development and tests only), for the entry point to print. */
   warnings: string[];
+  /** Brand and look of the pages (config file `theme:`, docs/theme.md). */
+  theme: ThemeConfig;
+  /** Default language and operator message files (config file `languages:`, docs/languages.md). */
+  languages: LanguagesConfig;
+  mail: MailConfig;
+}
+
+/** How mail leaves (docs/mail.md). */
+export interface MailConfig {
+  /**
+   * smtp: IDBRIDGE_SMTP_URL (Node); http: IDBRIDGE_MAIL_API_URL (any runtime); outbox: stored in
+   * the database and listed at /dev/outbox (development and tests only, the default there);
+   * none: production without a mail setting (sending fails with a logged error).
+   */
+  transport: 'smtp' | 'http' | 'outbox' | 'none';
+  /** The From address (IDBRIDGE_MAIL_FROM). */
+  from: string;
+  /** smtp:// (STARTTLS required) or smtps:// (TLS); a secret when it carries a password. */
+  smtpUrl: string | undefined;
+  /** Plain SMTP without TLS is allowed: a loopback server outside production. */
+  smtpAllowPlain: boolean;
+  apiUrl: string | undefined;
+  apiKey: string | undefined;
+  /** Template override directory (config file `mail.templates`). */
+  templatesDir: string | undefined;
+  smtp: MailDocumentConfig['smtp'];
+  http: MailDocumentConfig['http'];
 }
 
 export interface BridgeConfig {
@@ -255,12 +282,21 @@ const envSchema = z.object({
   IDBRIDGE_SITE_NAME: z.string().max(80, 'must be at most 80 characters').default('idbridge'),
   IDBRIDGE_SHUTDOWN_GRACE_SECONDS: intIn(0, 3600).default(10),
   IDBRIDGE_LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
+  IDBRIDGE_SMTP_URL: z.string().refine((v) => /^smtps?:\/\/[^/\s]+/.test(v), 'must be smtp://[user:pass@]host[:port] (STARTTLS) or smtps://… (TLS)').optional(),
+  // An address, optionally with a display name: `Acme <no-reply@acme.example>`. No line breaks (header injection).
+  IDBRIDGE_MAIL_FROM: z
+    .string()
+    .max(320, 'must be at most 320 characters')
+    .regex(/^(?:[^<>\r\n]{0,200} ?<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/, 'must be an address like no-reply@example.com or "Name <no-reply@example.com>"')
+    .optional(),
+  IDBRIDGE_MAIL_API_URL: absoluteUrl.optional(),
+  IDBRIDGE_MAIL_API_KEY: z.string().min(16, 'must be 16 to 512 characters').max(512, 'must be 16 to 512 characters').optional(),
 });
 
 export type Env = Record<string, string | undefined>;
 
 /** Variables whose values are never repeated in an error message. */
-const SECRET_VARIABLES = new Set(['IDBRIDGE_SECRET', 'IDBRIDGE_SECRET_PREVIOUS', 'IDBRIDGE_ADMIN_TOKEN', 'IDBRIDGE_API_KEY']);
+const SECRET_VARIABLES = new Set(['IDBRIDGE_SECRET', 'IDBRIDGE_SECRET_PREVIOUS', 'IDBRIDGE_ADMIN_TOKEN', 'IDBRIDGE_API_KEY', 'IDBRIDGE_SMTP_URL', 'IDBRIDGE_MAIL_API_KEY']);
 
 export interface LoadOptions {
   /** A secret the entry point generated or loaded (development). */
@@ -396,6 +432,7 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
     const directoryUrlProblem = checkOutgoingUrl(document.directory.url);
     if (directoryUrlProblem) problems.push(`directory.url: ${JSON.stringify(document.directory.url)}: ${directoryUrlProblem}`);
   }
+  const mail = mailConfig(e, environment, document.mail, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -460,5 +497,51 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
     profile: document.profile,
     shutdownGraceSeconds: e.IDBRIDGE_SHUTDOWN_GRACE_SECONDS,
     warnings,
+    theme: document.theme,
+    languages: document.languages,
+    mail,
   };
+}
+
+/**
+ * The mail transport from the env vars: SMTP when IDBRIDGE_SMTP_URL is set, else the HTTP mail API
+ * when IDBRIDGE_MAIL_API_URL is, else the development outbox (never in production).
+ */
+function mailConfig(e: z.output<typeof envSchema>, environment: Config['environment'], doc: MailDocumentConfig, problems: string[]): MailConfig {
+  if (e.IDBRIDGE_SMTP_URL && e.IDBRIDGE_MAIL_API_URL) problems.push('IDBRIDGE_MAIL_API_URL: set either IDBRIDGE_SMTP_URL or IDBRIDGE_MAIL_API_URL, not both');
+  const transport = e.IDBRIDGE_SMTP_URL ? 'smtp' : e.IDBRIDGE_MAIL_API_URL ? 'http' : environment === 'production' ? 'none' : 'outbox';
+  if ((transport === 'smtp' || transport === 'http') && !e.IDBRIDGE_MAIL_FROM) {
+    problems.push(`IDBRIDGE_MAIL_FROM: required when ${transport === 'smtp' ? 'IDBRIDGE_SMTP_URL' : 'IDBRIDGE_MAIL_API_URL'} is set (the From address, e.g. "Acme <no-reply@acme.example>")`);
+  }
+  let smtpAllowPlain = false;
+  if (e.IDBRIDGE_SMTP_URL) {
+    const host = hostOf(e.IDBRIDGE_SMTP_URL);
+    // Why: the mails carry sign-in links (bearer secrets). Plain SMTP only to this machine, and
+    // only outside production; everywhere else STARTTLS is required and the certificate verified.
+    smtpAllowPlain = environment !== 'production' && host !== undefined && isLoopbackHost(host);
+  }
+  if (transport === 'http') {
+    const apiProblem = checkOutgoingUrl(e.IDBRIDGE_MAIL_API_URL!);
+    if (apiProblem) problems.push(`IDBRIDGE_MAIL_API_URL: ${apiProblem}`);
+    if (!e.IDBRIDGE_MAIL_API_KEY) problems.push('IDBRIDGE_MAIL_API_KEY: required when IDBRIDGE_MAIL_API_URL is set (the bearer key of the mail API)');
+  }
+  return {
+    transport,
+    from: e.IDBRIDGE_MAIL_FROM ?? 'idbridge <idbridge@localhost>',
+    smtpUrl: e.IDBRIDGE_SMTP_URL,
+    smtpAllowPlain,
+    apiUrl: e.IDBRIDGE_MAIL_API_URL,
+    apiKey: e.IDBRIDGE_MAIL_API_KEY,
+    templatesDir: doc.templates,
+    smtp: doc.smtp,
+    http: doc.http,
+  };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url.replace(/^smtps?:/, 'http:')).hostname;
+  } catch {
+    return undefined;
+  }
 }

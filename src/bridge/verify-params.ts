@@ -22,6 +22,11 @@ export interface VerifyParams {
    * decision, bounded and free of control characters.
    */
   clientName: string | undefined;
+  /**
+   * idbridge extension: the relying party's `ui_locales` (space-separated language tags), which
+   * the bridge's pages prefer over Accept-Language. Optional: a stock identity service omits it.
+   */
+  uiLocales: string | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -61,6 +66,11 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
     // Control and bidi-override characters could make the name display as something else.
     throw invalidRequest('The client_name contains characters that cannot be shown.');
   }
+  const uiLocales = single(query, 'ui_locales')?.trim();
+  if (uiLocales !== undefined && uiLocales.length > 256) throw invalidRequest('The ui_locales list is too long.');
+  if (uiLocales !== undefined && uiLocales !== '' && !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( +[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/.test(uiLocales)) {
+    throw invalidRequest('ui_locales must be language tags separated by spaces.');
+  }
   return {
     requestId,
     realm,
@@ -69,6 +79,7 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
     maxAge: maxAgeRaw === undefined ? undefined : Number(maxAgeRaw),
     loginHint: loginHint || undefined,
     clientName: clientName || undefined,
+    uiLocales: uiLocales || undefined,
   };
 }
 

@@ -168,16 +168,99 @@ export const directorySchema = z.discriminatedUnion('kind', [z.strictObject({ ki
   error: () => 'kind: must be builtin, sql or http',
 });
 
+/** A colour the theme may set: hex only, so that nothing but a colour reaches the stylesheet. */
+const colour = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'must be a hex colour (#1f4e8c or #fff)');
+
+/**
+ * An image or stylesheet the pages link to: an https URL (added to the CSP's allowed sources), or
+ * a path on this server (`/static/acme.svg`). Plain http only to loopback (development).
+ */
+const assetReference = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((v) => {
+    if (/^\/(?!\/)[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(v)) return true;
+    try {
+      const u = new URL(v);
+      return u.protocol === 'https:' || (u.protocol === 'http:' && /^(localhost|127\.0\.0\.1|\[::1\])$/.test(u.hostname));
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL or a path on this server starting with / (e.g. /static/logo.svg)');
+
+/** The page colours (CSS custom properties in /theme.css); defaults meet WCAG 2.2 AA contrast. */
+export const THEME_COLOURS = ['brand', 'brandDark', 'onBrand', 'background', 'surface', 'text', 'muted', 'border', 'focus', 'danger', 'dangerBackground'] as const;
+
+/** `theme:` brand and look of every page (docs/theme.md). */
+export const themeSchema = z
+  .strictObject({
+    /** The name on pages and in mails (default: IDBRIDGE_SITE_NAME). */
+    productName: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters').optional(),
+    logo: assetReference.optional(),
+    /** Alternative text of the logo (default: "<productName> logo"). */
+    logoAlt: z.string().max(120, 'must be at most 120 characters').optional(),
+    favicon: assetReference.optional(),
+    colors: z.partialRecord(z.enum(THEME_COLOURS), colour).default({}),
+    /**
+     * Extra stylesheet: an https URL or a /path (linked), or a file (read at start on Node and
+     * served as /theme.css). CSS cannot run scripts; the CSP still forbids scripts and foreign images.
+     */
+    customCss: z
+      .union([assetReference, z.strictObject({ file: z.string().min(1, 'required') })], { error: 'must be an https URL, a /path, or { file: path }' })
+      .optional(),
+  })
+  .default({ colors: {} });
+
+/** A language tag (BCP 47, as used in ui_locales and Accept-Language). */
+const languageTag = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag (en, de, pt-BR)');
+
+/** `languages:` which language pages and mails use (docs/languages.md). */
+export const languagesSchema = z
+  .strictObject({
+    /** When neither ui_locales nor Accept-Language names an available language. */
+    default: languageTag.default('en'),
+    /** Directory of operator message files (`fr.json`, or `de.json` overriding built-in messages). Node only. */
+    directory: z.string().min(1, 'must not be empty').optional(),
+  })
+  .default({ default: 'en' });
+
+/** `mail:` the nested mail settings; the simple ones are env vars (IDBRIDGE_SMTP_URL, IDBRIDGE_MAIL_FROM, …). */
+export const mailSchema = z
+  .strictObject({
+    /** Directory of template overrides (`reset-password.de.html`, `reset-password.de.txt`). Node only. */
+    templates: z.string().min(1, 'must not be empty').optional(),
+    smtp: z
+      .strictObject({
+        /** Pooled connections kept open to the SMTP server. */
+        maxConnections: positiveInt(1, 50, 3),
+        connectionTimeoutMs: positiveInt(100, 120_000, 10_000),
+        greetingTimeoutMs: positiveInt(100, 120_000, 10_000),
+        socketTimeoutMs: positiveInt(100, 600_000, 30_000),
+      })
+      .default({ maxConnections: 3, connectionTimeoutMs: 10_000, greetingTimeoutMs: 10_000, socketTimeoutMs: 30_000 }),
+    http: z.strictObject({ timeoutMs: positiveInt(100, 120_000, 10_000) }).default({ timeoutMs: 10_000 }),
+  })
+  .default({
+    smtp: { maxConnections: 3, connectionTimeoutMs: 10_000, greetingTimeoutMs: 10_000, socketTimeoutMs: 30_000 },
+    http: { timeoutMs: 10_000 },
+  });
+
 export const configDocumentSchema = z.strictObject({
   directory: directorySchema.default({ kind: 'builtin' }),
   /** Profile fields, validation, completion and release of custom fields (config/profile-section.ts). */
   profile: profileSectionSchema.optional(),
+  theme: themeSchema,
+  languages: languagesSchema,
+  mail: mailSchema,
 });
 
 export type ConfigDocument = z.output<typeof configDocumentSchema>;
 export type DirectoryConfig = ConfigDocument['directory'];
 export type SqlDirectoryConfig = Extract<DirectoryConfig, { kind: 'sql' }>;
 export type HttpDirectoryConfig = Extract<DirectoryConfig, { kind: 'http' }>;
+export type ThemeConfig = ConfigDocument['theme'];
+export type LanguagesConfig = ConfigDocument['languages'];
+export type MailDocumentConfig = ConfigDocument['mail'];
 
 /** Settings that are secrets: a literal value in the file is refused. */
 const SECRET_PATHS: Array<{ path: string; test?: (value: string) => boolean; why: string }> = [

@@ -19,25 +19,22 @@ export function accountRoutes(apps: ConnectedApps) {
 
   app.get('/account/apps', async (c) => {
     const list = await apps.list(await user(c));
-    const { config } = c.get('http');
+    const ui = c.get('ui');
+    const { t } = ui;
     return c.html(
-      <MessagePage
-        siteName={config.siteName}
-        title="Connected apps"
-        message={list.length === 0 ? 'You have not let any app skip the consent page.' : 'These apps may sign you in without asking again:'}
-      >
+      <MessagePage ui={ui} title={t('account.apps.title')} message={list.length === 0 ? t('account.apps.none') : t('account.apps.some')}>
         <ul class="attributes">
           {list.map((a) => (
             <li>
-              <strong>{a.label}</strong> <span class="since">(since {new Date(a.since).toISOString().slice(0, 10)})</span>
-              <ul aria-label={`Shared with ${a.label}`}>
-                {a.grantLabels.length > 0 ? a.grantLabels.map((label) => <li>{label}</li>) : <li>Only an identifier for your account</li>}
+              <strong>{a.label}</strong> <span class="since">{t('account.apps.since', { date: new Date(a.since).toISOString().slice(0, 10) })}</span>
+              <ul aria-label={t('account.apps.sharedWith', { app: a.label })}>
+                {a.grantLabels.length > 0 ? a.grantLabels.map((label) => <li>{label}</li>) : <li>{t('account.apps.identifierOnly')}</li>}
               </ul>
               <form method="post" action="/account/apps/revoke" class="form">
                 <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
                 <input type="hidden" name="audience" value={a.audience} />
                 <button type="submit" class="secondary">
-                  Revoke access of {a.label}
+                  {t('account.apps.revoke', { app: a.label })}
                 </button>
               </form>
             </li>

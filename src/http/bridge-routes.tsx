@@ -101,17 +101,18 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
     const next = continueUrl(c, single(query, 'continue'));
     const outcome = await signIn.signOutByLink(await readSession(c), single(query, 'logout_token'), next);
     if (outcome === 'signed_out') return signedOut(c, next);
-    const { config } = c.get('http');
+    const ui = c.get('ui');
+    const { t } = ui;
     return c.html(
-      <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}?`}>
+      <MessagePage ui={ui} title={t('bridge.signout.title')} message={t('bridge.signout.message', { siteName: ui.theme.productName })}>
         <form method="post" action="/signout" class="form">
           <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
           {next ? <input type="hidden" name="continue" value={next} /> : null}
           <div class="actions">
-            <button type="submit">Sign out</button>
+            <button type="submit">{t('bridge.signout.submit')}</button>
             {next ? (
-              <a href={next} class="secondary">
-                Stay signed in
+              <a href={next} class="button secondary">
+                {t('bridge.signout.stay')}
               </a>
             ) : null}
           </div>
@@ -128,10 +129,11 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   });
 
   function signedOut(c: Context<AppEnv>, next: string | undefined) {
-    const { cookies, config } = c.get('http');
+    const { cookies } = c.get('http');
     cookies.clear(c, SESSION_COOKIE);
     if (next) return c.redirect(next, 302);
-    return c.html(<MessagePage siteName={config.siteName} title="Signed out" message={`You are signed out of ${config.siteName}.`} />);
+    const ui = c.get('ui');
+    return c.html(<MessagePage ui={ui} title={ui.t('bridge.signedOut.title')} message={ui.t('bridge.signedOut.message', { siteName: ui.theme.productName })} />);
   }
 
   return app;
@@ -154,13 +156,9 @@ function continueUrl(c: Context<AppEnv>, value: string | undefined): string | un
  * redirecting to the identity service's `/openid`, which does not exist on a bridge.
  */
 export function bridgeHome(c: Context<AppEnv>) {
-  const { siteName } = c.get('http').config;
-  return c.html(
-    <MessagePage
-      siteName={siteName}
-      title={`${siteName} sign-in`}
-      message={`This server signs you in with your ${siteName} account when another website asks for it. To sign in, start from the website you want to use.`}
-    />,
+  const ui = c.get('ui');
+  const siteName = ui.theme.productName;
+  return c.html(<MessagePage ui={ui} title={ui.t('bridge.home.title', { siteName })} message={ui.t('bridge.home.message', { siteName })} />,
   );
 }
 
@@ -172,6 +170,8 @@ function requireRequestId(value: string | undefined): string {
 function render(c: Context<AppEnv>, step: SignInStep) {
   const { config } = c.get('http');
   const { csrfToken } = c.get('browser');
+  const ui = c.get('ui');
+  const { t } = ui;
   switch (step.kind) {
     case 'redirect':
       return c.redirect(step.location, 302);
@@ -196,17 +196,13 @@ function render(c: Context<AppEnv>, step: SignInStep) {
       c.header('retry-after', String(step.retryAfter));
       const again = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
       return c.html(
-        <MessagePage
-          siteName={config.siteName}
-          title="Too many attempts"
-          message={`Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`}
-        >
+        <MessagePage ui={ui} title={t('bridge.locked.title')} message={t('bridge.locked.message', { count: minutes })}>
           <p class="links">
-            <a href={again}>Start again</a>
+            <a href={again}>{t('bridge.locked.startAgain')}</a>
             {step.request.realm && !step.request.realm.includes('*') ? (
               <>
                 {' · '}
-                <a href={step.request.realm}>Back to {displayRealm(step.request.realm)}</a>
+                <a href={step.request.realm}>{t('bridge.locked.backTo', { realm: displayRealm(step.request.realm) })}</a>
               </>
             ) : null}
           </p>
@@ -217,9 +213,9 @@ function render(c: Context<AppEnv>, step: SignInStep) {
     case 'in_progress': {
       const url = `/verify/status?request_id=${encodeURIComponent(step.request.requestId)}`;
       return c.html(
-        <MessagePage siteName={config.siteName} title="Completing sign-in…" message="Please wait a moment." refreshAfter={2} refreshUrl={url}>
+        <MessagePage ui={ui} title={t('bridge.inProgress.title')} message={t('bridge.inProgress.message')} refreshAfter={2} refreshUrl={url}>
           <p>
-            <a href={url}>Continue</a>
+            <a href={url}>{t('bridge.inProgress.continue')}</a>
           </p>
         </MessagePage>,
         202,
@@ -240,16 +236,8 @@ function render(c: Context<AppEnv>, step: SignInStep) {
     case 'failed':
       // Step 5: the user may only learn that the sign-in did not complete; details are in the log.
       return c.html(
-        <MessagePage
-          siteName={config.siteName}
-          title="Sign-in could not be completed"
-          message={
-            step.canRetry
-              ? 'We could not complete your sign-in right now. Please try again in a moment.'
-              : 'We could not complete your sign-in. Please go back to the site you came from and start again.'
-          }
-        >
-          {step.canRetry ? <RetryForm action="/verify/retry" requestId={step.request.requestId} csrfToken={csrfToken} /> : null}
+        <MessagePage ui={ui} title={t('bridge.failed.title')} message={step.canRetry ? t('bridge.failed.retryable') : t('bridge.failed.final')}>
+          {step.canRetry ? <RetryForm ui={ui} action="/verify/retry" requestId={step.request.requestId} csrfToken={csrfToken} /> : null}
         </MessagePage>,
         503,
       );

@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { Config } from '../config.js';
+import type { LocaleRequest } from '../i18n/negotiate.js';
 import type { Logger } from '../log.js';
+import type { Ui } from '../views/ui.js';
 import type { SealedCookies } from './cookies.js';
 import type { CsrfTokens } from './csrf.js';
 
@@ -22,6 +24,8 @@ export interface HttpServices {
   cookies: SealedCookies;
   csrf: CsrfTokens;
   clientIp: (c: Context) => string;
+  /** The page context for a locale request (pages that carry a stored `ui_locales`). */
+  ui: (request: LocaleRequest) => Ui;
 }
 
 export interface AppEnv {
@@ -29,5 +33,7 @@ export interface AppEnv {
     http: HttpServices;
     browser: BrowserIdentity;
     errorFormat: ErrorFormat;
+    /** Locale, translations and theme of this request (set by the `ui` middleware). */
+    ui: Ui;
   };
 }

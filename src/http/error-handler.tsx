@@ -3,40 +3,22 @@ import { HTTPException } from 'hono/http-exception';
 import { IdbridgeError } from '../errors.js';
 import { directErrorFields, kvEncode } from '../protocol/openid2/index.js';
 import { DirectoryUnavailableError } from '../users/site-source.js';
+import type { MessageId } from '../i18n/translate.js';
 import { MessagePage } from '../views/message-page.js';
 import type { AppEnv } from './context.js';
 
 /**
- * What a browser is told, per error code: a plain-language title and sentence. The error's own
- * description (precise, meant for whoever built the link) follows as a detail line.
+ * Error codes with their own page (catalogue keys `error.<code>.title` / `.message`). The others get
+ * the fallback page. Codes without a message key (too_many_requests, directory_unavailable) show
+ * the error's own description, which is already written for the user.
  */
-const PAGES: Record<string, { title: string; message?: string }> = {
-  invalid_request: { title: 'This link did not work', message: 'The sign-in link or form was incomplete or changed on its way here.' },
-  not_found: { title: 'Page not found', message: 'There is nothing at this address.' },
-  method_not_allowed: { title: 'Page not found', message: 'This page cannot be used this way.' },
-  payload_too_large: { title: 'Too much data', message: 'The form sent more data than we accept.' },
-  csrf_failed: { title: 'Your session has changed', message: 'This form was open too long, or in another tab. Please go back and try again.' },
-  unauthorized: { title: 'Please sign in', message: 'You need to be signed in to see this page.' },
-  forbidden: { title: 'Not allowed', message: 'You are not allowed to do this.' },
-  // The throttle's own descriptions (lockout, queue full) are already written for the user.
-  too_many_requests: { title: 'Too many attempts' },
-  conflict: { title: 'Sign-in link already used', message: 'This sign-in link was already used for a different sign-in.' },
-  unknown_request: { title: 'Sign-in not found', message: 'We could not find this sign-in. It may be older than we keep them, or the link was cut short.' },
-  expired_request: { title: 'Sign-in timed out', message: 'This sign-in took too long, so we stopped it to keep your account safe.' },
-  request_completed: { title: 'Sign-in already finished', message: 'This sign-in has already been completed; there is nothing more to do here.' },
-  wrong_browser: { title: 'Started in another browser', message: 'For your safety, a sign-in can only be finished in the browser where it started.' },
-  signin_incomplete: { title: 'Sign-in did not complete', message: 'Something stopped this sign-in before it finished.' },
-  account_blocked: { title: 'Account blocked', message: 'This account cannot be used to sign in.' },
-  invalid_client: { title: 'Unknown application', message: 'The application that sent you here is not registered with us.' },
-  unauthorized_client: { title: 'Application not allowed', message: 'The application that sent you here may not sign you in this way.' },
-  unsupported_response_type: { title: 'This link did not work', message: 'The application asked for something we do not support.' },
-  invalid_scope: { title: 'This link did not work', message: 'The application asked for information we do not offer.' },
-  access_denied: { title: 'Sign-in cancelled', message: 'The sign-in was cancelled.' },
-  server_error: { title: 'Something went wrong', message: 'This is our fault. Please try again in a little while.' },
-  // The site's user database cannot answer; the description says to try again in a few minutes.
-  directory_unavailable: { title: 'Sign-in temporarily unavailable' },
-};
-const FALLBACK_PAGE = { title: 'Request refused', message: 'We could not do what this page asked.' };
+const PAGE_CODES = new Set([
+  'invalid_request', 'not_found', 'method_not_allowed', 'payload_too_large', 'csrf_failed', 'unauthorized', 'forbidden',
+  'too_many_requests', 'conflict', 'unknown_request', 'expired_request', 'request_completed', 'wrong_browser',
+  'signin_incomplete', 'account_blocked', 'invalid_client', 'unauthorized_client', 'unsupported_response_type',
+  'invalid_scope', 'access_denied', 'server_error', 'directory_unavailable',
+]);
+const WITHOUT_MESSAGE = new Set(['too_many_requests', 'directory_unavailable']);
 
 /** Turn anything thrown into an IdbridgeError; unknown errors become a detail-free server_error. */
 export function toIdbridgeError(error: unknown): IdbridgeError {
@@ -87,21 +69,25 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
       // failures keep their 5xx.
       return c.body(kvEncode(directErrorFields(e)), e.status >= 500 ? status : 400, { 'content-type': 'text/plain; charset=utf-8' });
     default: {
-      const siteName = c.get('http')?.config.siteName ?? 'idbridge';
-      const page = PAGES[e.code] ?? FALLBACK_PAGE;
-      const message = page.message ?? e.description;
+      // The ui middleware may not have run (an error before it): negotiate here then.
+      const ui = c.get('ui') ?? c.get('http')?.ui({ acceptLanguage: c.req.header('accept-language') });
+      if (!ui) return c.text(`${e.code}: ${e.description}`, status);
+      const { t } = ui;
+      const known = PAGE_CODES.has(e.code);
+      const title = known ? t(`error.${e.code}.title` as MessageId) : t('error.fallback.title');
+      const message = !known ? t('error.fallback.message') : WITHOUT_MESSAGE.has(e.code) ? e.description : t(`error.${e.code}.message` as MessageId);
       return c.html(
-        <MessagePage siteName={siteName} title={page.title} message={message}>
+        <MessagePage ui={ui} title={title} message={message}>
           {e.description !== message ? <p class="details">{e.description}</p> : null}
           {e.backTo ? (
             <p class="actions">
               <a class="button" href={e.backTo.url}>
-                Back to {e.backTo.label}
+                {t('error.backTo', { label: e.backTo.label })}
               </a>
             </p>
           ) : e.status < 500 && e.code !== 'not_found' && e.code !== 'unauthorized' ? (
             // No relying party is known: there is no page of ours to start from, so say where to go.
-            <p class="message">To try again, go back to the site you came from and start the sign-in there.</p>
+            <p class="message">{t('error.startAgain')}</p>
           ) : null}
         </MessagePage>,
         status,

@@ -60,7 +60,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow, 
     if (step.kind === 'answer') return sendAnswer(c, step.answer);
     return c.html(
       <ConsentPage
-        siteName={c.get('http').config.siteName}
+        ui={step.policy.uiLocales ? c.get('http').ui({ uiLocales: step.policy.uiLocales, acceptLanguage: c.req.header('accept-language') }) : c.get('ui')}
         requestId={step.request.requestId}
         csrfToken={c.get('browser').csrfToken}
         policy={step.policy}

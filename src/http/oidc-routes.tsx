@@ -128,19 +128,25 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     // alone, from any browser, must not end someone's session.
     if (!(await deps.logout.signedIn(opToken))) return finishLogout(c, request.postLogoutRedirectUri, request.state);
     if (!(await deps.logout.hintMatchesBrowser(request, opToken))) {
-      const { config } = c.get('http');
+      const ui = c.get('ui');
+      const { t } = ui;
+      const siteName = ui.theme.productName;
       const cancel = deps.logout.cancelUrl(request);
       return c.html(
-        <MessagePage siteName={config.siteName} title="Sign out?" message={`Do you want to sign out of ${config.siteName}${request.client ? ` and ${request.client.name}` : ''}?`}>
+        <MessagePage
+          ui={ui}
+          title={t('logout.confirm.title')}
+          message={request.client ? t('logout.confirm.messageWithClient', { siteName, client: request.client.name }) : t('logout.confirm.message', { siteName })}
+        >
           <form method="post" action="/logout/confirm" class="form">
             <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />
             {request.client ? <input type="hidden" name="client_id" value={request.client.clientId} /> : null}
             {request.postLogoutRedirectUri ? <input type="hidden" name="post_logout_redirect_uri" value={request.postLogoutRedirectUri} /> : null}
             {request.state !== null ? <input type="hidden" name="state" value={request.state} /> : null}
             <div class="actions">
-              <button type="submit">Sign out</button>
+              <button type="submit">{t('logout.confirm.submit')}</button>
               <a class="button secondary" href={cancel ?? '/logout/cancelled'}>
-                Cancel
+                {t('logout.confirm.cancel')}
               </a>
             </div>
           </form>
@@ -158,7 +164,7 @@ export function oidcRoutes(deps: OidcRouteDeps) {
     return finishLogout(c, request.postLogoutRedirectUri, request.state);
   });
   app.get('/logout/done', async (c) => {
-    const { cookies, config } = c.get('http');
+    const { cookies } = c.get('http');
     const target = await cookies.read<{ uri: string; state?: string }>(c, LOGOUT_COOKIE, 600);
     cookies.clear(c, LOGOUT_COOKIE);
     if (target?.uri) {
@@ -166,11 +172,12 @@ export function oidcRoutes(deps: OidcRouteDeps) {
       if (target.state) url.searchParams.set('state', target.state);
       return c.redirect(url.toString(), 302);
     }
-    return c.html(<MessagePage siteName={config.siteName} title="You are signed out" message={`You are signed out of ${config.siteName}. You can close this page.`} />);
+    const ui = c.get('ui');
+    return c.html(<MessagePage ui={ui} title={ui.t('logout.done.title')} message={ui.t('logout.done.message', { siteName: ui.theme.productName })} />);
   });
   app.get('/logout/cancelled', (c) => {
-    const { config } = c.get('http');
-    return c.html(<MessagePage siteName={config.siteName} title="You are still signed in" message={`Nothing changed: you are still signed in to ${config.siteName}. You can close this page.`} />);
+    const ui = c.get('ui');
+    return c.html(<MessagePage ui={ui} title={ui.t('logout.cancelled.title')} message={ui.t('logout.cancelled.message', { siteName: ui.theme.productName })} />);
   });
 
   async function finishLogout(c: Context<AppEnv>, uri: string | null, state: string | null, hintSid: string | null = null) {

@@ -76,15 +76,13 @@ function discovery(c: Context<AppEnv>, xrds: string, opEndpoint: string, claimed
   }
   const xrdsUrl = claimed ?? opEndpoint;
   c.header('x-xrds-location', xrdsUrl.includes('?') ? xrdsUrl : `${xrdsUrl}?xrds=1`);
-  const { siteName } = c.get('http').config;
+  const ui = c.get('ui');
+  const { t } = ui;
+  const siteName = ui.theme.productName;
   return c.html(
-    <Layout title="OpenID" siteName={siteName} head={raw(htmlDiscoveryLinks(opEndpoint, claimed))}>
-      <h1>{claimed ? 'OpenID identifier' : 'OpenID provider'}</h1>
-      <p class="message">
-        {claimed
-          ? `This is an OpenID identifier of a ${siteName} account. Relying parties discover its provider here.`
-          : `This is the OpenID 2.0 endpoint of ${siteName}. Enter ${opEndpoint} at a site that supports OpenID to sign in.`}
-      </p>
+    <Layout title={t('openid.title')} ui={ui} head={raw(htmlDiscoveryLinks(opEndpoint, claimed))}>
+      <h1>{claimed ? t('openid.identifier.heading') : t('openid.provider.heading')}</h1>
+      <p class="message">{claimed ? t('openid.identifier.message', { siteName }) : t('openid.provider.message', { siteName, endpoint: opEndpoint })}</p>
     </Layout>,
   );
 }

@@ -18,20 +18,20 @@ export async function sendAnswer(c: Context<AppEnv>, answer: RelyingPartyAnswer 
     await cookies.write(c, OP_SESSION_COOKIE, { sid: answer.opSessionToken }, config.identity.oidc.sessionTtlSeconds);
   }
   if (answer.kind === 'redirect') return c.redirect(answer.location, 302);
+  const ui = c.get('ui');
   const nonce = crypto.randomUUID().replace(/-/g, '');
   c.header(
     'content-security-policy',
-    `default-src 'none'; style-src 'self'; img-src 'self'; script-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src ${["'self'", ...ui.theme.cspSources.style].join(' ')}; img-src ${["'self'", ...ui.theme.cspSources.img].join(' ')}; script-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'`,
   );
-  const siteName = c.get('http').config.siteName;
   return c.html(
-    <Layout title="Continue" siteName={siteName}>
-      <h1>Continue to the site</h1>
+    <Layout title={ui.t('answer.title')} ui={ui}>
+      <h1>{ui.t('answer.heading')}</h1>
       <form method="post" action={answer.action} id="answer" class="form">
         {answer.fields.map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
-        <button type="submit">Continue</button>
+        <button type="submit">{ui.t('answer.submit')}</button>
       </form>
       <script nonce={nonce}>{"document.getElementById('answer').submit()"}</script>
     </Layout>,

@@ -14,13 +14,18 @@ import type { AppEnv } from './context.js';
  * - HSTS when served over https.
  * - no-store on everything dynamic: pages carry CSRF tokens and personal data.
  */
-export function securityHeaders(): MiddlewareHandler<AppEnv> {
+export function securityHeaders(extra: { img?: readonly string[]; style?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
+  // Theme assets on another origin (a CDN logo or stylesheet, validated https origins) join 'self';
+  // scripts stay forbidden whatever the theme says.
+  const img = ["'self'", 'data:', ...(extra.img ?? [])].join(' ');
+  const style = ["'self'", ...(extra.style ?? [])].join(' ');
+  const csp = `default-src 'none'; style-src ${style}; img-src ${img}; frame-ancestors 'none'; base-uri 'none'`;
   const secure = (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => c.get('http').config.secureCookies;
   return async function securityHeaders(c, next) {
     // Set before the handler (defaults it may override, e.g. a per-response CSP or a public
     // cache-control), not by rewriting the finished response: touching `c.res.headers` afterwards
     // forces a full Response object on every request.
-    c.header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    c.header('content-security-policy', csp);
     c.header('x-content-type-options', 'nosniff');
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'same-origin');

@@ -37,6 +37,8 @@ export interface ConsentPolicy {
   trusted: boolean;
   /** Always ask, even when remembered (OIDC prompt=consent). */
   force: boolean;
+  /** The relying party's `ui_locales` (OIDC), for the consent page's language. */
+  uiLocales?: string;
   /** The relying party could not be verified (see {@link RelyingPartyResponder.checkSite}): the page warns. */
   siteUnverified?: boolean;
   /**

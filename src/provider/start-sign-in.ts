@@ -18,6 +18,8 @@ export type SignInStart = PendingPayload & {
   maxAge?: number;
   /** Prefills the login form. */
   loginHint?: string;
+  /** The relying party's preferred page languages (OIDC `ui_locales`), space-separated tags. */
+  uiLocales?: string;
   /** The relying party's display name (an OIDC client's), shown on the bridge's login page. */
   clientName?: string;
 };
@@ -58,6 +60,8 @@ export class SignInStarter {
     if (start.immediate) verify.searchParams.set('immediate', 'true');
     if (start.maxAge !== undefined) verify.searchParams.set('max_age', String(start.maxAge));
     if (start.loginHint) verify.searchParams.set('login_hint', start.loginHint);
+    // idbridge extension `ui_locales` (OIDC's name and format): the bridge's pages pick their language from it.
+    if (start.uiLocales) verify.searchParams.set('ui_locales', start.uiLocales);
     // idbridge extension `client_name`: control and format characters dropped (the bridge refuses
     // them), the length bounded as the bridge requires.
     const clientName = start.clientName?.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim().slice(0, 100);

@@ -353,3 +353,23 @@ export const directoryLinks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.directory, t.siteKey] }), uniqueIndex('directory_links_user').on(t.tenant, t.userId)],
 );
+
+/**
+ * The development outbox (mail/outbox.ts): mails "sent" in development and tests, listed at
+ * /dev/outbox. Never written in production. Only the newest few hundred are kept.
+ */
+export const mailOutbox = sqliteTable(
+  'mail_outbox',
+  {
+    tenant: text('tenant').notNull(),
+    id: text('id').notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    template: text('template').notNull(),
+    locale: text('locale').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] }), index('mail_outbox_created').on(t.tenant, t.createdAt)],
+);

@@ -1,8 +1,9 @@
 import type { ConsentPolicy } from '../provider/responder.js';
 import { Layout } from './layout.js';
+import type { Ui } from './ui.js';
 
 export interface ConsentPageProps {
-  siteName: string;
+  ui: Ui;
   requestId: string;
   csrfToken: string;
   policy: ConsentPolicy;
@@ -14,22 +15,23 @@ export interface ConsentPageProps {
 
 /** Step 7: approve or deny sharing exactly these items with this relying party. */
 export function ConsentPage(props: ConsentPageProps) {
-  const { policy } = props;
+  const { policy, ui } = props;
+  const { t } = ui;
   return (
-    <Layout title="Share your information?" siteName={props.siteName}>
-      <h1>Sign in to another site?</h1>
+    <Layout title={t('consent.title')} ui={ui}>
+      <h1>{t('consent.heading')}</h1>
       <p class="realm">
-        <strong class="realm-url">{policy.audienceLabel}</strong> <span>wants to sign you in with your {props.siteName} account.</span>
+        <strong class="realm-url">{policy.audienceLabel}</strong> <span>{t('consent.wants', { siteName: ui.theme.productName })}</span>
       </p>
       {policy.siteUnverified ? (
         <p class="alert" role="alert">
-          {policy.audienceLabel} could not be verified as the site that asked for your sign-in. Only continue if you trust it.
+          {t('consent.unverified', { audience: policy.audienceLabel })}
         </p>
       ) : null}
       {policy.items.length > 0 ? (
         <>
-          <p>It will receive:</p>
-          <ul class="attributes" aria-label="Information to be shared">
+          <p id="consent-items">{t('consent.willReceive')}</p>
+          <ul class="attributes" aria-labelledby="consent-items">
             {policy.items.map((item) => (
               <li>
                 <strong>{item.label}</strong>
@@ -39,7 +41,7 @@ export function ConsentPage(props: ConsentPageProps) {
           </ul>
         </>
       ) : (
-        <p>It will receive only an identifier for your account, no other information.</p>
+        <p>{t('consent.identifierOnly')}</p>
       )}
       <form method="post" action="/ows_consent" class="form">
         <input type="hidden" name="request_id" value={props.requestId} />
@@ -48,21 +50,22 @@ export function ConsentPage(props: ConsentPageProps) {
         {props.rememberable ? (
           <>
             <label class="checkbox" for="remember">
-              <input type="checkbox" id="remember" name="remember" value="yes" checked={policy.rememberByDefault} /> Remember my decision for this site
+              <input type="checkbox" id="remember" name="remember" value="yes" checked={policy.rememberByDefault} aria-describedby={policy.rememberByDefault ? 'remember-hint' : undefined} />{' '}
+              {t('consent.remember')}
             </label>
             {policy.rememberByDefault ? (
-              <p class="hint">
-                You can withdraw it at any time under <a href="/account/apps">Connected apps</a>.
+              <p class="hint" id="remember-hint">
+                {t('consent.withdrawHint')} <a href="/account/apps">{t('consent.connectedApps')}</a>.
               </p>
             ) : null}
           </>
         ) : null}
         <div class="actions">
           <button type="submit" name="decision" value="approve">
-            Allow
+            {t('consent.allow')}
           </button>
           <button type="submit" name="decision" value="deny" class="secondary">
-            Deny
+            {t('consent.deny')}
           </button>
         </div>
       </form>

@@ -1,8 +1,12 @@
 import type { Child } from 'hono/jsx';
 import { Layout } from './layout.js';
+import type { Ui } from './ui.js';
 
 export interface MessagePageProps {
-  siteName: string;
+  /** Locale, translations and theme (`c.get('ui')`). */
+  ui?: Ui;
+  /** Only for callers without `ui` (see {@link Layout}). */
+  siteName?: string;
   title: string;
   message: string;
   children?: Child;
@@ -13,7 +17,7 @@ export interface MessagePageProps {
 /** A plain page with a heading and a sentence: errors, "could not complete", "please wait". */
 export function MessagePage(props: MessagePageProps) {
   return (
-    <Layout title={props.title} siteName={props.siteName} refreshAfter={props.refreshAfter} refreshUrl={props.refreshUrl}>
+    <Layout title={props.title} ui={props.ui} siteName={props.siteName} refreshAfter={props.refreshAfter} refreshUrl={props.refreshUrl}>
       <h1>{props.title}</h1>
       <p class="message">{props.message}</p>
       {props.children}
@@ -22,6 +26,7 @@ export function MessagePage(props: MessagePageProps) {
 }
 
 export interface RetryFormProps {
+  ui: Ui;
   action: string;
   requestId: string;
   csrfToken: string;
@@ -33,7 +38,7 @@ export function RetryForm(props: RetryFormProps) {
     <form method="post" action={props.action} class="form">
       <input type="hidden" name="request_id" value={props.requestId} />
       <input type="hidden" name="csrf" value={props.csrfToken} />
-      <button type="submit">Try again</button>
+      <button type="submit">{props.ui.t('bridge.retry')}</button>
     </form>
   );
 }

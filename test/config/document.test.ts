@@ -5,7 +5,7 @@ const parse = (data: unknown, env: Record<string, string> = {}) => parseConfigDo
 
 describe('the configuration document', () => {
   it('defaults to the built-in directory when there is no document or it is empty', () => {
-    expect(parseConfigDocument(undefined, {})).toEqual({ document: { directory: { kind: 'builtin' } }, problems: [] });
+    expect(parseConfigDocument(undefined, {})).toMatchObject({ document: { directory: { kind: 'builtin' }, theme: { colors: {} }, languages: { default: 'en' } }, problems: [] });
     expect(parse(null).document.directory).toEqual({ kind: 'builtin' });
   });
 
@@ -29,7 +29,7 @@ describe('the configuration document', () => {
   it('names every bad value once, with its path', () => {
     const { problems } = parse({
       directory: { kind: 'sql', url: 'sqlite:site.db', table: 'users; drop table users', columns: { id: 'id', passwordHash: 'pw', attributes: { shoe_size: 'x' } }, pool: { max: 0 }, colour: 'blue' },
-      theme: {},
+      nonsense: {},
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -38,7 +38,7 @@ describe('the configuration document', () => {
         expect.stringMatching(/^directory\.columns\.attributes\.shoe_size: /),
         'directory.pool.max: 0: must be at least 1',
         'directory.colour: unknown setting',
-        'theme: unknown setting',
+        'nonsense: unknown setting',
       ]),
     );
     expect(new Set(problems).size).toBe(problems.length);

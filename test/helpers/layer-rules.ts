@@ -46,7 +46,7 @@ export const LAYERS: LayerRules = {
     provider: { layers: ['provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['jose', 'zod'] },
     users: { layers: ['users', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
     // Adapters: storage implements ports; it sees their declarations and the data they carry.
-    storage: { layers: ['storage', ports('bridge'), ports('provider'), ports('identity'), ports('api'), ports('connectors'), ports('import'), 'users', 'protocol', 'util', 'clock', 'errors'], packages: ['drizzle-orm'] },
+    storage: { layers: ['storage', ports('bridge'), ports('provider'), ports('mail'), /^mail\/mailer$/, ports('identity'), ports('api'), ports('connectors'), ports('import'), 'users', 'protocol', 'util', 'clock', 'errors'], packages: ['drizzle-orm'] },
     // The pure core.
     protocol: { layers: ['protocol', 'util', 'errors'], packages: ['jose', '@noble/hashes'] },
     util: { layers: ['util', 'clock'], packages: ['@noble/hashes'] },

@@ -1,3 +1,5 @@
+import { readOperatorFiles, smtpOptions } from './operator-files.js';
+import { SmtpMailer } from './smtp-mailer.js';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -62,6 +64,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await siteSource?.close().catch(() => undefined);
     throw error;
   });
+  const operatorFiles = readOperatorFiles(config);
+  const smtp = smtpOptions(config);
+  const mailer = smtp ? new SmtpMailer(smtp) : undefined;
   const database = openDatabase(config.databasePath);
   let server: ServerType;
   let services: AppServices;
@@ -84,6 +89,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hashPrimitives: nodeHashPrimitives,
       dataVersion: database.dataVersion,
       users: options.users,
+      mailer,
+      operatorFiles,
       remoteAddress: (c) => {
         try {
           return getConnInfo(c).remote.address;
@@ -100,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     server = await listen(app.fetch, config);
   } catch (error) {
     database.close();
+    mailer?.close();
     await siteSource?.close().catch(() => undefined);
     throw error;
   }
@@ -122,6 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const started = Date.now();
         const { forced } = await drainer.drain(config.shutdownGraceSeconds * 1000);
         database.close(); // only now: in-flight requests needed it
+        mailer?.close();
         await siteSource?.close().catch(() => undefined); // the site's pools and sockets
         logger.log(forced > 0 ? 'warn' : 'info', 'stopped', { drained_ms: Date.now() - started, forced_requests: forced });
       })()),

@@ -111,6 +111,15 @@ async function build(env: WorkerEnv): Promise<{ app: Hono<AppEnv>; services: App
     log(report.unreadable.length ? 'error' : 'info', 'secret_rewrapped', `${report.rewrapped} re-sealed, ${report.unreadable.length} unreadable`);
   }
   for (const warning of config.warnings) log('warn', 'config_warning', warning);
+  // Workers have no SMTP sockets or file system: mail goes through the HTTP mail API, and
+  // template/language directories and a CSS file cannot be read.
+  const unsupported = [
+    config.mail.transport === 'smtp' ? 'IDBRIDGE_SMTP_URL: SMTP is not available on Workers; use IDBRIDGE_MAIL_API_URL (docs/mail.md)' : undefined,
+    config.mail.templatesDir ? 'mail.templates: template directories need the Node entry (no file system on Workers)' : undefined,
+    config.languages.directory ? 'languages.directory: language directories need the Node entry (no file system on Workers)' : undefined,
+    config.theme.customCss && typeof config.theme.customCss === 'object' ? 'theme.customCss.file: use an https URL or a /path on Workers (no file system)' : undefined,
+  ].filter((p): p is string => p !== undefined);
+  if (unsupported.length > 0) throw new ConfigError(unsupported);
   return createApp({
     config,
     db,

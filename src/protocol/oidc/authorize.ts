@@ -48,6 +48,8 @@ export interface AuthorizationRequest {
   /** Maximum authentication age in seconds (`max_age`). */
   maxAge?: number;
   loginHint?: string;
+  /** `ui_locales` (OIDC Core §3.1.2.1): language tags in preference order, passed on to the bridge's pages. */
+  uiLocales?: string;
   acrValues: string[];
   /** The raw `id_token_hint`, unverified; check it with `verifyIdTokenHint` before relying on it. */
   idTokenHint?: string;
@@ -150,7 +152,7 @@ function isUsableRedirectUri(value: string): boolean {
  *    `openid2_realm` malformed or not covering `redirect_uri` → `invalid_request`.
  *
  * `offline_access` is dropped unless `prompt` includes `consent` or the client is trusted
- * (OIDC Core §11). `ui_locales`, `claims_locales`, `display` and `claims` are accepted and ignored.
+ * (OIDC Core §11). `ui_locales` is passed on to the bridge (page language); `claims_locales`, `display` and `claims` are accepted and ignored.
  */
 export async function parseAuthorizationRequest(
   params: Record<string, string[]>,
@@ -282,6 +284,14 @@ export async function parseAuthorizationRequest(
   const loginHint = get('login_hint');
   if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) throw fail('invalid_request', 'The login_hint is too long.');
 
+  // ui_locales only steers the language of pages: malformed tags are dropped, never an error.
+  const uiLocales = (get('ui_locales') ?? '')
+    .slice(0, 256)
+    .split(/\s+/)
+    .filter((tag) => /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag))
+    .slice(0, 10)
+    .join(' ');
+
   const acrValues = spaceList(get('acr_values'));
   const idTokenHint = get('id_token_hint');
 
@@ -322,6 +332,7 @@ export async function parseAuthorizationRequest(
   if (codeChallenge !== undefined) request.codeChallenge = codeChallenge;
   if (maxAge !== undefined) request.maxAge = maxAge;
   if (loginHint !== undefined) request.loginHint = loginHint;
+  if (uiLocales) request.uiLocales = uiLocales;
   if (idTokenHint !== undefined) request.idTokenHint = idTokenHint;
   if (openid2Realm !== undefined) request.openid2Realm = openid2Realm;
   return request;

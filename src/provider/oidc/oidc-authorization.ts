@@ -86,6 +86,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       // prompt=login: a fresh password check whatever the session; max_age: one no older than that.
       maxAge: request.prompt.includes('login') ? 0 : request.maxAge,
       loginHint: request.loginHint,
+      uiLocales: request.uiLocales,
       // The login page names the client as the consent page does.
       clientName: request.client.name,
     });
@@ -117,6 +118,7 @@ export class OidcAuthorization implements RelyingPartyResponder {
       trusted: request.client.trusted,
       force,
       rememberByDefault: true,
+      uiLocales: request.uiLocales,
     };
   }
 

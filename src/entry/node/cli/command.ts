@@ -1,3 +1,5 @@
+import { readOperatorFiles, smtpOptions } from '../operator-files.js';
+import { SmtpMailer } from '../smtp-mailer.js';
 import { createServices, type AppServices } from '../../../app.js';
 import type { Config, Role } from '../../../config.js';
 import { jsonLogger } from '../../../log.js';
@@ -48,9 +50,14 @@ export async function withServices(input: CommandInput, run: (services: AppServi
   try {
     // As at serve: with the wrong secret a command must neither fail obscurely nor seal new values under it.
     await checkDeploymentSecret(config, database.db, Date.now());
+    const smtp = smtpOptions(config);
+    const mailer = smtp ? new SmtpMailer(smtp) : undefined;
+    try {
     await run(
       createServices({
         config,
+        mailer,
+        operatorFiles: readOperatorFiles(config),
         db: database.db,
         fetch: nodeFetch(),
         scrypt: nodeScrypt,
@@ -58,6 +65,9 @@ export async function withServices(input: CommandInput, run: (services: AppServi
         logger: jsonLogger((line) => process.stderr.write(`${line}\n`), 'warn'),
       }),
     );
+    } finally {
+      mailer?.close();
+    }
   } finally {
     database.close();
   }
