@@ -59,7 +59,7 @@ const WRITE_ERRORS = {
 
 const IdParam = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: 'id', in: 'path' }, example: 'u_AbC' }) });
 const IfMatchHeader = z.object({
-  'if-match': z.string().max(1024).optional().openapi({ param: { name: 'If-Match', in: 'header' }, description: 'Only act if the user still has this ETag (412 otherwise).' }),
+  'if-match': z.string().max(1024).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'Only act if the user still has this ETag (412 otherwise).' }),
 });
 const LocaleBody = z.object({ locale: z.string().regex(/^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$/).optional() }).strict().openapi('MailOptions');
 
