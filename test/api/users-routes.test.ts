@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formats from 'ajv-formats';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { UserEmailLinks } from '../../src/api/users-service.js';
@@ -54,7 +54,8 @@ async function setup(env: Record<string, string> = {}, users?: UserDirectory) {
   });
   const document = (await (await app.request('/api/openapi.json')).json()) as Record<string, any>;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
+  // CommonJS module: its plugin is both module.exports and `.default`.
+  formats.default(ajv);
   ajv.addSchema({ $id: 'doc', components: document['components'] });
 
   /** Every response is checked against the schema the document declares for its status. */
