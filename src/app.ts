@@ -69,6 +69,15 @@ import { outboxRoutes } from './http/outbox-routes.js';
 import { themeRoutes } from './http/theme-routes.js';
 import { uiContext, uiFactory } from './http/ui.js';
 import { resolveTheme, themeContrastWarnings, type Theme } from './views/theme.js';
+import { ApiTokens } from './api/api-tokens.js';
+import type { AttributeValidator } from './api/user-resource.js';
+import { usersRoutes } from './api/users-routes.js';
+import { UsersApi, type UserEmailLinks } from './api/users-service.js';
+import { IdbridgeError } from './errors.js';
+import { ApiTokenRepository } from './storage/api-token-repository.js';
+import { AuditRepository } from './storage/audit-repository.js';
+import { createHashRegistry } from './users/hashes/registry.js';
+import type { UserRevocation } from './users/user-revocation.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
@@ -111,6 +120,14 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /**
+   * Collaborators of the Users API that other parts provide: the revocation of a user's
+   * sessions/tokens (sign-up flows), the mail service, the one-time email links (the email-token
+   * mechanism) and the profile model's attribute check. Until provided, the operations that need
+   * one answer 503 (fail closed: nothing is deleted or blocked without revoking, no mail is
+   * pretended to be sent).
+   */
+  usersApi?: { revocation?: UserRevocation; mail?: OutgoingMail; emailLinks?: UserEmailLinks; attributeValidator?: AttributeValidator };
   /**
    * The mail transport the entry point opened (Node: SMTP when IDBRIDGE_SMTP_URL is set). Without
    * it the app uses the HTTP mail API (IDBRIDGE_MAIL_API_URL) or, outside production, the
@@ -159,6 +176,11 @@ export interface AppServices {
   tokens: TokenService;
   rpLogout: RpLogout;
   connectedApps: ConnectedApps;
+  /** Users API tokens (`idbridge token …`). */
+  apiTokens: ApiTokens;
+  /** The audit log of Users API writes. */
+  audit: AuditRepository;
+  usersApi: UsersApi;
   /**
    * Purges expired rows in every table, returns the counts and logs them as one JSON line; the
    * runtime schedules it (Node: an interval, Workers: a cron trigger).
@@ -185,7 +207,9 @@ export function createServices(deps: AppDeps): AppServices {
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
   const links = new DirectoryLinkRepository(db, config.tenant);
-  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource });
+  // Verifiers of foreign hash formats: pre-hashed passwords of the Users API and the import.
+  const hashes = deps.hashPrimitives ? createHashRegistry(deps.hashPrimitives, { logger }) : undefined;
+  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource, hashes });
   const settings = new SettingsRepository(db, config.tenant);
   const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
@@ -253,6 +277,30 @@ export function createServices(deps: AppDeps): AppServices {
     apiKey: () => apiKeys.ensure(),
   });
   const connectedApps = new ConnectedApps({ consents, clients: clientStore, grants, opSessions, clock });
+  const audit = new AuditRepository(db, config.tenant);
+  const unavailable = (what: string) => async (): Promise<never> => {
+    throw new IdbridgeError('server_error', `${what} is not available in this deployment.`, { status: 503 });
+  };
+  const usersApi = new UsersApi({
+    tenant: config.tenant,
+    store: userStore,
+    directory,
+    writable: deps.users === undefined && config.directory.kind === 'builtin',
+    readOnlyReason:
+      config.directory.kind === 'builtin'
+        ? undefined
+        : `users are served from the site's own database (directory.kind ${config.directory.kind}, mode ${config.directory.mode}), which idbridge does not write`,
+    hasher,
+    hashes,
+    revocation: deps.usersApi?.revocation ?? { revokeAll: unavailable('Revoking sessions and tokens') },
+    mail: deps.usersApi?.mail ?? { send: unavailable('Sending mail') },
+    links: deps.usersApi?.emailLinks ?? { issue: unavailable('Issuing email links') },
+    audit,
+    attributeValidator: deps.usersApi?.attributeValidator,
+    defaultLocale: 'en',
+    clock,
+    logger,
+  });
   const returnFlow = new ReturnFlow({
     requests: authRequests,
     identities,
@@ -306,6 +354,9 @@ export function createServices(deps: AppDeps): AppServices {
     tokens,
     rpLogout,
     connectedApps,
+    apiTokens: new ApiTokens(new ApiTokenRepository(db, config.tenant), clock),
+    audit,
+    usersApi,
     housekeeping: housekeeping(new Housekeeping({ db, tenant: config.tenant, clock, throttleWindowSeconds: config.bridge.throttle.windowSeconds }), clock, logger),
     mail,
     languages,
@@ -345,9 +396,12 @@ function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServ
  * The user directory `config.directory` names: the built-in table (the default), or the site's
  * own database (sql / http) through the source the entry point opened.
  */
-function createDirectory(config: Config, deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined }): UserDirectory {
+function createDirectory(
+  config: Config,
+  deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined; hashes: ReturnType<typeof createHashRegistry> | undefined },
+): UserDirectory {
   const d = config.directory;
-  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock);
+  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock, deps.hashes);
   if (deps.source && deps.source.kind !== d.kind) throw new ConfigError([`directory.kind: ${d.kind}, but the entry point opened a ${deps.source.kind} source`]);
   if (!deps.source) {
     // CLI commands that never sign anyone in (user list, client add, directory status) run
@@ -436,6 +490,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     app.route('/', accountRoutes(services.connectedApps));
     if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
   }
+  // Users live at the bridge's database: the bridge (or the all-in-one process) serves the Users API.
+  if (config.role !== 'identity') app.route('/', usersRoutes({ users: services.usersApi, tokens: services.apiTokens, audit: services.audit, adminToken: config.identity.adminToken }));
   if (config.role === 'bridge') app.get('/', bridgeHome);
   else app.get('/', (c) => c.redirect(config.identity.demo ? '/demo' : '/openid', 302));
 

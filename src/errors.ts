@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'forbidden'
   | 'too_many_requests'
   | 'conflict'
+  /** The bearer token is valid but lacks the scope the operation needs (RFC 6750 §3.1). */
+  | 'insufficient_scope'
+  /** If-Match named another version of the resource (RFC 9110 §13.1.1). */
+  | 'precondition_failed'
+  /** The operation exists but not for this configuration (e.g. writes to a federated directory). */
+  | 'not_implemented'
   // pending-request lifecycle
   | 'unknown_request'
   | 'expired_request'
@@ -67,6 +73,9 @@ const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   csrf_failed: 403,
   forbidden: 403,
+  insufficient_scope: 403,
+  precondition_failed: 412,
+  not_implemented: 501,
   wrong_browser: 403,
   account_blocked: 403,
   unauthorized: 401,

@@ -7,7 +7,8 @@ import type { SealedCookies } from './cookies.js';
 import type { CsrfTokens } from './csrf.js';
 
 /** How errors raised in a route are rendered (set per router). */
-export type ErrorFormat = 'html' | 'text' | 'json' | 'kv';
+/** `problem`: RFC 9457 `application/problem+json` (the Users API). */
+export type ErrorFormat = 'html' | 'text' | 'json' | 'kv' | 'problem';
 
 /** The browser identity every page request carries (from the sealed browser cookie). */
 export interface BrowserIdentity {

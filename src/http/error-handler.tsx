@@ -63,6 +63,8 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
       return c.text(`${e.code}: ${e.description}`, status);
     case 'json':
       return c.json({ error: e.code, error_description: e.description, ...e.extra }, status);
+    case 'problem':
+      return c.body(JSON.stringify(problemDetails(e)), status, { 'content-type': 'application/problem+json' });
     case 'kv':
       // OpenID 2.0 direct error response (§5.1.2.2): every refused request is a 400, whatever
       // the reason (error_code tells which: payload_too_large, unsupported-type, …); server
@@ -94,6 +96,40 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
       );
     }
   }
+}
+
+/** Titles of the statuses the problem documents use (RFC 9110 reason phrases). */
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+/**
+ * An RFC 9457 problem document: `type` names the idbridge error code as a URN-like tag (stable,
+ * not dereferenceable), `code` repeats it for clients that switch on a string, `detail` is the
+ * safe description. Extra fields of the error (e.g. `scope` on insufficient_scope) are extensions.
+ */
+export function problemDetails(e: IdbridgeError): Record<string, unknown> {
+  return {
+    type: `urn:idbridge:problem:${e.code}`,
+    title: STATUS_TITLES[e.status] ?? 'Error',
+    status: e.status,
+    detail: e.description,
+    code: e.code,
+    ...e.extra,
+  };
 }
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>

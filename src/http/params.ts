@@ -30,8 +30,8 @@ export async function formParams(c: Context): Promise<Params> {
  * The JSON object of an `application/json` body. Every object in it has a null prototype, so a
  * `"__proto__"` member is plain data wherever the value travels.
  */
-export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  if (mediaType(c) !== 'application/json') throw new IdbridgeError('invalid_request', 'Expected a JSON body.', { status: 415 });
+export async function jsonBody(c: Context, mediaTypes: readonly string[] = ['application/json']): Promise<Record<string, unknown>> {
+  if (!mediaTypes.includes(mediaType(c))) throw new IdbridgeError('invalid_request', `Expected a JSON body (${mediaTypes.join(' or ')}).`, { status: 415 });
   let value: unknown;
   try {
     value = JSON.parse(await c.req.text(), (_key, v: unknown) =>

@@ -48,6 +48,8 @@ export const users = sqliteTable(
     uniqueIndex('users_tenant_customer').on(t.tenant, t.customerId),
     uniqueIndex('users_tenant_external').on(t.tenant, t.externalId),
     index('users_tenant_phone').on(t.tenant, t.phone),
+    // The Users API list: keyset pagination in (create_time, id) order.
+    index('users_tenant_created').on(t.tenant, t.createTime, t.id),
   ],
 );
 
@@ -372,4 +374,43 @@ export const mailOutbox = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.id] }), index('mail_outbox_created').on(t.tenant, t.createdAt)],
+);
+
+/**
+ * Bearer tokens of the Users API (`idbridge token add`). The token is `idbt_<id>_<secret>`; only
+ * the SHA-256 of the whole token is stored, and the id locates the row so the hash comparison is
+ * one constant-time compare. Scopes: space-separated (`users:read users:write audit:read`).
+ */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    tenant: text('tenant').notNull(),
+    id: text('id').notNull(),
+    name: text('name'),
+    tokenHash: text('token_hash').notNull(),
+    scopes: text('scopes').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] })],
+);
+
+/**
+ * Who changed which user how (Users API writes): the actor (`token:<id>` or `admin`), the
+ * operation, the user, the names of the fields it changed (never their values) and when.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    operation: text('operation').notNull(),
+    userId: text('user_id'),
+    /** JSON array of the changed field names. */
+    fields: text('fields').notNull().default('[]'),
+  },
+  (t) => [index('audit_log_tenant_at').on(t.tenant, t.at), index('audit_log_user').on(t.tenant, t.userId)],
 );

@@ -1,6 +1,7 @@
-import { and, asc, count, eq, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm';
+import type { ListPosition, UserChanges, UsersApiStore, WriteCondition, WriteOutcome } from '../api/ports.js';
 import type { ProfileChanges, ProfileStore } from '../identity/ports.js';
-import { DuplicateUserError, type NewUser, type StoredUser, type UserStore } from '../users/user-store.js';
+import { DuplicateUserError, type NewUser, type StoredUser } from '../users/user-store.js';
 import { once, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
 
@@ -19,8 +20,8 @@ const PROFILE_COLUMNS = {
   phone: users.phone,
 } as const;
 
-/** {@link UserStore} on the `users` table. */
-export class UserRepository implements UserStore, ProfileStore {
+/** {@link UsersApiStore} (and so `UserStore`) and {@link ProfileStore} on the `users` table. */
+export class UserRepository implements UsersApiStore, ProfileStore {
   constructor(
     private readonly db: Database,
     private readonly tenant: string,
@@ -57,14 +58,7 @@ export class UserRepository implements UserStore, ProfileStore {
         updateTime: user.createTime,
       });
     } catch (error) {
-      const message = sqlErrorMessage(error);
-      if (message.includes('UNIQUE constraint failed')) {
-        if (message.includes('users.email')) throw new DuplicateUserError('email');
-        if (message.includes('users.username')) throw new DuplicateUserError('username');
-        if (message.includes('users.customer_id')) throw new DuplicateUserError('customer_id');
-        if (message.includes('users.external_id')) throw new DuplicateUserError('external_id');
-      }
-      throw error;
+      throw duplicateOr(error);
     }
   }
 
@@ -124,12 +118,127 @@ export class UserRepository implements UserStore, ProfileStore {
     return result.length > 0;
   }
 
+  async findByEmail(email: string): Promise<StoredUser | null> {
+    return this.findOne(eq(users.email, email));
+  }
+
+  async findByCustomerId(customerId: string): Promise<StoredUser | null> {
+    return this.findOne(eq(users.customerId, customerId));
+  }
+
+  async findByExternalId(externalId: string): Promise<StoredUser | null> {
+    return this.findOne(eq(users.externalId, externalId));
+  }
+
+  async findByPhone(phone: string, limit: number): Promise<StoredUser[]> {
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.tenant, this.tenant), eq(users.phone, phone)))
+      .orderBy(asc(users.createTime), asc(users.id))
+      .limit(limit);
+    return rows.map(toStoredUser);
+  }
+
+  async listAfter(after: ListPosition | null, limit: number): Promise<StoredUser[]> {
+    // Keyset, not OFFSET: a row inserted while a client pages through lands either before the
+    // cursor (not seen, as it did not exist when the listing began) or after it (seen once); no
+    // row is skipped or repeated.
+    const position = after
+      ? or(gt(users.createTime, after.createTime), and(eq(users.createTime, after.createTime), gt(users.id, after.id)))
+      : undefined;
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.tenant, this.tenant), position))
+      .orderBy(asc(users.createTime), asc(users.id))
+      .limit(limit);
+    return rows.map(toStoredUser);
+  }
+
+  async update(id: string, changes: UserChanges, at: number, condition: WriteCondition = {}): Promise<WriteOutcome> {
+    const set: Partial<typeof users.$inferInsert> = {};
+    if (changes.email !== undefined) set.email = changes.email;
+    if (changes.emailVerified !== undefined) set.emailVerified = changes.emailVerified;
+    if (changes.username !== undefined) set.username = changes.username;
+    if (changes.phone !== undefined) set.phone = changes.phone;
+    if (changes.customerId !== undefined) set.customerId = changes.customerId;
+    if (changes.externalId !== undefined) set.externalId = changes.externalId;
+    if (changes.attributes !== undefined) set.attributes = JSON.stringify(changes.attributes);
+    if (changes.passwordHash !== undefined) set.passwordHash = changes.passwordHash;
+    for (const [field, value] of Object.entries(changes.profile ?? {})) {
+      if (value !== undefined) (set as Record<string, unknown>)[field] = value;
+    }
+    try {
+      return await this.conditionalUpdate(id, set, at, condition);
+    } catch (error) {
+      throw duplicateOr(error);
+    }
+  }
+
+  async delete(id: string, condition: WriteCondition = {}): Promise<WriteOutcome> {
+    const rows = await this.db.delete(users).where(this.target(id, condition)).returning({ id: users.id });
+    return rows.length > 0 ? 'updated' : this.missOutcome(id);
+  }
+
+  setBlocked(id: string, blocked: boolean, at: number, condition: WriteCondition = {}): Promise<WriteOutcome> {
+    return this.conditionalUpdate(id, { blocked }, at, condition);
+  }
+
+  markEmailVerified(id: string, at: number, condition: WriteCondition = {}): Promise<WriteOutcome> {
+    return this.conditionalUpdate(id, { emailVerified: true }, at, condition);
+  }
+
+  /**
+   * One UPDATE that applies `set`, moves `update_time` strictly forward (so the version a client
+   * read is never seen again, even for two writes in the same millisecond) and, with a condition,
+   * only touches the row while it still has the version the caller read.
+   */
+  private async conditionalUpdate(id: string, set: Partial<typeof users.$inferInsert>, at: number, condition: WriteCondition): Promise<WriteOutcome> {
+    const rows = await this.db
+      .update(users)
+      .set({ ...set, updateTime: sql`max(${at}, ${users.updateTime} + 1)` })
+      .where(this.target(id, condition))
+      .returning({ id: users.id });
+    return rows.length > 0 ? 'updated' : this.missOutcome(id);
+  }
+
+  private target(id: string, condition: WriteCondition): SQL | undefined {
+    return and(
+      eq(users.tenant, this.tenant),
+      eq(users.id, id),
+      condition.ifUpdateTime === undefined ? undefined : eq(users.updateTime, condition.ifUpdateTime),
+    );
+  }
+
+  /** A conditional write touched nothing: was the row gone, or had it moved on? */
+  private async missOutcome(id: string): Promise<WriteOutcome> {
+    return (await this.findById(id)) ? 'conflict' : 'not_found';
+  }
+
+  private async findOne(where: SQL): Promise<StoredUser | null> {
+    const rows = await this.db.select().from(users).where(and(eq(users.tenant, this.tenant), where)).limit(1);
+    return rows[0] ? toStoredUser(rows[0]) : null;
+  }
+
   async updatePasswordHash(id: string, hash: string, at: number): Promise<void> {
     await this.db
       .update(users)
       .set({ passwordHash: hash, updateTime: at })
       .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
   }
+}
+
+/** A UNIQUE violation as the field it names; anything else unchanged. */
+function duplicateOr(error: unknown): unknown {
+  const message = sqlErrorMessage(error);
+  if (message.includes('UNIQUE constraint failed')) {
+    if (message.includes('users.email')) return new DuplicateUserError('email');
+    if (message.includes('users.username')) return new DuplicateUserError('username');
+    if (message.includes('users.customer_id')) return new DuplicateUserError('customer_id');
+    if (message.includes('users.external_id')) return new DuplicateUserError('external_id');
+  }
+  return error;
 }
 
 function toStoredUser(row: UserRow): StoredUser {

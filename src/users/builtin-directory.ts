@@ -1,3 +1,4 @@
+import type { HashRegistry } from './hashes/registry.js';
 import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
 import type { AuthenticationResult, DirectoryUser, UserDirectory } from './user.js';
 import type { StoredUser, UserStore } from './user-store.js';
@@ -8,6 +9,11 @@ export class BuiltinUserDirectory implements UserDirectory {
     private readonly store: UserStore,
     private readonly hasher: PasswordHasher,
     private readonly clock: { now(): number },
+    /**
+     * Verifiers of foreign formats, for hashes brought in pre-hashed (Users API, import): kept
+     * as they are until the first successful sign-in rewrites them in idbridge's own KDF.
+     */
+    private readonly hashes?: HashRegistry,
   ) {}
 
   async authenticate(identifier: string, password: string): Promise<AuthenticationResult> {
@@ -18,10 +24,13 @@ export class BuiltinUserDirectory implements UserDirectory {
       await this.hasher.burn(password);
       return { ok: false, reason: 'invalid_credentials' };
     }
-    if (!(await this.hasher.verify(password, user.passwordHash))) return { ok: false, reason: 'invalid_credentials' };
+    const foreign = this.hashes !== undefined && !user.passwordHash.startsWith('$scrypt$');
+    const ok = foreign ? (await this.hashes!.verify(password, user.passwordHash)).ok : await this.hasher.verify(password, user.passwordHash);
+    if (!ok) return { ok: false, reason: 'invalid_credentials' };
     if (user.blocked) return { ok: false, reason: 'blocked' };
-    if (this.hasher.needsRehash(user.passwordHash)) {
-      // Upgrade old hashes transparently when the configured cost changes.
+    if (foreign || this.hasher.needsRehash(user.passwordHash)) {
+      // Upgrade old hashes transparently when the configured cost changes or the hash came in
+      // pre-hashed in another format.
       await this.store.updatePasswordHash(user.id, await this.hasher.hash(password), this.clock.now());
     }
     return { ok: true, user: toDirectoryUser(user) };

@@ -27,7 +27,7 @@ export const LAYERS: LayerRules = {
     http: { layers: ['http', 'views', 'bridge', 'provider', 'protocol', 'users', 'identity', 'connectors', 'mail', 'i18n', 'util', ...KERNEL], packages: ['hono', 'iron-session', 'zod'] },
     // Round 2 (../shared/architecture.md): the Users REST API, SCIM, API tokens and webhooks. Its
     // routes are OpenAPI definitions, so this layer may use Hono like http/.
-    api: { layers: ['api', 'http', 'users', 'identity', 'import', 'mail', 'i18n', 'util', ...KERNEL], packages: ['hono', '@hono/zod-openapi', 'zod'] },
+    api: { layers: ['api', 'http', 'users', 'identity', 'import', 'mail', 'i18n', 'util', ...KERNEL], packages: ['hono', '@hono/zod-openapi', 'zod', 'libphonenumber-js'] },
     // Sign-up, verification, reset, profile completion, account: flows over ports (mailer, tokens).
     identity: { layers: ['identity', 'users', 'mail', 'i18n', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
     // Upstream OIDC / OAuth 2.0 at the bridge, and the linking policies.
