@@ -56,6 +56,18 @@ import type { HashPrimitives } from './users/hashes/primitives.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
+import { MailDeliveryError, type OutgoingMail } from './mail/mailer.js';
+import type { UserRevocation } from './users/user-revocation.js';
+import { BridgeRevocation, RemoteIdentityRevocation } from './bridge/user-revocation.js';
+import { IdentityRevocation } from './provider/user-revocation.js';
+import { EmailTokenRepository } from './storage/email-token-repository.js';
+import { EmailTokens } from './identity/email-tokens.js';
+import { ActionLimits } from './identity/action-limits.js';
+import { Registration } from './identity/registration.js';
+import { EmailVerification } from './identity/email-verification.js';
+import { PasswordReset } from './identity/password-reset.js';
+import { signUpRoutes } from './http/signup-routes.js';
+import { revocationRoutes } from './http/revocation-routes.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
@@ -98,6 +110,11 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /**
+   * Outgoing mail (verification, reset): templates rendered and handed to the runtime's transport.
+   * Without one, flows still answer as usual and every send fails with a logged `mail_failed`.
+   */
+  mail?: OutgoingMail;
 }
 
 export interface AppServices {
@@ -133,6 +150,22 @@ export interface AppServices {
    * runtime schedules it (Node: an interval, Workers: a cron trigger).
    */
   housekeeping: { run(): Promise<PurgeCounts> };
+  /** Outgoing mail (AppDeps.mail). */
+  mail: OutgoingMail;
+  /** Mailed single-use links (verification, reset, later link-account). */
+  emailTokens: EmailTokens;
+  /** Sign-up at the bridge. */
+  registration: Registration;
+  /** Verification links, resend, and email change ({@link EmailVerification.requestEmailChange}). */
+  emailVerification: EmailVerification;
+  passwordReset: PasswordReset;
+  /**
+   * End a user's sessions and tokens (reset, block, deletion): bridge sessions here, then the
+   * identity service's part, in-process (all-in-one) or over `POST /ows_revoke` (split).
+   */
+  userRevocation: UserRevocation;
+  /** The identity service's part of {@link userRevocation} (what `/ows_revoke` runs). */
+  identityRevocation: IdentityRevocation;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -176,6 +209,7 @@ export function createServices(deps: AppDeps): AppServices {
     // identity service's own key (the same vault).
     apiKey: () => apiKeys.ensure(),
     returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
+    verification: config.registration.verification,
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(secrets, SEAL_PURPOSE.associations), () => clock.now());
@@ -220,7 +254,43 @@ export function createServices(deps: AppDeps): AppServices {
     clock,
     logger,
   });
+  const identityRevocation = new IdentityRevocation({ opSessions, grants, consents, clock, logger });
+  const userRevocation = new BridgeRevocation(
+    bridgeSessions,
+    config.role === 'bridge'
+      ? new RemoteIdentityRevocation({ url: new URL('/ows_revoke', config.bridge.postbackUrl).toString(), fetch: deps.fetch, apiKey: () => apiKeys.ensure(), clock, logger })
+      : identityRevocation,
+  );
+  const mail = deps.mail ?? NO_MAIL;
+  const emailTokens = new EmailTokens(new EmailTokenRepository(db, config.tenant), clock);
+  const limits = new ActionLimits(new ThrottleRepository(db, config.tenant), clock, deriveSecret(config.secret, 'action-limits').then(utf8));
+  const mailLinks = {
+    verifyEmail: (token: string) => `${config.publicUrl}/verify-email?token=${token}`,
+    resetPassword: (token: string) => `${config.publicUrl}/reset-password?token=${token}`,
+  };
+  const registration = new Registration({ config: config.registration, store: userStore, directory, hasher, tokens: emailTokens, mail, limits, links: mailLinks, clock, logger });
+  const emailVerification = new EmailVerification({ config: config.registration, store: userStore, directory, tokens: emailTokens, registration, limits, clock, logger });
+  const passwordReset = new PasswordReset({
+    config: config.registration,
+    store: userStore,
+    directory,
+    hasher,
+    tokens: emailTokens,
+    mail,
+    limits,
+    links: mailLinks,
+    revocation: userRevocation,
+    clock,
+    logger,
+  });
   return {
+    mail,
+    emailTokens,
+    registration,
+    emailVerification,
+    passwordReset,
+    userRevocation,
+    identityRevocation,
     config,
     clock,
     logger,
@@ -249,6 +319,13 @@ export function createServices(deps: AppDeps): AppServices {
     housekeeping: housekeeping(new Housekeeping({ db, tenant: config.tenant, clock, throttleWindowSeconds: config.bridge.throttle.windowSeconds }), clock, logger),
   };
 }
+
+/** No transport configured: every send fails (logged by the flow as `mail_failed`). */
+const NO_MAIL: OutgoingMail = {
+  async send() {
+    throw new MailDeliveryError('no mail transport is configured', false);
+  },
+};
 
 /** Housekeeping as the runtimes call it: one purge, its counts logged as one JSON line. */
 function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServices['housekeeping'] {
@@ -327,6 +404,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   app.route('/', healthRoutes(readiness, logger));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
   if (config.role !== 'bridge') {
     app.route(
       '/',
@@ -348,6 +426,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
       oidcRoutes({ authorization: services.oidc, tokens: services.tokens, keys: services.signingKeys, logout: services.rpLogout, clients: services.clients }),
     );
     app.route('/', adminRoutes(services.clients, config.identity.adminToken));
+    app.route('/', revocationRoutes({ apiKey: () => services.apiKeys.current(), revocation: services.identityRevocation, clock: services.clock, logger }));
     app.route('/', accountRoutes(services.connectedApps));
     if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
   }

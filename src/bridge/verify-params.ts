@@ -22,6 +22,8 @@ export interface VerifyParams {
    * decision, bounded and free of control characters.
    */
   clientName: string | undefined;
+  /** idbridge extension `screen=signup`: open the sign-up side of the login page (OIDC prompt=create). */
+  screen: 'signin' | 'signup' | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -61,7 +63,10 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
     // Control and bidi-override characters could make the name display as something else.
     throw invalidRequest('The client_name contains characters that cannot be shown.');
   }
+  const screen = single(query, 'screen');
+  if (screen !== undefined && screen !== 'signin' && screen !== 'signup') throw invalidRequest('screen must be signin or signup.');
   return {
+    screen,
     requestId,
     realm,
     requestedAttributes: parseRequestedAttributes(attrsRaw),
