@@ -283,7 +283,7 @@ const envSchema = z.object({
   IDBRIDGE_SCRYPT_R: intIn(1, 32).default(8),
   IDBRIDGE_SCRYPT_P: intIn(1, 16).default(1),
   IDBRIDGE_REGISTRATION: bool.default(true),
-  IDBRIDGE_EMAIL_VERIFICATION: oneOf(['allow', 'assert', 'require']).default('require'),
+  IDBRIDGE_EMAIL_VERIFICATION: oneOf(['allow', 'assert', 'require']).default('assert'),
   IDBRIDGE_VERIFICATION_TTL: intIn(300, 30 * 86_400).default(86_400),
   IDBRIDGE_RESET_TTL: intIn(300, 86_400).default(3600),
   IDBRIDGE_PASSWORD_MIN_LENGTH: intIn(8, 128).default(8),
