@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { IdbridgeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { UserRevocation } from '../users/user-revocation.js';
 import type { OutgoingFetch } from '../util/bounded-fetch.js';
@@ -49,7 +50,11 @@ export class RemoteIdentityRevocation implements UserRevocation {
     await response.body?.cancel();
     if (response.status !== 200) {
       this.deps.logger.log('error', 'revoke_failed', { user_id: userId, status: response.status });
-      throw new Error(`the identity service answered ${response.status} to the revocation`);
+      throw new IdbridgeError(
+        'server_error',
+        'Your password was changed, but signing you out everywhere did not finish. Please ask for a new reset link to try again.',
+        { status: 503 },
+      );
     }
   }
 }
