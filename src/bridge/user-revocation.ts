@@ -41,20 +41,32 @@ export class RemoteIdentityRevocation implements UserRevocation {
       consents: String(consents),
       token: await signRevocation(await this.deps.apiKey(), userId, consents, this.deps.clock.now()),
     });
-    const response = await this.deps.fetch(this.deps.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: body.toString(),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await response.body?.cancel();
-    if (response.status !== 200) {
-      this.deps.logger.log('error', 'revoke_failed', { user_id: userId, status: response.status });
-      throw new IdbridgeError(
-        'server_error',
-        'Your password was changed, but signing you out everywhere did not finish. Please ask for a new reset link to try again.',
-        { status: 503 },
-      );
+    let status: number;
+    try {
+      const response = await this.deps.fetch(this.deps.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      status = response.status;
+    } catch (error) {
+      // Refused, reset, timed out: the same answer as a refusal, the reason in the log.
+      this.deps.logger.log('error', 'revoke_failed', { user_id: userId, reason: error instanceof Error ? error.message : String(error) });
+      throw incomplete();
+    }
+    if (status !== 200) {
+      this.deps.logger.log('error', 'revoke_failed', { user_id: userId, status });
+      throw incomplete();
     }
   }
+}
+
+function incomplete(): IdbridgeError {
+  return new IdbridgeError(
+    'server_error',
+    'Your password was changed, but signing you out everywhere did not finish. Please ask for a new reset link to try again.',
+    { status: 503 },
+  );
 }

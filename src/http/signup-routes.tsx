@@ -176,16 +176,27 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
     }
     // Every session ended, this browser's too: its cookie goes as well.
     c.get('http').cookies.clear(c, BRIDGE_COOKIES.session);
+    // "Continue signing in" only where that sign-in can continue: its own browser, still pending.
+    const resumable = outcome.requestId !== null && (await resumableSignIn(outcome.requestId, c.get('browser').hash));
     return c.html(
       <MessagePage siteName={page(c).siteName} title="Password changed" message="Your password was changed and you were signed out everywhere. Sign in with your new password.">
-        {outcome.requestId ? (
+        {resumable ? (
           <p class="links">
-            <a href={`/verify/status?request_id=${encodeURIComponent(outcome.requestId)}`}>Continue signing in</a>
+            <a href={`/verify/status?request_id=${encodeURIComponent(outcome.requestId!)}`}>Continue signing in</a>
           </p>
         ) : null}
       </MessagePage>,
     );
   });
+
+  async function resumableSignIn(requestId: string, browserHash: string): Promise<boolean> {
+    try {
+      return (await signIn.status(requestId, browserHash)).kind === 'login';
+    } catch (error) {
+      if (error instanceof IdbridgeError && CANNOT_CONTINUE.has(error.code)) return false;
+      throw error;
+    }
+  }
 
   function invalidResetLink(c: Context<AppEnv>) {
     return c.html(

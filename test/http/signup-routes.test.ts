@@ -515,6 +515,29 @@ describe('forgot / reset password', () => {
     }
   });
 
+  it('offers to continue the sign-in after a reset only in the browser of that sign-in', async () => {
+    const t = await withUser();
+    try {
+      for (const same of [true, false]) {
+        const b = t.browser();
+        const { html, requestId } = await t.start(b);
+        const forgotHref = page(html)('a[href^="/forgot"]').attr('href')!;
+        const forgotPage = await (await b.get(forgotHref)).text();
+        expect(page(forgotPage)('input[name=request_id]').attr('value')).toBe(requestId);
+        await b.submit(forgotPage, { email: 'ann@example.com' }, 'form[action="/forgot"]');
+        const link = linkIn(await t.mail.next('ann@example.com', 'reset-password', same ? 1 : 2));
+        const opener = same ? b : t.browser();
+        const form = await (await opener.get(`${link.pathname}${link.search}`)).text();
+        const password = same ? 'first new password 123' : 'second new password 456';
+        const done = page(await (await opener.submit(form, { password, confirm: password }, 'form[action="/reset-password"]')).text());
+        expect(done('h1').text()).toBe('Password changed');
+        expect(done('a[href^="/verify/status"]').length).toBe(same ? 1 : 0);
+      }
+    } finally {
+      t.close();
+    }
+  });
+
   it('refuses tampered and expired reset links', async () => {
     const t = await withUser();
     try {
@@ -583,5 +606,18 @@ describe('user revocation over /ows_revoke (split deployments)', () => {
     } finally {
       t.close();
     }
+  });
+
+  it('the bridge\'s client turns a refused or unreachable identity service into a clear 503', async () => {
+    const { RemoteIdentityRevocation } = await import('../../src/bridge/user-revocation.js');
+    const { memoryLogger } = await import('../../src/log.js');
+    const { TestClock } = await import('../helpers/clock.js');
+    const logger = memoryLogger();
+    const base = { url: 'http://127.0.0.1:9/ows_revoke', apiKey: async () => 'k'.repeat(32), clock: new TestClock(), logger };
+    const refused = new RemoteIdentityRevocation({ ...base, fetch: async () => new Response('invalid revocation token', { status: 401 }) });
+    await expect(refused.revokeAll('u_1')).rejects.toMatchObject({ code: 'server_error', status: 503 });
+    const down = new RemoteIdentityRevocation({ ...base, fetch: async () => Promise.reject(new TypeError('fetch failed')) });
+    await expect(down.revokeAll('u_1')).rejects.toMatchObject({ code: 'server_error', status: 503 });
+    expect(logger.entries.filter((e) => e.event === 'revoke_failed')).toHaveLength(2);
   });
 });
