@@ -93,7 +93,7 @@ export interface RegistrationConfig {
   resendCooldownSeconds: number;
   /** Sign-ups per client network per hour. */
   signupsPerIpPerHour: number;
-  /** Reset requests per address per hour. */
+  /** Reset requests, and sign-ups, per address per hour (each a mail to that address). */
   resetsPerAddressPerHour: number;
   /** Reset requests per client network per hour. */
   resetsPerIpPerHour: number;

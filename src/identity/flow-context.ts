@@ -17,9 +17,11 @@ export interface FlowContext {
 
 /** Send in the background; a failed delivery is logged, never shown (the page says the same either way). */
 export function deferMail(context: FlowContext, logger: Logger, template: string, send: () => Promise<void>): void {
-  context.defer(
-    send().catch((error: unknown) => {
+  // Started on a later turn of the event loop, so not even rendering the mail sits in the answer's path.
+  const task = new Promise<void>((resolve) => setTimeout(resolve, 0))
+    .then(send)
+    .catch((error: unknown) => {
       logger.log('error', 'mail_failed', { template, reason: error instanceof Error ? error.message : String(error) });
-    }),
-  );
+    });
+  context.defer(task);
 }

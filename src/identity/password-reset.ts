@@ -12,6 +12,9 @@ import { deferMail, type FlowContext } from './flow-context.js';
 import { newPasswordProblem } from './password-policy.js';
 import { nameOf, parseEmail, type IdentityLinks } from './registration.js';
 
+/** No user has this id (ids are `u_` + random): the stand-in for an unknown address. */
+const UNKNOWN_USER = 'u_unknown';
+
 export type ResetRequestOutcome = { kind: 'invalid'; message: string } | { kind: 'limited'; retryAfter: number } | { kind: 'sent' };
 
 export type ResetOutcome =
@@ -59,8 +62,11 @@ export class PasswordReset {
       }
     }
     const found = await directory.findByEmail(email.email);
-    const user = found ? await store.findById(found.id) : null;
+    // Looked up either way (an unknown address by an id nobody has): the same statements run.
+    const user = await store.findById(found ? found.id : UNKNOWN_USER);
     if (!user || user.blocked) {
+      // The statements a real request runs (an UPDATE, a token): the answer's timing tells nothing.
+      await tokens.invalidateAll(UNKNOWN_USER, 'reset-password');
       await tokens.burn('reset-password');
       return { kind: 'sent' };
     }

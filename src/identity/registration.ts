@@ -93,10 +93,16 @@ export class Registration {
     else if (/[\u0000-\u001f\u007f]/.test(fullname)) errors.fullname = 'The name contains characters that cannot be used.';
     if (!email.ok || Object.keys(errors).length > 0) return { kind: 'invalid', errors };
 
-    const limited = await limits.hit('signup-ip', context.clientIp, config.signupsPerIpPerHour);
-    if (!limited.ok) {
-      logger.log('warn', 'signup_limited', { request_id: context.requestId });
-      return { kind: 'limited', retryAfter: limited.retryAfter };
+    // Per network (mass sign-ups) and per address (mail bombing an address, known or not).
+    for (const [action, subject, max] of [
+      ['signup-ip', context.clientIp, config.signupsPerIpPerHour],
+      ['signup-address', email.email, config.resetsPerAddressPerHour],
+    ] as const) {
+      const limited = await limits.hit(action, subject, max);
+      if (!limited.ok) {
+        logger.log('warn', 'signup_limited', { request_id: context.requestId, by: action });
+        return { kind: 'limited', retryAfter: limited.retryAfter };
+      }
     }
 
     const existing = await directory.findByEmail(email.email);
