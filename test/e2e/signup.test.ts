@@ -3,7 +3,8 @@
  * prompt=create opens the bridge's sign-up side, the verification mail's link (policy require)
  * confirms the address and continues to the client, whose code openid-client redeems; then a
  * password reset ends the user's sessions and revokes the refresh token (also through the split
- * deployment's `/ows_revoke` call). Mails go to an in-process outbox (the SMTP end-to-end suite
+ * deployment's `/ows_revoke` call). The same sign-up serves an OpenID 2.0 relying party (`openid`).
+ * Mails go to an in-process outbox (the SMTP end-to-end suite
  * comes with the mail transports).
  */
 import * as client from 'openid-client';
@@ -11,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteIdentityRevocation } from '../../src/bridge/user-revocation.js';
 import { page, TestBrowser } from '../helpers/browser.js';
 import { linkIn, TestOutbox } from '../helpers/mail.js';
-import { freePort, startIdbridge, type TestServer } from '../helpers/walk.js';
+import { openid, OpenIdRelyingParty } from '../helpers/openid-rp.js';
+import { follow as walkOn, isConsentPage, rpRedirect, submitAndFollow, visit, freePort, startIdbridge, type Site, type TestServer } from '../helpers/walk.js';
 
 const PASSWORD = 'juniper lantern 19 quietly';
 
@@ -114,5 +116,27 @@ describe('sign-up end to end: prompt=create → register → verify → openid-c
     const user = (await services.directory.findByEmail('carol@example.com'))!;
     await remote.revokeAll(user.id);
     await expect(client.refreshTokenGrant(config, stillWorks.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  }, 60_000);
+
+  it('signs up at an OpenID 2.0 relying party: the sign-up link, the verification link, consent, a verified assertion', async () => {
+    const site: Site = { ours: [idp.url], opIdentifier: `${idp.url}/openid` };
+    const realm = 'http://forum.example.test/';
+    const rp = new OpenIdRelyingParty({ returnUrl: `${realm}return`, realm, stateless: true, extensions: [new openid.SimpleRegistration({ email: 'required', fullname: 'optional' })] });
+    const browser = new TestBrowser(idp.url);
+    const login = await visit(browser, site, await rp.authenticate(site.opIdentifier));
+    const signupHref = page(login.html)('a[href*="screen=signup"]').attr('href')!;
+    const signup = await visit(browser, site, new URL(signupHref, login.url).toString());
+    const checkMail = await browser.submit(signup.html, { email: 'dave@example.com', password: PASSWORD, fullname: 'Dave' }, 'form[action="/signup"]', signup.url);
+    expect(page(await checkMail.text())('h1').text()).toBe('Check your email');
+    const link = linkIn(await outbox.next('dave@example.com', 'verify-email'));
+    const confirm = await visit(browser, site, link.toString());
+    let hop = await walkOn(browser, site, await browser.submit(confirm.html, {}, 'form[action="/verify-email"]', confirm.url), `${idp.url}/verify-email`);
+    expect(isConsentPage(hop)).toBe(true);
+    hop = await submitAndFollow(browser, site, hop, { decision: 'approve' });
+    const location = rpRedirect(site, hop)!;
+    expect(location.startsWith(`${realm}return`)).toBe(true);
+    const verified = await rp.verify(location);
+    expect(verified.authenticated).toBe(true);
+    expect(verified.result).toMatchObject({ email: 'dave@example.com', fullname: 'Dave' });
   }, 60_000);
 });
