@@ -78,6 +78,16 @@ import { ApiTokenRepository } from './storage/api-token-repository.js';
 import { AuditRepository } from './storage/audit-repository.js';
 import { createHashRegistry } from './users/hashes/registry.js';
 import type { UserRevocation } from './users/user-revocation.js';
+import { BridgeRevocation, RemoteIdentityRevocation } from './bridge/user-revocation.js';
+import { IdentityRevocation } from './provider/user-revocation.js';
+import { EmailTokenRepository } from './storage/email-token-repository.js';
+import { EmailTokens } from './identity/email-tokens.js';
+import { ActionLimits } from './identity/action-limits.js';
+import { Registration } from './identity/registration.js';
+import { EmailVerification } from './identity/email-verification.js';
+import { PasswordReset } from './identity/password-reset.js';
+import { signUpRoutes } from './http/signup-routes.js';
+import { revocationRoutes } from './http/revocation-routes.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
@@ -120,6 +130,11 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /**
+   * Outgoing mail (verification, reset): templates rendered and handed to the runtime's transport.
+   * Without one, flows still answer as usual and every send fails with a logged `mail_failed`.
+   */
+  mail?: OutgoingMail;
   /**
    * Collaborators of the Users API that other parts provide: the revocation of a user's
    * sessions/tokens (sign-up flows), the mail service, the one-time email links (the email-token
@@ -195,6 +210,20 @@ export interface AppServices {
   outbox: OutboxMailer | undefined;
   /** Problems worth a warning at start (missing translations, low-contrast theme colours). */
   startupWarnings: string[];
+  /** Mailed single-use links (verification, reset, later link-account). */
+  emailTokens: EmailTokens;
+  /** Sign-up at the bridge. */
+  registration: Registration;
+  /** Verification links, resend, and email change ({@link EmailVerification.requestEmailChange}). */
+  emailVerification: EmailVerification;
+  passwordReset: PasswordReset;
+  /**
+   * End a user's sessions and tokens (reset, block, deletion): bridge sessions here, then the
+   * identity service's part, in-process (all-in-one) or over `POST /ows_revoke` (split).
+   */
+  userRevocation: UserRevocation;
+  /** The identity service's part of {@link userRevocation} (what `/ows_revoke` runs). */
+  identityRevocation: IdentityRevocation;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -244,6 +273,7 @@ export function createServices(deps: AppDeps): AppServices {
     apiKey: () => apiKeys.ensure(),
     returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
     profile: new ProfileCompletion({ model: profileModel, store: userStore, clock }),
+    verification: config.registration.verification,
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(secrets, SEAL_PURPOSE.associations), () => clock.now());
@@ -315,7 +345,8 @@ export function createServices(deps: AppDeps): AppServices {
   const languages = new Languages({ defaultLocale: config.languages.default, files: deps.operatorFiles?.languages });
   const theme = resolveTheme(config.theme, config.siteName, deps.operatorFiles?.customCss);
   const outbox = !deps.mailer && config.mail.transport === 'outbox' ? new OutboxMailer(new OutboxRepository(db, config.tenant), clock, config.environment) : undefined;
-  const mail = new TemplateMail({
+  // A ready-made mail service (tests) or the templates over the runtime's transport.
+  const mail = deps.mail ?? new TemplateMail({
     templates: new MailTemplates(languages, deps.operatorFiles?.mailTemplates),
     languages,
     transport: deps.mailer ?? outbox ?? defaultTransport(config, deps.fetch),
@@ -328,7 +359,41 @@ export function createServices(deps: AppDeps): AppServices {
     },
     logger,
   });
+  const identityRevocation = new IdentityRevocation({ opSessions, grants, consents, clock, logger });
+  const userRevocation = new BridgeRevocation(
+    bridgeSessions,
+    config.role === 'bridge'
+      ? new RemoteIdentityRevocation({ url: new URL('/ows_revoke', config.bridge.postbackUrl).toString(), fetch: deps.fetch, apiKey: () => apiKeys.ensure(), clock, logger })
+      : identityRevocation,
+  );
+  const emailTokens = new EmailTokens(new EmailTokenRepository(db, config.tenant), clock);
+  const limits = new ActionLimits(new ThrottleRepository(db, config.tenant), clock, deriveSecret(config.secret, 'action-limits').then(utf8));
+  const mailLinks = {
+    verifyEmail: (token: string) => `${config.publicUrl}/verify-email?token=${token}`,
+    resetPassword: (token: string) => `${config.publicUrl}/reset-password?token=${token}`,
+  };
+  const registration = new Registration({ config: config.registration, store: userStore, directory, hasher, tokens: emailTokens, mail, limits, links: mailLinks, clock, logger });
+  const emailVerification = new EmailVerification({ config: config.registration, store: userStore, directory, tokens: emailTokens, registration, limits, clock, logger });
+  const passwordReset = new PasswordReset({
+    config: config.registration,
+    store: userStore,
+    directory,
+    hasher,
+    tokens: emailTokens,
+    mail,
+    limits,
+    links: mailLinks,
+    revocation: userRevocation,
+    clock,
+    logger,
+  });
   return {
+    emailTokens,
+    registration,
+    emailVerification,
+    passwordReset,
+    userRevocation,
+    identityRevocation,
     config,
     clock,
     logger,
@@ -466,6 +531,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   if (services.outbox && config.environment !== 'production') app.route('/', outboxRoutes(services.outbox));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
   if (config.role !== 'bridge') {
     app.route(
       '/',
@@ -487,6 +553,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
       oidcRoutes({ authorization: services.oidc, tokens: services.tokens, keys: services.signingKeys, logout: services.rpLogout, clients: services.clients }),
     );
     app.route('/', adminRoutes(services.clients, config.identity.adminToken));
+    app.route('/', revocationRoutes({ apiKey: () => services.apiKeys.current(), revocation: services.identityRevocation, clock: services.clock, logger }));
     app.route('/', accountRoutes(services.connectedApps));
     if (config.identity.demo) app.route('/', demoRoutes(config, deps.fetch));
   }

@@ -46,6 +46,8 @@ export interface Config {
   directory: DirectoryConfig;
   /** The profile section of the config file (fields, requirements, release); absent: the defaults. */
   profile: ProfileSection | undefined;
+  /** Sign-up, email verification and password reset at the bridge (docs/registration.md). */
+  registration: RegistrationConfig;
   /** How long a stopping server waits for in-flight requests before closing their connections. */
   shutdownGraceSeconds: number;
   /** Accepted but unwise settings (development and tests only), for the entry point to print. */
@@ -96,6 +98,37 @@ export interface BridgeConfig {
   /** How many times the user may press "try again" after a failed postback. */
   manualRetries: number;
   throttle: ThrottleConfig;
+}
+
+/** Email verification policy: what an unverified address may do at sign-in. */
+export type VerificationPolicy = 'allow' | 'assert' | 'require';
+
+/** Sign-up, verification and reset (env `IDBRIDGE_REGISTRATION*`, docs/registration.md). */
+export interface RegistrationConfig {
+  /** Offer sign-up on the login page (only where the directory can take new accounts). */
+  enabled: boolean;
+  /**
+   * `allow`: unverified addresses sign in and `email_verified` is not released while false;
+   * `assert`: they sign in and `email_verified=false` is asserted; `require`: they must confirm
+   * the link first.
+   */
+  verification: VerificationPolicy;
+  /** Lifetime of an email-verification link, in seconds. */
+  verificationTtlSeconds: number;
+  /** Lifetime of a password-reset link, in seconds. */
+  resetTtlSeconds: number;
+  /** Minimum password length for new passwords (sign-up, reset). */
+  passwordMinLength: number;
+  /** Seconds before another verification mail may be sent to one address. */
+  resendCooldownSeconds: number;
+  /** Sign-ups per client network per hour. */
+  signupsPerIpPerHour: number;
+  /** Reset requests, and sign-ups, per address per hour (each a mail to that address). */
+  resetsPerAddressPerHour: number;
+  /** Reset requests per client network per hour. */
+  resetsPerIpPerHour: number;
+  /** The site's own reset page, for a site directory in federated (read-only) mode. */
+  siteResetUrl: string | undefined;
 }
 
 /** The identity-service half. */
@@ -279,6 +312,16 @@ const envSchema = z.object({
   IDBRIDGE_SCRYPT_LN: intIn(1, 22).default(17),
   IDBRIDGE_SCRYPT_R: intIn(1, 32).default(8),
   IDBRIDGE_SCRYPT_P: intIn(1, 16).default(1),
+  IDBRIDGE_REGISTRATION: bool.default(true),
+  IDBRIDGE_EMAIL_VERIFICATION: oneOf(['allow', 'assert', 'require']).default('assert'),
+  IDBRIDGE_VERIFICATION_TTL: intIn(300, 30 * 86_400).default(86_400),
+  IDBRIDGE_RESET_TTL: intIn(300, 86_400).default(3600),
+  IDBRIDGE_PASSWORD_MIN_LENGTH: intIn(8, 128).default(8),
+  IDBRIDGE_RESEND_COOLDOWN_SECONDS: intIn(0, 3600).default(60),
+  IDBRIDGE_SIGNUPS_PER_IP: intIn(1, 100_000).default(10),
+  IDBRIDGE_RESETS_PER_ADDRESS: intIn(1, 1000).default(3),
+  IDBRIDGE_RESETS_PER_IP: intIn(1, 100_000).default(20),
+  IDBRIDGE_SITE_RESET_URL: absoluteUrl.optional(),
   IDBRIDGE_SITE_NAME: z.string().max(80, 'must be at most 80 characters').default('idbridge'),
   IDBRIDGE_SHUTDOWN_GRACE_SECONDS: intIn(0, 3600).default(10),
   IDBRIDGE_LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
@@ -495,6 +538,18 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
     siteName: e.IDBRIDGE_SITE_NAME,
     directory: document.directory,
     profile: document.profile,
+    registration: {
+      enabled: e.IDBRIDGE_REGISTRATION,
+      verification: e.IDBRIDGE_EMAIL_VERIFICATION,
+      verificationTtlSeconds: e.IDBRIDGE_VERIFICATION_TTL,
+      resetTtlSeconds: e.IDBRIDGE_RESET_TTL,
+      passwordMinLength: e.IDBRIDGE_PASSWORD_MIN_LENGTH,
+      resendCooldownSeconds: e.IDBRIDGE_RESEND_COOLDOWN_SECONDS,
+      signupsPerIpPerHour: e.IDBRIDGE_SIGNUPS_PER_IP,
+      resetsPerAddressPerHour: e.IDBRIDGE_RESETS_PER_ADDRESS,
+      resetsPerIpPerHour: e.IDBRIDGE_RESETS_PER_IP,
+      siteResetUrl: e.IDBRIDGE_SITE_RESET_URL,
+    },
     shutdownGraceSeconds: e.IDBRIDGE_SHUTDOWN_GRACE_SECONDS,
     warnings,
     theme: document.theme,

@@ -70,7 +70,8 @@ export interface BridgeSessionStore {
   create(idHash: string, session: BridgeSession, now: number): Promise<void>;
   find(idHash: string, now: number): Promise<BridgeSession | null>;
   delete(idHash: string): Promise<void>;
-  deleteForUser(userId: string): Promise<void>;
+  /** Delete every session of the user, except the one with `exceptIdHash` (the browser doing it). */
+  deleteForUser(userId: string, exceptIdHash?: string): Promise<void>;
 }
 
 export interface ThrottleCounter {

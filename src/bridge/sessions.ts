@@ -35,8 +35,8 @@ export class BridgeSessions {
     await this.store.delete(await sha256Base64Url(token));
   }
 
-  /** End every session of a user (blocked, password changed, logout everywhere). */
-  endAllFor(userId: string): Promise<void> {
-    return this.store.deleteForUser(userId);
+  /** End every session of a user (blocked, password changed, logout everywhere), but the one of `exceptToken`. */
+  async endAllFor(userId: string, exceptToken?: string): Promise<void> {
+    await this.store.deleteForUser(userId, exceptToken === undefined ? undefined : await sha256Base64Url(exceptToken));
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { BridgeConfig } from '../config.js';
+import type { BridgeConfig, VerificationPolicy } from '../config.js';
 import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { CompletionForm, ProfileCompletion } from '../identity/profile-completion.js';
 import type { ProfileFieldError } from '../identity/profile-model.js';
@@ -26,7 +26,19 @@ const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
 
 /** What the HTTP layer should do next for a bridge request. */
 export type SignInStep =
-  | { kind: 'login'; request: BridgeRequest; status?: number; message?: string; identifier?: string; /** Seconds, with a 503. */ retryAfter?: number }
+  | {
+      kind: 'login';
+      request: BridgeRequest;
+      status?: number;
+      message?: string;
+      identifier?: string;
+      /** Seconds, with a 503. */
+      retryAfter?: number;
+      /** Which side of the login page to show first (`signup`: OIDC prompt=create, a sign-up link). */
+      screen?: 'signin' | 'signup';
+    }
+  /** The password was right, but the policy wants the address confirmed first (page with resend). */
+  | { kind: 'verify_email'; request: BridgeRequest; email: string }
   | { kind: 'redirect'; location: string }
   | { kind: 'in_progress'; request: BridgeRequest }
   /** Too many failed attempts: the request stays usable once `retryAfter` seconds have passed. */
@@ -54,6 +66,8 @@ export interface SignInDeps {
   returnTokenKey: Uint8Array<ArrayBuffer>;
   /** Profile completion between the sign-in and the postback; without it, none. */
   profile?: ProfileCompletion;
+  /** The email verification policy (docs/registration.md); default `assert`. */
+  verification?: VerificationPolicy;
 }
 
 /**
@@ -111,7 +125,7 @@ export class BridgeSignIn {
       if (!(await requests.returnUnauthenticated(request.requestId, now))) return this.status(request.requestId, browserHash);
       return { kind: 'redirect', location: this.returnUrl(request.requestId) };
     }
-    return { kind: 'login', request, identifier: request.loginHint ?? undefined };
+    return { kind: 'login', request, identifier: request.loginHint ?? undefined, screen: params.screen };
   }
 
   /** Step 3: the login form was submitted. */
@@ -169,15 +183,35 @@ export class BridgeSignIn {
     }
 
     const trusted = await throttle.rememberDevice(devices, result.user.id, [identifier, result.user.email, result.user.username]);
-    const now = clock.now();
-    const { token } = await this.deps.sessions.start(result.user.id, ['pwd'], previousSessionToken);
-    await directory.recordLogin(result.user.id, now);
-    logger.log('info', 'login_succeeded', { request_id: requestId, user_id: result.user.id });
-    if (!(await requests.authenticate(requestId, result.user.id, now, ['pwd'], now))) {
-      // Another tab finished authenticating this request in the meantime; follow its progress.
-      return { step: await this.status(requestId, browserHash), sessionToken: token, devices: trusted };
+    if (this.deps.verification === 'require' && !result.user.emailVerified) {
+      // Only after the right password, so this reveals nothing to a guesser. No session yet.
+      logger.log('info', 'login_needs_verification', { request_id: requestId, user_id: result.user.id });
+      return { step: { kind: 'verify_email', request, email: result.user.email }, devices: trusted };
     }
-    return { step: await this.continueAuthenticated(requestId, browserHash, result.user), sessionToken: token, devices: trusted };
+    await directory.recordLogin(result.user.id, clock.now());
+    const signedIn = await this.signInAs(requestId, browserHash, result.user, ['pwd'], previousSessionToken);
+    logger.log('info', 'login_succeeded', { request_id: requestId, user_id: result.user.id });
+    return { ...signedIn, devices: trusted };
+  }
+
+  /**
+   * The end of every way of authenticating at the bridge (a password here, a fresh registration,
+   * a confirmed verification link in the same browser, later a connector): start a session,
+   * authenticate the pending request with `amr`, and post back → Return URL. The request must
+   * belong to this browser and still be pending.
+   */
+  async signInAs(requestId: string, browserHash: string, user: DirectoryUser, amr: string[], previousSessionToken: string | undefined): Promise<LoginResult> {
+    const { requests, clock } = this.deps;
+    const request = await this.load(requestId, browserHash);
+    if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
+    this.assertUnexpired(request, clock.now());
+    const now = clock.now();
+    const { token } = await this.deps.sessions.start(user.id, amr, previousSessionToken);
+    if (!(await requests.authenticate(requestId, user.id, now, amr, now))) {
+      // Another tab finished authenticating this request in the meantime; follow its progress.
+      return { step: await this.status(requestId, browserHash), sessionToken: token };
+    }
+    return { step: await this.continueAuthenticated(requestId, browserHash, user), sessionToken: token };
   }
 
   /** The user pressed "try again" after a failed postback. */
@@ -311,7 +345,11 @@ export class BridgeSignIn {
       apiKey: await this.deps.apiKey(),
       requestId,
       user,
-      requestedAttributes: claimed.requestedAttributes,
+      // Policy `allow`: an unconfirmed address is released without asserting email_verified=false.
+      requestedAttributes:
+        this.deps.verification === 'allow' && !user.emailVerified
+          ? claimed.requestedAttributes.filter((a) => a !== 'email_verified')
+          : claimed.requestedAttributes,
       authTime: claimed.authTime ?? undefined,
       amr: claimed.amr ?? undefined,
       noPrompt: isTrustedRealm(claimed.realm, config.trustedRealms),

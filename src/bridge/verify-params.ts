@@ -27,6 +27,8 @@ export interface VerifyParams {
    * the bridge's pages prefer over Accept-Language. Optional: a stock identity service omits it.
    */
   uiLocales: string | undefined;
+  /** idbridge extension `screen=signup`: open the sign-up side of the login page (OIDC prompt=create). */
+  screen: 'signin' | 'signup' | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -71,7 +73,10 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
   if (uiLocales !== undefined && uiLocales !== '' && !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( +[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/.test(uiLocales)) {
     throw invalidRequest('ui_locales must be language tags separated by spaces.');
   }
+  const screen = single(query, 'screen');
+  if (screen !== undefined && screen !== 'signin' && screen !== 'signup') throw invalidRequest('screen must be signin or signup.');
   return {
+    screen,
     requestId,
     realm,
     requestedAttributes: parseRequestedAttributes(attrsRaw),

@@ -4,7 +4,9 @@ import type { SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
 import { parseVerifyParams } from '../bridge/verify-params.js';
 import { invalidRequest } from '../errors.js';
-import { displayRealm, LoginPage } from '../views/login-page.js';
+import { forgotPasswordHref, signUpOffered } from '../identity/availability.js';
+import { displayRealm, LoginPage, type SignUpPanelProps } from '../views/login-page.js';
+import { CheckMailPage } from '../views/signup-pages.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
 import { ProfileCompletionPage } from '../views/profile-completion-page.js';
 import { browserIdentity } from './browser.js';
@@ -26,8 +28,7 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
   for (const path of ['/verify', '/verify/*', '/login', '/signout']) app.use(path, browserIdentity(BRIDGE_COOKIES.browser));
 
-  const readSession = async (c: Context<AppEnv>) =>
-    (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;
+  const readSession = (c: Context<AppEnv>) => readBridgeSession(c, sessionTtlSeconds);
 
   app.get('/verify', async (c) => {
     const params = parseVerifyParams(queryParams(c));
@@ -87,8 +88,13 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
   });
 
   app.get('/verify/status', async (c) => {
-    const requestId = requireRequestId(single(queryParams(c), 'request_id'));
-    return render(c, await signIn.status(requestId, c.get('browser').hash));
+    const query = queryParams(c);
+    const requestId = requireRequestId(single(query, 'request_id'));
+    const step = await signIn.status(requestId, c.get('browser').hash);
+    // The sign-in / sign-up switch of the login page (links, so it works without JavaScript).
+    const screen = single(query, 'screen');
+    if (step.kind === 'login' && (screen === 'signup' || screen === 'signin')) return render(c, { ...step, screen });
+    return render(c, step);
   });
 
   // Bridge logout (the end of RP-initiated logout at the identity service, or a link). Why not a
@@ -162,12 +168,26 @@ export function bridgeHome(c: Context<AppEnv>) {
   );
 }
 
-function requireRequestId(value: string | undefined): string {
+/** The bridge session token from its sealed cookie, if any. */
+export async function readBridgeSession(c: Context<AppEnv>, sessionTtlSeconds: number): Promise<string | undefined> {
+  return (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;
+}
+
+/** Keep a new bridge session in its cookie. */
+export async function writeBridgeSession(c: Context<AppEnv>, token: string, sessionTtlSeconds: number): Promise<void> {
+  await c.get('http').cookies.write(c, SESSION_COOKIE, { sid: token }, sessionTtlSeconds);
+}
+
+export function requireRequestId(value: string | undefined): string {
   if (!value || !/^[A-Za-z0-9_-]{16,128}$/.test(value)) throw invalidRequest('The request_id is missing or malformed.');
   return value;
 }
 
-function render(c: Context<AppEnv>, step: SignInStep) {
+/**
+ * Render a sign-in step (shared with the sign-up routes). `signUp`: the sign-up side's values and
+ * messages after a refused submit.
+ */
+export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignUpPanelProps, 'passwordMinLength'>) {
   const { config } = c.get('http');
   const { csrfToken } = c.get('browser');
   const ui = c.get('ui');
@@ -186,8 +206,23 @@ function render(c: Context<AppEnv>, step: SignInStep) {
           clientName={step.request.clientName}
           identifier={step.identifier}
           message={step.message}
+          screen={step.screen}
+          signUp={signUpOffered(config) ? { ...signUp, passwordMinLength: config.registration.passwordMinLength } : undefined}
+          forgotHref={forgotPasswordHref(config, step.request.requestId)}
         />,
         (step.status ?? 200) as 200,
+      );
+    case 'verify_email':
+      return c.html(
+        <CheckMailPage
+          siteName={config.siteName}
+          csrfToken={csrfToken}
+          email={step.email}
+          requestId={step.request.requestId}
+          title="Confirm your email first"
+          message="Please confirm your email address before signing in. Use the link we sent to"
+        />,
+        403,
       );
     case 'locked': {
       // A page, not an error: the request stays usable, so "start again" is the same login form.

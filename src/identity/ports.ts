@@ -20,3 +20,41 @@ export interface ProfileStore {
   /** One UPDATE of the columns and the attributes JSON; false when the user has no row. */
   saveProfile(userId: string, changes: ProfileChanges, now: number): Promise<boolean>;
 }
+
+
+/** Why a mailed link exists; one mechanism serves them all. */
+export type EmailTokenPurpose = 'verify-email' | 'reset-password' | 'link-account';
+
+/** A stored link, as the flows see it (the token itself is never stored, only its hash). */
+export interface EmailTokenRecord {
+  purpose: EmailTokenPurpose;
+  userId: string;
+  /** The address the link was sent to (an email change: the new address). */
+  email: string;
+  /** The bridge sign-in it was asked for in, if any. */
+  requestId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Storage of mailed links, by the SHA-256 of the token. */
+export interface EmailTokenStore {
+  insert(tokenHash: string, record: EmailTokenRecord): Promise<void>;
+  /** The unused, unexpired link with this hash and purpose (for showing a form), or null. */
+  find(tokenHash: string, purpose: EmailTokenPurpose, now: number): Promise<EmailTokenRecord | null>;
+  /**
+   * Mark the link used, in one conditional UPDATE that only an unused, unexpired row of this
+   * purpose matches: of two racing uses exactly one gets the record.
+   */
+  consume(tokenHash: string, purpose: EmailTokenPurpose, now: number): Promise<EmailTokenRecord | null>;
+  /** Invalidate a user's other unused links of a purpose (a new reset link replaces older ones). */
+  consumeAllFor(userId: string, purpose: EmailTokenPurpose, now: number): Promise<void>;
+  /** When the last link of this purpose was sent to this address (the resend cooldown). */
+  lastSentAt(email: string, purpose: EmailTokenPurpose): Promise<number | null>;
+}
+
+/** A counter per key within a window (the login throttle's table, reused for action limits). */
+export interface ActionCounterStore {
+  /** Count one event; returns the count within the window after this one. */
+  increment(key: string, now: number, windowStartsAfter: number): Promise<{ failures: number; windowStart: number }>;
+}

@@ -76,6 +76,8 @@ export interface ConsentStore {
   /** What the user granted this audience, or null. */
   find(username: string, audience: string): Promise<string[] | null>;
   remember(username: string, audience: string, grants: string[], now: number): Promise<void>;
+  /** Forget every consent of a user (account deletion). */
+  revokeAllFor(username: string): Promise<void>;
   revoke(username: string, audience: string): Promise<boolean>;
   /** Every remembered decision of a user, newest first. */
   list(username: string): Promise<Array<{ audience: string; grants: string[]; createdAt: number }>>;

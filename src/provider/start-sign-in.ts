@@ -22,6 +22,8 @@ export type SignInStart = PendingPayload & {
   uiLocales?: string;
   /** The relying party's display name (an OIDC client's), shown on the bridge's login page. */
   clientName?: string;
+  /** Open the bridge's sign-up side first (OIDC prompt=create, Initiating User Registration 1.0). */
+  signUp?: boolean;
 };
 
 export interface SignInStarterDeps {
@@ -66,6 +68,7 @@ export class SignInStarter {
     // them), the length bounded as the bridge requires.
     const clientName = start.clientName?.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim().slice(0, 100);
     if (clientName) verify.searchParams.set('client_name', clientName);
+    if (start.signUp) verify.searchParams.set('screen', 'signup');
     return { requestId, answer: { kind: 'redirect', location: verify.toString() } };
   }
 }

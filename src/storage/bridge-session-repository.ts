@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, ne } from 'drizzle-orm';
 import type { BridgeSession, BridgeSessionStore } from '../bridge/ports.js';
 import type { Database } from './database.js';
 import { bridgeSessions } from './schema.js';
@@ -36,7 +36,15 @@ export class BridgeSessionRepository implements BridgeSessionStore {
     await this.db.delete(bridgeSessions).where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.idHash, idHash)));
   }
 
-  async deleteForUser(userId: string): Promise<void> {
-    await this.db.delete(bridgeSessions).where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.userId, userId)));
+  async deleteForUser(userId: string, exceptIdHash?: string): Promise<void> {
+    await this.db
+      .delete(bridgeSessions)
+      .where(
+        and(
+          eq(bridgeSessions.tenant, this.tenant),
+          eq(bridgeSessions.userId, userId),
+          exceptIdHash === undefined ? undefined : ne(bridgeSessions.idHash, exceptIdHash),
+        ),
+      );
   }
 }

@@ -36,6 +36,10 @@ export class ConsentRepository implements ConsentStore {
     return rows.map((r) => ({ audience: r.audience, grants: r.grants.split(',').filter(Boolean), createdAt: r.createdAt }));
   }
 
+  async revokeAllFor(username: string): Promise<void> {
+    await this.db.delete(consents).where(and(eq(consents.tenant, this.tenant), eq(consents.username, username)));
+  }
+
   async revoke(username: string, audience: string): Promise<boolean> {
     const rows = await this.db.delete(consents).where(this.key(username, audience)).returning({ u: consents.username });
     return rows.length > 0;

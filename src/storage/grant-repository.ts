@@ -74,6 +74,13 @@ export class GrantRepository implements GrantStore {
       .where(and(eq(oidcGrants.tenant, this.tenant), eq(oidcGrants.grantId, grantId), isNull(oidcGrants.revokedAt)));
   }
 
+  async revokeGrantsForUser(username: string, at: number): Promise<void> {
+    await this.db
+      .update(oidcGrants)
+      .set({ revokedAt: at })
+      .where(and(eq(oidcGrants.tenant, this.tenant), eq(oidcGrants.username, username), isNull(oidcGrants.revokedAt)));
+  }
+
   async revokeGrantsBySid(sid: string, at: number): Promise<void> {
     await this.db
       .update(oidcGrants)

@@ -7,6 +7,7 @@ import {
   bridgeRequests,
   bridgeSessions,
   consents,
+  emailTokens,
   loginThrottle,
   oidcClients,
   oidcCodes,
@@ -28,7 +29,8 @@ export type PurgeCounts = Record<
   | 'oidc_tokens'
   | 'oidc_grants'
   | 'signing_keys'
-  | 'consents',
+  | 'consents'
+  | 'email_tokens',
   number
 >;
 
@@ -133,6 +135,10 @@ export class Housekeeping {
             ),
           )
           .returning({ k: consents.audience }),
+      ),
+      // Mailed links: dead once expired (used ones too: their expiry still bounds them).
+      email_tokens: await count(
+        db.delete(emailTokens).where(and(eq(emailTokens.tenant, tenant), lt(emailTokens.expiresAt, before))).returning({ k: emailTokens.tokenHash }),
       ),
     };
     return counts;

@@ -24,6 +24,10 @@ export class OpSessionRepository implements OpSessionStore {
     return row ? { sid: row.sid, username: row.username, authTime: row.authTime, expiresAt: row.expiresAt } : null;
   }
 
+  async deleteForUser(username: string): Promise<void> {
+    await this.db.delete(opSessions).where(and(eq(opSessions.tenant, this.tenant), eq(opSessions.username, username)));
+  }
+
   async deleteBySid(sid: string): Promise<void> {
     await this.db.delete(opSessions).where(and(eq(opSessions.tenant, this.tenant), eq(opSessions.sid, sid)));
   }

@@ -414,3 +414,31 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_tenant_at').on(t.tenant, t.at), index('audit_log_user').on(t.tenant, t.userId)],
 );
+
+/**
+ * Single-use links sent by mail (email verification, password reset, later account linking).
+ * Only the SHA-256 of the random token is stored: a database leak hands out no live links. Used
+ * once: the consuming UPDATE matches only an unused, unexpired row (docs/registration.md).
+ */
+export const emailTokens = sqliteTable(
+  'email_tokens',
+  {
+    tenant: text('tenant').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    purpose: text('purpose', { enum: ['verify-email', 'reset-password', 'link-account'] }).notNull(),
+    userId: text('user_id').notNull(),
+    /** The address the link was sent to (for an email change: the new address, not yet the user's). */
+    email: text('email').notNull(),
+    /** The bridge sign-in the link was asked for in, so the same browser can continue it. */
+    requestId: text('request_id'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.tokenHash] }),
+    index('email_tokens_user').on(t.tenant, t.userId, t.purpose),
+    index('email_tokens_email').on(t.tenant, t.email, t.purpose),
+    index('email_tokens_expiry').on(t.expiresAt),
+  ],
+);

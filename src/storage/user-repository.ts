@@ -221,6 +221,18 @@ export class UserRepository implements UsersApiStore, ProfileStore {
     return rows[0] ? toStoredUser(rows[0]) : null;
   }
 
+  async confirmEmail(id: string, email: string, at: number): Promise<void> {
+    try {
+      await this.db
+        .update(users)
+        .set({ email, emailVerified: true, updateTime: at })
+        .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+    } catch (error) {
+      if (sqlErrorMessage(error).includes('UNIQUE constraint failed')) throw new DuplicateUserError('email');
+      throw error;
+    }
+  }
+
   async updatePasswordHash(id: string, hash: string, at: number): Promise<void> {
     await this.db
       .update(users)

@@ -33,6 +33,11 @@ export interface UserStore {
   count(): Promise<number>;
   recordLogin(id: string, at: number): Promise<void>;
   updatePasswordHash(id: string, hash: string, at: number): Promise<void>;
+  /**
+   * Mark `email` confirmed: it becomes the user's address (an email change takes effect here)
+   * and `email_verified` true. Throws {@link DuplicateUserError} when another user has it.
+   */
+  confirmEmail(id: string, email: string, at: number): Promise<void>;
 }
 
 export class DuplicateUserError extends Error {

@@ -1,4 +1,21 @@
+import type { Child } from 'hono/jsx';
 import { Layout } from './layout.js';
+
+/** The sign-up side of the login page. */
+export interface SignUpPanelProps {
+  /** Values to keep after a refused submit (never the password). */
+  email?: string;
+  fullname?: string;
+  /** Per-field messages, keyed by input name. */
+  errors?: Partial<Record<'email' | 'password' | 'fullname', string>>;
+  /** The configured minimum password length (shown, and the browser's own hint). */
+  passwordMinLength: number;
+  /**
+   * Extra fields rendered inside the form before the submit button: the seam for the operator's
+   * profile fields (views/profile-fields.tsx), whose values post with the form.
+   */
+  extraFields?: Child;
+}
 
 export interface LoginPageProps {
   siteName: string;
@@ -9,15 +26,25 @@ export interface LoginPageProps {
   /** The relying party's name (OIDC clients), shown instead of the realm when known. */
   clientName?: string | null;
   identifier?: string;
+  /** A message for the sign-in form (wrong password, unavailable). */
   message?: string;
+  /** Which side to show (both are on this one URL; the links switch without JavaScript). */
+  screen?: 'signin' | 'signup';
+  /** The sign-up side; absent when this directory takes no new accounts. */
+  signUp?: SignUpPanelProps;
+  /** Where "Forgot your password?" goes (the bridge's page, or the site's own); absent: no link. */
+  forgotHref?: string;
+  /** Extra sign-in options (connector buttons) under the password form. */
+  alternatives?: Child;
 }
 
-/** The password form of Janrain step 3. */
+/** Janrain step 3: sign in with a password, or (the other side of the same URL) create an account. */
 export function LoginPage(props: LoginPageProps) {
-  const errorId = 'login-error';
+  const signUp = props.screen === 'signup' && props.signUp ? props.signUp : undefined;
+  const here = `/verify/status?request_id=${encodeURIComponent(props.requestId)}`;
   return (
-    <Layout title="Sign in" siteName={props.siteName}>
-      <h1>Sign in</h1>
+    <Layout title={signUp ? 'Create account' : 'Sign in'} siteName={props.siteName}>
+      <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
       {props.clientName || props.realm ? (
         <p class="realm">
           <span>to continue to</span> <strong class="realm-url">{props.clientName || displayRealm(props.realm!)}</strong>
@@ -25,6 +52,31 @@ export function LoginPage(props: LoginPageProps) {
       ) : (
         <p class="realm">with your {props.siteName} account</p>
       )}
+      {signUp ? <SignUpForm {...props} panel={signUp} /> : <SignInForm {...props} />}
+      {props.signUp ? (
+        <p class="links switch">
+          {signUp ? (
+            <>
+              Already have an account? <a href={`${here}&screen=signin`}>Sign in</a>
+            </>
+          ) : (
+            <>
+              New here? <a href={`${here}&screen=signup`}>Create an account</a>
+            </>
+          )}
+        </p>
+      ) : props.screen === 'signup' ? (
+        // Asked for directly (prompt=create, a link), but this directory takes no new accounts.
+        <p class="links switch">New accounts cannot be created here. Please sign in with an existing {props.siteName} account.</p>
+      ) : null}
+    </Layout>
+  );
+}
+
+function SignInForm(props: LoginPageProps) {
+  const errorId = 'login-error';
+  return (
+    <>
       {props.message ? (
         <p class="alert" role="alert" id={errorId}>
           {props.message}
@@ -60,7 +112,87 @@ export function LoginPage(props: LoginPageProps) {
         />
         <button type="submit">Sign in</button>
       </form>
-    </Layout>
+      {props.forgotHref ? (
+        <p class="links">
+          <a href={props.forgotHref}>Forgot your password?</a>
+        </p>
+      ) : null}
+      {props.alternatives}
+    </>
+  );
+}
+
+function SignUpForm(props: LoginPageProps & { panel: SignUpPanelProps }) {
+  const { panel } = props;
+  const errors = panel.errors ?? {};
+  const invalid = Object.keys(errors).length > 0;
+  /** Error text tied to its field (aria-describedby) and announced (role=alert on the summary). */
+  const fieldError = (name: keyof typeof errors) =>
+    errors[name] ? (
+      <p class="field-error" id={`signup-${name}-error`}>
+        {errors[name]}
+      </p>
+    ) : null;
+  const describedBy = (name: keyof typeof errors, hint?: string) =>
+    [errors[name] ? `signup-${name}-error` : undefined, hint].filter(Boolean).join(' ') || undefined;
+  return (
+    <>
+      {invalid ? (
+        <p class="alert" role="alert">
+          Please correct the marked fields.
+        </p>
+      ) : null}
+      <form method="post" action="/signup" class="form" novalidate={invalid}>
+        <input type="hidden" name="request_id" value={props.requestId} />
+        <input type="hidden" name="csrf" value={props.csrfToken} />
+        <label for="signup-fullname">Full name</label>
+        <input
+          id="signup-fullname"
+          name="fullname"
+          type="text"
+          autocomplete="name"
+          maxlength={256}
+          value={panel.fullname ?? ''}
+          aria-invalid={errors.fullname ? 'true' : undefined}
+          aria-describedby={describedBy('fullname')}
+        />
+        {fieldError('fullname')}
+        <label for="signup-email">Email</label>
+        <input
+          id="signup-email"
+          name="email"
+          type="email"
+          autocomplete="email"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          maxlength={254}
+          value={panel.email ?? ''}
+          autofocus={!invalid}
+          aria-invalid={errors.email ? 'true' : undefined}
+          aria-describedby={describedBy('email')}
+        />
+        {fieldError('email')}
+        <label for="signup-password">Password</label>
+        <input
+          id="signup-password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          required
+          minlength={panel.passwordMinLength}
+          maxlength={1024}
+          aria-invalid={errors.password ? 'true' : undefined}
+          aria-describedby={describedBy('password', 'signup-password-hint')}
+        />
+        <p class="hint" id="signup-password-hint">
+          At least {panel.passwordMinLength} characters. Common passwords are not accepted.
+        </p>
+        {fieldError('password')}
+        {panel.extraFields}
+        <button type="submit">Create account</button>
+      </form>
+    </>
   );
 }
 

@@ -3,11 +3,12 @@ import type { Config } from '../../src/config.js';
 import { openDatabase } from '../../src/entry/node/database.js';
 import { nodeScrypt } from '../../src/entry/node/scrypt.js';
 import { memoryLogger } from '../../src/log.js';
+import type { OutgoingMail } from '../../src/mail/mailer.js';
 import { TestClock } from './clock.js';
 import { testConfig } from './config.js';
 
 /** An app on a fresh in-memory database, for `app.request()` tests. Outgoing fetch fails unless given. */
-export async function testApp(options: { config?: Config; fetch?: typeof fetch } = {}) {
+export async function testApp(options: { config?: Config; fetch?: typeof fetch; mail?: OutgoingMail } = {}) {
   const config = options.config ?? testConfig();
   const database = openDatabase(':memory:');
   const logger = memoryLogger();
@@ -19,6 +20,7 @@ export async function testApp(options: { config?: Config; fetch?: typeof fetch }
     logger,
     scrypt: nodeScrypt,
     fetch: options.fetch ?? (async () => Promise.reject(new Error('no network in this test'))),
+    ...(options.mail ? { mail: options.mail } : {}),
   });
   return { app, services, logger, clock, close: database.close };
 }

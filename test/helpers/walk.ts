@@ -4,6 +4,7 @@
  * until it is sent back to the relying party.
  */
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AppDeps } from '../../src/app.js';
 import { startServer, type RunningServer } from '../../src/entry/node/server.js';
 import { memoryLogger } from '../../src/log.js';
 import { createUser, type NewUserInput } from '../../src/users/create-user.js';
@@ -35,13 +36,13 @@ export interface TestServer {
 }
 
 /** Start idbridge on a free port of 127.0.0.1, reachable as `http://<host>:<port>`. */
-export async function startIdbridge(env: Record<string, string>, host = '127.0.0.1'): Promise<TestServer> {
+export async function startIdbridge(env: Record<string, string>, host = '127.0.0.1', deps: Partial<AppDeps> = {}): Promise<TestServer> {
   const port = await freePort();
   const url = `http://${host}:${port}`;
   const clock = new TestClock();
   const logger = memoryLogger();
   const config = testConfig({ IDBRIDGE_PUBLIC_URL: url, PORT: String(port), HOST: '127.0.0.1', ...env });
-  const server = await startServer(config, { logger, deps: { clock } });
+  const server = await startServer(config, { logger, deps: { clock, ...deps } });
   return {
     server,
     url,

@@ -34,6 +34,7 @@ describe('Housekeeping', () => {
         await db.insert(t.authRequests).values({ tenant, requestId: id, protocol: 'oidc', browserHash: 'b', state: 'created', realm: 'https://rp.example/', payload: '{}', createdAt: dead, expiresAt });
         await db.insert(t.associations).values({ tenant, handle: id, type: 'HMAC-SHA256', secret: 's', private: id === 'dead', createdAt: dead, expiresAt });
         await db.insert(t.opSessions).values({ tenant, idHash: id, sid: `sid-${id}`, username: 'u', authTime: dead, createdAt: dead, expiresAt });
+        await db.insert(t.emailTokens).values({ tenant, tokenHash: id, purpose: 'reset-password', userId: 'u', email: 'u@example.com', createdAt: dead, expiresAt });
         // Grants: one per code/token, so a grant lives exactly as long as what hangs off it.
         await db.insert(t.oidcGrants).values({ tenant, grantId: `code-${id}`, clientId: 'c_live', username: 'u', sub: 's', scopes: 'openid', claims: '{}', authTime: dead, createdAt: dead });
         await db.insert(t.oidcCodes).values({ tenant, codeHash: id, grantId: `code-${id}`, clientId: 'c_live', redirectUri: 'https://rp.example/cb', createdAt: dead, expiresAt });
@@ -75,6 +76,7 @@ describe('Housekeeping', () => {
       oidc_grants: 2,
       signing_keys: 1,
       consents: 1,
+      email_tokens: 1,
     });
     const keys = async (table: SQLiteTable & { tenant: SQLiteColumn }, column: SQLiteColumn, tenant = 'default') =>
       (await db.select({ k: column }).from(table).where(eq(table.tenant, tenant))).map((r) => String(r.k)).sort();
@@ -89,6 +91,7 @@ describe('Housekeeping', () => {
     expect(await keys(t.signingKeys, t.signingKeys.kid)).toEqual(['current', 'live', 'recent']);
     expect(await keys(t.loginThrottle, t.loginThrottle.key)).toEqual(['in-window', 'locked']);
     expect(await keys(t.consents, t.consents.audience)).toEqual(['c_live', 'https://rp.example/']);
+    expect(await keys(t.emailTokens, t.emailTokens.tokenHash)).toEqual(['live', 'recent']);
     // The other tenant is untouched.
     expect(await keys(t.bridgeRequests, t.bridgeRequests.requestId, 'other')).toEqual(['dead', 'live', 'recent']);
     expect(await keys(t.consents, t.consents.audience, 'other')).toEqual(['c_deleted', 'c_live', 'https://rp.example/']);
@@ -103,7 +106,7 @@ describe('Housekeeping', () => {
     const t = await testApp();
     try {
       const counts = await t.services.housekeeping.run();
-      expect(Object.keys(counts)).toHaveLength(11);
+      expect(Object.keys(counts)).toHaveLength(12);
       expect(t.logger.entries.filter((e) => e.event === 'housekeeping')).toEqual([expect.objectContaining({ level: 'info', ...counts, ms: expect.any(Number) })]);
     } finally {
       t.close();

@@ -18,8 +18,8 @@ import {
 import type { OidcClient } from './client.js';
 import { isPkceValue } from './pkce.js';
 
-/** `prompt` values we understand (OIDC Core §3.1.2.1). */
-export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const;
+/** `prompt` values we understand (OIDC Core §3.1.2.1; `create`: Initiating User Registration 1.0). */
+export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account', 'create'] as const;
 export type Prompt = (typeof PROMPT_VALUES)[number];
 
 /** Default cap on the length of any parameter value we read. */

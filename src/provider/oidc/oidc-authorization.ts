@@ -89,6 +89,8 @@ export class OidcAuthorization implements RelyingPartyResponder {
       uiLocales: request.uiLocales,
       // The login page names the client as the consent page does.
       clientName: request.client.name,
+      // prompt=create (Initiating User Registration 1.0): the bridge opens its sign-up side.
+      signUp: request.prompt.includes('create'),
     });
     logger.log('info', 'oidc_authorize', { request_id: requestId, client_id: request.client.clientId });
     return answer;

@@ -76,6 +76,8 @@ export interface GrantStore {
   createGrant(grant: Grant): Promise<void>;
   findGrant(grantId: string): Promise<Grant | null>;
   revokeGrant(grantId: string, at: number): Promise<void>;
+  /** Revoke every grant of a user: their refresh and access tokens stop working with them. */
+  revokeGrantsForUser(username: string, at: number): Promise<void>;
   revokeGrantsBySid(sid: string, at: number): Promise<void>;
   /** Revoke every grant a user gave a client (consent withdrawn). */
   revokeGrantsFor(username: string, clientId: string, at: number): Promise<void>;
@@ -106,5 +108,7 @@ export interface OpSessionStore {
   create(idHash: string, session: OpSession, now: number): Promise<void>;
   find(idHash: string, now: number): Promise<OpSession | null>;
   delete(idHash: string): Promise<OpSession | null>;
+  /** End every session of a user (password reset, block, deletion). */
+  deleteForUser(username: string): Promise<void>;
   deleteBySid(sid: string): Promise<void>;
 }

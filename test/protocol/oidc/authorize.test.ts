@@ -400,7 +400,7 @@ describe('parseAuthorizationRequest: other parameters', () => {
   it('refuses unknown prompt values without echoing them', async () => {
     const e = await expectRedirectError(params({ prompt: 'login <script>' }), 'invalid_request');
     expect(e.description).not.toContain('<script>');
-    await expectRedirectError(params({ prompt: 'create' }), 'invalid_request');
+    await expectRedirectError(params({ prompt: 'register' }), 'invalid_request');
   });
 
   it('parses max_age', async () => {

@@ -33,7 +33,7 @@ describe('providerMetadata', () => {
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
-      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account', 'create'],
       authorization_response_iss_parameter_supported: true,
       claims_parameter_supported: false,
       request_parameter_supported: false,

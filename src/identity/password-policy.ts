@@ -1,0 +1,28 @@
+import { MAX_PASSWORD_LENGTH } from '../users/password-hasher.js';
+import { COMMON_PASSWORDS } from './data/common-passwords.js';
+
+let common: Set<string> | undefined;
+
+/** The shipped list as a set, built on first use and kept for the process (or Worker isolate). */
+function commonPasswords(): Set<string> {
+  common ??= new Set(COMMON_PASSWORDS.split('\n'));
+  return common;
+}
+
+/** True when `password` is on the shipped list of common (breached) passwords, ignoring case. */
+export function isCommonPassword(password: string): boolean {
+  return commonPasswords().has(password.toLowerCase());
+}
+
+/**
+ * Why a new password (sign-up, reset) is refused, as a message for the form, or undefined when
+ * it is acceptable. NIST SP 800-63B: a minimum length and a check against known-breached
+ * passwords, no composition rules.
+ */
+export function newPasswordProblem(password: string, minLength: number): string | undefined {
+  if (password.length === 0) return 'Please choose a password.';
+  if (password.length < minLength) return `The password must be at least ${minLength} characters long.`;
+  if (password.length > MAX_PASSWORD_LENGTH) return `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`;
+  if (isCommonPassword(password)) return 'This password is too common: it appears in lists of leaked passwords. Please choose another one.';
+  return undefined;
+}
