@@ -53,6 +53,7 @@ import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js
 import { DirectoryUnavailableError, type SiteUserSource } from './users/site-source.js';
 import { BuiltinUserDirectory } from './users/builtin-directory.js';
 import type { HashPrimitives } from './users/hashes/primitives.js';
+import { createHashRegistry, type HashRegistry } from './users/hashes/registry.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
@@ -145,7 +146,9 @@ export function createServices(deps: AppDeps): AppServices {
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
   const links = new DirectoryLinkRepository(db, config.tenant);
-  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource });
+  // Imported users may keep their old site's hash (bcrypt, argon2, …) until their first sign-in.
+  const builtinHashes = deps.hashPrimitives ? createHashRegistry(deps.hashPrimitives, { logger }) : undefined;
+  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource, builtinHashes });
   const settings = new SettingsRepository(db, config.tenant);
   const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
@@ -266,9 +269,12 @@ function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServ
  * The user directory `config.directory` names: the built-in table (the default), or the site's
  * own database (sql / http) through the source the entry point opened.
  */
-function createDirectory(config: Config, deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined }): UserDirectory {
+function createDirectory(
+  config: Config,
+  deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined; builtinHashes: HashRegistry | undefined },
+): UserDirectory {
   const d = config.directory;
-  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock);
+  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock, deps.builtinHashes);
   if (deps.source && deps.source.kind !== d.kind) throw new ConfigError([`directory.kind: ${d.kind}, but the entry point opened a ${deps.source.kind} source`]);
   if (!deps.source) {
     // CLI commands that never sign anyone in (user list, client add, directory status) run
