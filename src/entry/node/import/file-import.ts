@@ -4,7 +4,7 @@
  * seek), and commits through {@link SqliteImportStore}.
  */
 import type Sqlite from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { createReadStream, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
@@ -99,7 +99,31 @@ export async function runFileImport(run: FileImportRun): Promise<ImportCounts> {
 
 /** The SQLite store for the tenant, with a fresh user id per inserted row. */
 export function sqliteImportStore(sqlite: Sqlite.Database, tenant: string, deps: Partial<SqliteImportStoreDeps> = {}): SqliteImportStore {
-  return new SqliteImportStore(sqlite, tenant, { now: () => Date.now(), newUserId: () => `u_${randomToken(128)}`, ...deps });
+  return new SqliteImportStore(sqlite, tenant, { now: () => Date.now(), newUserId: importUserIds(), ...deps });
+}
+
+/**
+ * Opaque user ids for imported rows: `u_` + base64url of 48 bits of time (ms) and 96 random bits.
+ * Why not `createUser`'s 128 random bits: a random key lands on a random page of the primary-key
+ * index, and at a million rows that was half of the insert cost (10 µs of 23 µs per row); ids that
+ * grow with time append at the index's right edge. 96 random bits keep them unguessable. Drawn
+ * from one random buffer per 4096 ids (a getRandomValues call per id was a fifth of the CPU).
+ */
+export function importUserIds(clock: () => number = Date.now): () => string {
+  const RANDOM = 12;
+  const pool = Buffer.alloc(RANDOM * 4096);
+  const id = Buffer.alloc(6 + RANDOM);
+  let next = pool.length;
+  return () => {
+    if (next === pool.length) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    id.writeUIntBE(clock() % 2 ** 48, 0, 6);
+    pool.copy(id, 6, next, next + RANDOM);
+    next += RANDOM;
+    return `u_${id.toString('base64url')}`;
+  };
 }
 
 /**
