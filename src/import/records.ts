@@ -117,14 +117,18 @@ export class RecordSplitter {
   }
 }
 
-function countQuotes(buf: Uint8Array, from: number, to: number): number {
+/** Occurrences of `byte` in `buf[from, to)`; the search never runs past `to`. */
+function countByte(buf: Uint8Array, byte: number, from: number, to: number): number {
+  const view = buf.subarray(from, to);
   let n = 0;
-  for (let i = buf.indexOf(QUOTE, from); i !== -1 && i < to; i = buf.indexOf(QUOTE, i + 1)) n++;
+  for (let i = view.indexOf(byte); i !== -1; i = view.indexOf(byte, i + 1)) n++;
   return n;
 }
 
+function countQuotes(buf: Uint8Array, from: number, to: number): number {
+  return countByte(buf, QUOTE, from, to);
+}
+
 function countLf(buf: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(LF, from); i !== -1 && i < to; i = buf.indexOf(LF, i + 1)) n++;
-  return n;
+  return countByte(buf, LF, from, to);
 }
