@@ -25,7 +25,9 @@ import { OidcAuthorization } from './provider/oidc/oidc-authorization.js';
 import { RpLogout } from './provider/oidc/rp-logout.js';
 import { SigningKeys } from './provider/oidc/signing-keys.js';
 import { TokenService } from './provider/oidc/token-service.js';
-import { adminRoutes } from './http/admin-routes.js';
+import { adminRoutes, adminTokenAuth } from './http/admin-routes.js';
+import { importRoutes, isImportUpload } from './api/import-routes.js';
+import type { ImportJobs } from './import/ports.js';
 import { accountRoutes } from './http/account-routes.js';
 import { ConnectedApps } from './provider/connected-apps.js';
 import { oidcRoutes } from './http/oidc-routes.js';
@@ -99,6 +101,8 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /** Runs bulk-import jobs (`POST /api/v1/users/imports`); absent (Workers): those routes answer 501. */
+  importJobs?: ImportJobs;
 }
 
 export interface AppServices {
@@ -319,7 +323,9 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   });
   app.use('*', securityHeaders());
   // The one body limit; the error is raised when a route reads the body, in that route's format.
-  app.use('*', bodyLimit());
+  // An import upload alone is counted against its own, larger limit (api/import-routes.ts).
+  const limit = bodyLimit();
+  app.use('*', (c, next) => (isImportUpload(c.req.method, c.req.path) ? next() : limit(c, next)));
   if (deps.assets) app.use('/static/*', deps.assets);
   // Readiness reads a real table (the secret check value), not just `select 1`: migrations applied.
   const settings = new SettingsRepository(deps.db, config.tenant);
@@ -333,6 +339,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   app.route('/', healthRoutes(readiness, logger));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  // Users live with the bridge, and so does their import.
+  if (config.role !== 'identity') app.route('/', importRoutes(deps.importJobs, adminTokenAuth(config.identity.adminToken)));
   if (config.role !== 'bridge') {
     app.route(
       '/',

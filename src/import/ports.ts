@@ -69,3 +69,24 @@ export interface ImportStore {
   /** Set the state (and, when failed, the reason) of a job. */
   finish(job: ImportJob, state: ImportState, error?: string): Promise<void>;
 }
+
+/** An import upload as the API hands it over: the body, streamed, and the options it came with. */
+export interface ImportUpload {
+  body: ReadableStream<Uint8Array>;
+  /** Absent: detected from the content (`{` first: JSONL). */
+  format?: ImportFormat;
+  options: ImportOptions;
+}
+
+/**
+ * Import jobs run by the server (`POST /api/v1/users/imports`): the upload is stored first (a
+ * temporary file on Node), then imported in the background, one job at a time, resumed from its
+ * checkpoint if the server stops. Absent on runtimes that cannot run them (Workers).
+ */
+export interface ImportJobs {
+  /** Store the upload and queue its import. Throws `payload_too_large` past the upload limit. */
+  start(upload: ImportUpload): Promise<ImportJob>;
+  find(id: string): Promise<ImportJob | null>;
+  /** Rejected rows in file order, after `afterLine`, at most `limit`. */
+  errors(id: string, afterLine: number, limit: number): Promise<import('./row.js').RowError[]>;
+}
