@@ -96,7 +96,7 @@ describe('users import (CLI)', () => {
     const restarted = run('refuse.sqlite', ['users', 'import', file, '--restart']);
     expect(restarted.code, restarted.stderr).toBe(0);
     expect(restarted.stdout).toMatch(/Imported 1, updated 0, skipped 0; rejected 0 row/);
-  });
+  }, 120_000);
 
   it('dry run: reports, writes no user; export writes JSONL that imports back into another database', () => {
     const file = join(dir, 'people.csv');
@@ -123,5 +123,5 @@ describe('users import (CLI)', () => {
     expect(JSON.parse(moved.stdout.trim().split('\n').at(-1)!).import).toMatchObject({ inserted: 2, rejected: 0 });
     const reexport = run('moved.sqlite', ['users', 'export', '--with-hashes']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(reexport.sort((a, b) => a.email.localeCompare(b.email))).toEqual(records.sort((a, b) => a.email.localeCompare(b.email)));
-  });
+  }, 180_000);
 });
