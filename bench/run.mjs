@@ -18,7 +18,7 @@
  * BENCH_PROFILE (1: CPU-profile a separate idbridge run), BENCH_MEMORY_ADAPTER (1: also run
  * oidc-provider's MemoryAdapter at c=8), BENCH_OUT (bench/results/latest.json),
  * BENCH_SERVER_CPU (0) / BENCH_DRIVER_CPU (1), BENCH_NO_PIN=1 to run unpinned, BENCH_PHASES
- * (scrypt,cheap,production,profile,load,directories,hashes — or flows / endpoints for half of
+ * (scrypt,cheap,production,profile,load,directories,hashes,import — or flows / endpoints for half of
  * cheap: a subset runs only those), BENCH_DIRECTORY_SECONDS (10) / BENCH_DIRECTORY_ROUNDS (3) /
  * BENCH_DIRECTORY_CONCURRENCY (8), BENCH_HASH_RUNS (7, for bench/hash-formats.mjs), BENCH_LOAD_CONCURRENCY (32) / BENCH_LOAD_SECONDS (60) / BENCH_LOAD_LN (the cheap
  * ln), BENCH_KEEP=1 keeps the temp folder, BENCH_IDBRIDGE_ROOT=<checkout> measures another
@@ -39,6 +39,7 @@ import { cpuMs, cpuNs, loadAverage, machine, memory, peakTracker } from './lib/p
 import { summarizeProfile } from './lib/profile.mjs';
 import { freePort, hasTaskset, IDBRIDGE_ROOT, launch, PASSWORD, REDIRECT_URI, ROOT, startHono, startIdbridge, startOidcProvider, stopAllServers, TRUSTED_REALM } from './lib/servers.mjs';
 import { fmt, markdownTable, summarize, table } from './lib/stats.mjs';
+import { benchImport } from './import.mjs';
 
 const argv = process.argv.slice(2);
 const LOAD_ONLY = argv.includes('--load');
@@ -95,7 +96,7 @@ const settings = {
   directorySeconds: Number(env('BENCH_DIRECTORY_SECONDS', 2, 10)),
   directoryRounds: Number(env('BENCH_DIRECTORY_ROUNDS', 3, 3)),
   hashRuns: Number(env('BENCH_HASH_RUNS', 3, 7)),
-  phases: (LOAD_ONLY ? 'load' : DIRECTORIES_ONLY ? 'directories' : env('BENCH_PHASES', 'scrypt,cheap,production,profile,load,directories,hashes', 'scrypt,cheap,production,profile,load,directories,hashes')).split(','),
+  phases: (LOAD_ONLY ? 'load' : DIRECTORIES_ONLY ? 'directories' : env('BENCH_PHASES', 'scrypt,cheap,production,profile,load,directories,hashes,import', 'scrypt,cheap,production,profile,load,directories,hashes,import')).split(','),
   out: process.env.BENCH_OUT ?? join(ROOT, LOAD_ONLY ? 'bench/results/load.json' : DIRECTORIES_ONLY ? `bench/results/directories${QUICK ? '-smoke' : ''}.json` : QUICK ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
 };
 
@@ -617,6 +618,14 @@ function hashFormatsRun() {
   results.hashFormats = r.stdout.trim();
 }
 
+async function importRun() {
+  const rows = Number(env('BENCH_IMPORT_ROWS', 100_000, 1_000_000));
+  log(`import: bench/import.mjs, ${rows.toLocaleString('en')} rows`);
+  results.import = await benchImport({ rows });
+  log(`import: ${results.import.import_s} s, ${results.import.rows_per_s} rows/s, CPU ${results.import.cpu_s} s, peak RSS ${results.import.peak_rss_mib} MiB`);
+  if (!results.import.ok) results.failures.push(`import: inserted ${results.import.inserted} of ${rows}, rejected ${results.import.rejected}`);
+}
+
 async function stopAll(...servers) {
   for (const s of servers) {
     if (!s) continue;
@@ -771,6 +780,10 @@ try {
   //    cost per hash format next to the fastest other npm implementation (bench/hash-formats.mjs).
   if (settings.phases.includes('directories')) await directoriesRun();
   if (settings.phases.includes('hashes')) hashFormatsRun();
+
+  // 8. Bulk import (issue 12 §5): a generated file of 1 M users with pre-computed hashes imported
+  //    by the real CLI (bench/import.mjs; smoke: 100 k rows). Targets: < 30 s, peak RSS < 200 MiB.
+  if (settings.phases.includes('import')) await importRun();
 } catch (error) {
   ok = false;
   results.failures.push(`run aborted: ${error?.stack ?? error}`);

@@ -27,7 +27,9 @@ import { OidcAuthorization } from './provider/oidc/oidc-authorization.js';
 import { RpLogout } from './provider/oidc/rp-logout.js';
 import { SigningKeys } from './provider/oidc/signing-keys.js';
 import { TokenService } from './provider/oidc/token-service.js';
-import { adminRoutes } from './http/admin-routes.js';
+import { adminRoutes, adminTokenAuth } from './http/admin-routes.js';
+import { importRoutes, isImportUpload } from './api/import-routes.js';
+import type { ImportJobs } from './import/ports.js';
 import { accountRoutes } from './http/account-routes.js';
 import { ConnectedApps } from './provider/connected-apps.js';
 import { oidcRoutes } from './http/oidc-routes.js';
@@ -55,6 +57,7 @@ import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js
 import { DirectoryUnavailableError, type SiteUserSource } from './users/site-source.js';
 import { BuiltinUserDirectory } from './users/builtin-directory.js';
 import type { HashPrimitives } from './users/hashes/primitives.js';
+import { createHashRegistry, type HashRegistry } from './users/hashes/registry.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
@@ -76,7 +79,6 @@ import { UsersApi, type UserEmailLinks } from './api/users-service.js';
 import { IdbridgeError } from './errors.js';
 import { ApiTokenRepository } from './storage/api-token-repository.js';
 import { AuditRepository } from './storage/audit-repository.js';
-import { createHashRegistry } from './users/hashes/registry.js';
 import type { UserRevocation } from './users/user-revocation.js';
 import { BridgeRevocation, RemoteIdentityRevocation } from './bridge/user-revocation.js';
 import { IdentityRevocation } from './provider/user-revocation.js';
@@ -130,6 +132,8 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /** Runs bulk-import jobs (`POST /api/v1/users/imports`); absent (Workers): those routes answer 501. */
+  importJobs?: ImportJobs;
   /**
    * Outgoing mail (verification, reset): templates rendered and handed to the runtime's transport.
    * Without one, flows still answer as usual and every send fails with a logged `mail_failed`.
@@ -236,9 +240,9 @@ export function createServices(deps: AppDeps): AppServices {
   const hasher = new PasswordHasher(deps.scrypt, config.passwordHash);
   const userStore = new UserRepository(db, config.tenant);
   const links = new DirectoryLinkRepository(db, config.tenant);
-  // Verifiers of foreign hash formats: pre-hashed passwords of the Users API and the import.
-  const hashes = deps.hashPrimitives ? createHashRegistry(deps.hashPrimitives, { logger }) : undefined;
-  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource, hashes });
+  // Imported users may keep their old site's hash (bcrypt, argon2, …) until their first sign-in.
+  const builtinHashes = deps.hashPrimitives ? createHashRegistry(deps.hashPrimitives, { logger }) : undefined;
+  const directory = deps.users ?? createDirectory(config, { store: userStore, hasher, links, clock, logger, source: deps.siteSource, builtinHashes });
   const settings = new SettingsRepository(db, config.tenant);
   const janrainCompatibility = new JanrainCompatibility(settings, clock, config.identity.janrainCompatible);
   const apiKeys = new ApiKeyVault(
@@ -321,7 +325,7 @@ export function createServices(deps: AppDeps): AppServices {
         ? undefined
         : `users are served from the site's own database (directory.kind ${config.directory.kind}, mode ${config.directory.mode}), which idbridge does not write`,
     hasher,
-    hashes,
+    hashes: builtinHashes,
     revocation: deps.usersApi?.revocation ?? { revokeAll: unavailable('Revoking sessions and tokens') },
     mail: deps.usersApi?.mail ?? { send: unavailable('Sending mail') },
     links: deps.usersApi?.emailLinks ?? { issue: unavailable('Issuing email links') },
@@ -463,10 +467,10 @@ function housekeeping(rows: Housekeeping, clock: Clock, logger: Logger): AppServ
  */
 function createDirectory(
   config: Config,
-  deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined; hashes: ReturnType<typeof createHashRegistry> | undefined },
+  deps: Omit<SiteDirectoryDeps, 'source'> & { source: SiteUserSource | undefined; builtinHashes: HashRegistry | undefined },
 ): UserDirectory {
   const d = config.directory;
-  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock, deps.hashes);
+  if (d.kind === 'builtin') return new BuiltinUserDirectory(deps.store, deps.hasher, deps.clock, deps.builtinHashes);
   if (deps.source && deps.source.kind !== d.kind) throw new ConfigError([`directory.kind: ${d.kind}, but the entry point opened a ${deps.source.kind} source`]);
   if (!deps.source) {
     // CLI commands that never sign anyone in (user list, client add, directory status) run
@@ -514,7 +518,9 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   app.use('*', securityHeaders(services.theme.cspSources));
   app.use('*', uiContext(http.ui));
   // The one body limit; the error is raised when a route reads the body, in that route's format.
-  app.use('*', bodyLimit());
+  // An import upload alone is counted against its own, larger limit (api/import-routes.ts).
+  const limit = bodyLimit();
+  app.use('*', (c, next) => (isImportUpload(c.req.method, c.req.path) ? next() : limit(c, next)));
   if (deps.assets) app.use('/static/*', deps.assets);
   // Readiness reads a real table (the secret check value), not just `select 1`: migrations applied.
   const settings = new SettingsRepository(deps.db, config.tenant);
@@ -532,6 +538,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
   if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
+  // Users live with the bridge, and so does their import.
+  if (config.role !== 'identity') app.route('/', importRoutes(deps.importJobs, adminTokenAuth(config.identity.adminToken)));
   if (config.role !== 'bridge') {
     app.route(
       '/',

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import { clientView, type ClientRegistry } from '../provider/oidc/client-registry.js';
 import { timingSafeEqualStrings } from '../util/bytes.js';
@@ -8,13 +8,12 @@ import { jsonBody } from './params.js';
 const UPDATABLE = ['name', 'redirect_uris', 'post_logout_redirect_uris', 'trusted'];
 
 /**
- * Admin JSON API (clients), behind the bearer token from `IDBRIDGE_ADMIN_TOKEN`; absent token
- * configuration disables the API entirely (404).
+ * The admin bearer token check (`IDBRIDGE_ADMIN_TOKEN`), compared in constant time; without a
+ * configured token the routes behind it do not exist (404). Shared by the admin API and the
+ * bulk-import jobs.
  */
-export function adminRoutes(clients: ClientRegistry, adminToken: string | undefined) {
-  const app = new Hono<AppEnv>();
-  app.use('/admin/*', async (c, next) => {
-    c.set('errorFormat', 'json');
+export function adminTokenAuth(adminToken: string | undefined): MiddlewareHandler<AppEnv> {
+  return async function adminTokenAuth(c, next) {
     if (!adminToken) throw new IdbridgeError('not_found', 'The admin API is not enabled.');
     const m = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '');
     // Constant-time: the admin token is the key to every client's configuration.
@@ -23,7 +22,20 @@ export function adminRoutes(clients: ClientRegistry, adminToken: string | undefi
       throw new IdbridgeError('unauthorized', 'A valid admin bearer token is required.');
     }
     await next();
+  };
+}
+
+/**
+ * Admin JSON API (clients), behind the bearer token from `IDBRIDGE_ADMIN_TOKEN`; absent token
+ * configuration disables the API entirely (404).
+ */
+export function adminRoutes(clients: ClientRegistry, adminToken: string | undefined) {
+  const app = new Hono<AppEnv>();
+  app.use('/admin/*', async (c, next) => {
+    c.set('errorFormat', 'json');
+    await next();
   });
+  app.use('/admin/*', adminTokenAuth(adminToken));
 
   app.get('/admin/clients', async (c) => c.json({ clients: (await clients.list()).map(clientView) }));
   app.post('/admin/clients', async (c) => {

@@ -442,3 +442,56 @@ export const emailTokens = sqliteTable(
     index('email_tokens_expiry').on(t.expiresAt),
   ],
 );
+
+/**
+ * Bulk imports (docs/import.md): one row per run of `idbridge users import` or
+ * `POST /api/v1/users/imports`. The row is also the checkpoint: `offset` (bytes of the input
+ * consumed), `line` and the counts are updated in the same transaction as each batch of users, so
+ * after a crash `--resume` continues exactly after the last committed batch.
+ */
+export const importJobs = sqliteTable(
+  'import_jobs',
+  {
+    tenant: text('tenant').notNull(),
+    id: text('id').notNull(),
+    /** `cli` or `api`. */
+    origin: text('origin').notNull(),
+    /** The input: the absolute path (CLI) or the upload's temporary file (API). */
+    source: text('source').notNull(),
+    /** Size and SHA-256 of the first 64 KiB: a resume refuses another file under the same name. */
+    fingerprint: text('fingerprint').notNull(),
+    format: text('format').notNull(),
+    /** The options it was started with (match, on_conflict, events) as JSON. */
+    options: text('options').notNull(),
+    /** CSV: the header's field names as JSON once read; null before (and for JSONL). */
+    header: text('header'),
+    /** queued | running | interrupted | completed | failed */
+    state: text('state').notNull(),
+    offset: integer('offset').notNull().default(0),
+    line: integer('line').notNull().default(0),
+    totalBytes: integer('total_bytes').notNull(),
+    inserted: integer('inserted').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    rejected: integer('rejected').notNull().default(0),
+    /** Why the job stopped (state failed): a message safe to show. */
+    error: text('error'),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+    finishTime: integer('finish_time'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] }), index('import_jobs_source').on(t.tenant, t.source)],
+);
+
+/** The rejected rows of an import (line, field, reason), written in the batch's transaction. */
+export const importErrors = sqliteTable(
+  'import_errors',
+  {
+    tenant: text('tenant').notNull(),
+    jobId: text('job_id').notNull(),
+    line: integer('line').notNull(),
+    field: text('field').notNull(),
+    reason: text('reason').notNull(),
+  },
+  (t) => [index('import_errors_job').on(t.tenant, t.jobId, t.line)],
+);

@@ -9,6 +9,11 @@ import { migrationsFolder } from './paths.js';
 
 export interface NodeDatabase {
   db: Database;
+  /**
+   * The better-sqlite3 connection under `db`, for the bulk importer's synchronous batch
+   * transactions (src/entry/node/import/), which Drizzle's driver-neutral API cannot express.
+   */
+  sqlite: Sqlite.Database;
   /** SQLite's `PRAGMA data_version`: changes when another connection (e.g. the CLI) committed. */
   dataVersion(): number;
   close(): void;
@@ -52,6 +57,7 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck(); // compiled once: read per client lookup
   return {
     db: db as unknown as Database,
+    sqlite,
     dataVersion: () => dataVersion.get() as number,
     close: () => sqlite.close(),
   };

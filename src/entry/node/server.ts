@@ -11,6 +11,8 @@ import { ConfigError, type Config } from '../../config.js';
 import { jsonLogger, type Logger } from '../../log.js';
 import { checkDeploymentSecret } from '../secret-rotation.js';
 import type { UserDirectory } from '../../users/user.js';
+import { NodeImportJobs } from './import/import-jobs.js';
+import { PasswordHasher } from '../../users/password-hasher.js';
 import { openDatabase } from './database.js';
 import { rpFetchLimits } from '../../provider/rp-discovery.js';
 import { nodeFetch } from './fetch.js';
@@ -68,6 +70,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const smtp = smtpOptions(config);
   const mailer = smtp ? new SmtpMailer(smtp) : undefined;
   const database = openDatabase(config.databasePath);
+  // Bulk-import jobs of the API run in this process (src/entry/node/import/import-jobs.ts).
+  const hasher = new PasswordHasher(nodeScrypt, config.passwordHash);
+  const importJobs = new NodeImportJobs({ sqlite: database.sqlite, tenant: config.tenant, databasePath: config.databasePath, hashPassword: (p) => hasher.hash(p), logger });
   let server: ServerType;
   let services: AppServices;
   try {
@@ -88,6 +93,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       scrypt: nodeScrypt,
       hashPrimitives: nodeHashPrimitives,
       dataVersion: database.dataVersion,
+      importJobs,
       users: options.users,
       mailer,
       operatorFiles,
@@ -112,6 +118,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  if (config.role !== 'identity') importJobs.resumeUnfinished();
   const drainer = drainable(server as Server);
 
   // Housekeeping every 10 minutes (it logs its own counts; a failed run is retried next time).
@@ -129,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         identityCheck.stop();
         const started = Date.now();
         const { forced } = await drainer.drain(config.shutdownGraceSeconds * 1000);
+        await importJobs.stop(); // after the batch in flight; resumed at the next start
         database.close(); // only now: in-flight requests needed it
         mailer?.close();
         await siteSource?.close().catch(() => undefined); // the site's pools and sockets

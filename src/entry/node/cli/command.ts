@@ -4,7 +4,7 @@ import { createServices, type AppServices } from '../../../app.js';
 import type { Config, Role } from '../../../config.js';
 import { jsonLogger } from '../../../log.js';
 import { checkDeploymentSecret } from '../../secret-rotation.js';
-import { openDatabase } from '../database.js';
+import { openDatabase, type NodeDatabase } from '../database.js';
 import { loadNodeConfig } from '../environment.js';
 import { nodeFetch } from '../fetch.js';
 import { nodeScrypt } from '../scrypt.js';
@@ -43,7 +43,7 @@ export interface CommandInput {
  * Run a command that refuses to run on the wrong side: users live with the bridge, clients, keys
  * and the API key with the identity service. The database is closed afterwards.
  */
-export async function withServices(input: CommandInput, run: (services: AppServices) => Promise<void>): Promise<void> {
+export async function withServices(input: CommandInput, run: (services: AppServices, database: NodeDatabase) => Promise<void>): Promise<void> {
   const { config } = loadNodeConfig();
   checkRole(input.command, config);
   const database = openDatabase(config.databasePath);
@@ -64,6 +64,7 @@ export async function withServices(input: CommandInput, run: (services: AppServi
         hashPrimitives: nodeHashPrimitives,
         logger: jsonLogger((line) => process.stderr.write(`${line}\n`), 'warn'),
       }),
+      database,
     );
     } finally {
       mailer?.close();

@@ -6,8 +6,8 @@ import { UsageError, type ParsedArgs } from './args.js';
 
 /** The user pressed Ctrl-C or Ctrl-D at a prompt (exit code 130). */
 export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
+  constructor(message = 'cancelled') {
+    super(message);
     this.name = 'CancelledError';
   }
 }
