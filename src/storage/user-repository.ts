@@ -1,6 +1,6 @@
 import { and, asc, count, eq, or, sql } from 'drizzle-orm';
 import { DuplicateUserError, type NewUser, type StoredUser, type UserStore } from '../users/user-store.js';
-import { once, sqlErrorMessage, type Database } from './database.js';
+import { once, setPlaceholder, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
 
 type UserRow = typeof users.$inferSelect;
@@ -21,6 +21,15 @@ export class UserRepository implements UserStore {
       .from(users)
       .where(and(eq(users.tenant, this.tenant), or(eq(users.email, sql.placeholder('login')), eq(users.username, sql.placeholder('login')))))
       .limit(1)
+      .prepare(),
+  );
+
+  /** Built once (see `once`): it runs on every sign-in. */
+  private readonly countLogin = once(() =>
+    this.db
+      .update(users)
+      .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: setPlaceholder('at') })
+      .where(and(eq(users.tenant, this.tenant), eq(users.id, sql.placeholder('id'))))
       .prepare(),
   );
 
@@ -81,10 +90,7 @@ export class UserRepository implements UserStore {
 
   async recordLogin(id: string, at: number): Promise<void> {
     // One statement: concurrent sign-ins cannot lose a count.
-    await this.db
-      .update(users)
-      .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: at })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+    await this.countLogin().run({ id, at });
   }
 
   async updatePasswordHash(id: string, hash: string, at: number): Promise<void> {
