@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { Clock } from '../clock.js';
-import { fromBase64Url, hmacSha256, timingSafeEqualBytes, toBase64Url, utf8, type Bytes } from '../util/bytes.js';
+import { hmacSha256, timingSafeEqualBytes, toBase64Url, utf8, type Bytes } from '../util/bytes.js';
 import { TtlCache } from '../util/ttl-cache.js';
 
 /**
@@ -116,16 +116,13 @@ export class SealedCookies {
     const now = this.clock.now();
     // Expired, or claiming to live longer than this cookie ever does (plus a minute of clock skew).
     if (expiry * 1000 <= now || expiry * 1000 > now + (ttlSeconds + 60) * 1000) return undefined;
-    let presented: Uint8Array;
-    try {
-      presented = fromBase64Url(macText);
-    } catch {
-      return undefined;
-    }
+    // Compared as text against the canonical encoding: a MAC spelled differently (base64url's
+    // unused trailing bits) is refused rather than decoded to the same bytes.
+    const presented = utf8(macText);
     let valid = false;
     for (const key of await this.#tokenKeys) {
       // Every key is checked (no early exit), so timing does not tell which one matched.
-      valid = timingSafeEqualBytes(presented, await tokenMac(key, this.name(base), field, token, expiry)) || valid;
+      valid = timingSafeEqualBytes(presented, utf8(toBase64Url(await tokenMac(key, this.name(base), field, token, expiry)))) || valid;
     }
     return valid ? { [field]: token } : undefined;
   }
