@@ -80,34 +80,48 @@ export class LoginThrottle {
     if (first.kind === 'locked') return first;
 
     const releases: Array<() => void> = [];
+    const releaseAll = () => {
+      for (const release of releases.splice(0).reverse()) release();
+    };
     try {
       const limits = this.limits();
-      if (first.slowed) {
-        // A locked network: one unknown-device check at a time, each after the delay.
-        const slot = await this.#gates.acquire(`slow:${keys.ip}`, { concurrency: 1, queue: limits.queue, maxWaitMs: limits.maxWaitMs + this.policy.lockedIpDelayMs });
-        if (!slot) return { kind: 'busy' };
-        releases.push(slot);
-        await this.clock.sleep(this.policy.lockedIpDelayMs);
+      let slowed = first.slowed;
+      let slowLane = false;
+      for (;;) {
+        if (slowed && !slowLane) {
+          // A locked network: one unknown-device check at a time, each after the delay.
+          const slot = await this.#gates.acquire(`slow:${keys.ip}`, { concurrency: 1, queue: limits.queue, maxWaitMs: limits.maxWaitMs + this.policy.lockedIpDelayMs });
+          if (!slot) return { kind: 'busy' };
+          releases.push(slot);
+          slowLane = true;
+          await this.clock.sleep(this.policy.lockedIpDelayMs);
+        }
+        for (const [key, gate] of [
+          [`a:${keys.account}`, { ...ACCOUNT_LIMITS, maxWaitMs: limits.maxWaitMs }],
+          [`i:${keys.ip}`, limits],
+        ] as const) {
+          const slot = await this.#gates.acquire(key, gate);
+          if (!slot) return { kind: 'busy' };
+          releases.push(slot);
+        }
+        const now = await this.standing(keys, device);
+        if (now.kind === 'locked') return now;
+        if (now.slowed && !slowLane) {
+          // The network was locked while this check waited in the queue (a concurrent burst):
+          // give the slots back and go through the slow lane like any later attempt.
+          releaseAll();
+          slowed = true;
+          continue;
+        }
+        const result = await check();
+        // Recorded before the slots are released, so the next queued check sees it.
+        const found = verdict(result);
+        if (found === 'failure') await this.recordFailure(keys, now.device);
+        else if (found === 'success') await this.recordSuccess(keys, now.device, now.accountFailures);
+        return { kind: 'checked', result, slowed };
       }
-      for (const [key, gate] of [
-        [`a:${keys.account}`, { ...ACCOUNT_LIMITS, maxWaitMs: limits.maxWaitMs }],
-        [`i:${keys.ip}`, limits],
-      ] as const) {
-        const slot = await this.#gates.acquire(key, gate);
-        if (!slot) return { kind: 'busy' };
-        releases.push(slot);
-      }
-      const now = await this.standing(keys, device);
-      if (now.kind === 'locked') return now;
-
-      const result = await check();
-      // Recorded before the slots are released, so the next queued check sees it.
-      const found = verdict(result);
-      if (found === 'failure') await this.recordFailure(keys, now.device);
-      else if (found === 'success') await this.recordSuccess(keys, now.device, now.accountFailures);
-      return { kind: 'checked', result, slowed: first.slowed };
     } finally {
-      for (const release of releases.reverse()) release();
+      releaseAll();
     }
   }
 
@@ -135,11 +149,10 @@ export class LoginThrottle {
     device: { key: string } | null,
   ): Promise<{ kind: 'locked'; retryAfter: number } | { kind: 'go'; device: { key: string } | null; slowed: boolean; accountFailures: boolean }> {
     const now = this.clock.now();
-    if (device) {
-      const counter = await this.store.get(device.key);
-      if (retryAfterSeconds(counter, now) === 0) return { kind: 'go', device, slowed: false, accountFailures: false };
-    }
-    const [account, address] = await Promise.all([this.store.get(keys.account), this.store.get(keys.ip)]);
+    // One read for every counter the decision may need (the device's, the account's, the network's).
+    const counters = await this.store.getMany(device ? [device.key, keys.account, keys.ip] : [keys.account, keys.ip]);
+    if (device && retryAfterSeconds(counters[0] ?? null, now) === 0) return { kind: 'go', device, slowed: false, accountFailures: false };
+    const [account = null, address = null] = device ? counters.slice(1) : counters;
     const wait = retryAfterSeconds(account, now);
     if (wait > 0) return { kind: 'locked', retryAfter: wait };
     return { kind: 'go', device: null, slowed: retryAfterSeconds(address, now) > 0, accountFailures: account !== null };

@@ -36,14 +36,24 @@ export interface BridgeRequestStore {
   /** pending → authenticated (unexpired only), recording when and how the user authenticated. */
   authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean>;
   /**
+   * pending → posting (unexpired only): the user just authenticated and this caller posts back at
+   * once, so recording the authentication and claiming the postback are one transition. Returns
+   * the request when this caller won it.
+   */
+  authenticateAndClaim(requestId: string, userId: string, authTime: number, amr: string[], now: number, leaseUntil: number): Promise<BridgeRequest | null>;
+  /**
    * authenticated | failed | posting-with-lapsed-lease → posting, taking a lease until `leaseUntil`.
    * Returns the request when this caller won the claim.
    */
   claimForPostback(requestId: string, now: number, leaseUntil: number): Promise<BridgeRequest | null>;
-  /** posting → posted | failed | rejected, recording attempts and the last status. */
+  /**
+   * posting → posted | failed | rejected, recording attempts and the last status; or posting →
+   * returned when the postback succeeded and this caller sends the browser on in the same response
+   * (posted and finished in one transition).
+   */
   settlePostback(
     requestId: string,
-    outcome: 'posted' | 'failed' | 'rejected',
+    outcome: 'posted' | 'returned' | 'failed' | 'rejected',
     attempts: number,
     lastStatus: number | null,
     now: number,
@@ -83,6 +93,8 @@ export interface ThrottleCounter {
 /** Failed sign-in counters. */
 export interface ThrottleStore {
   get(key: string): Promise<ThrottleCounter | null>;
+  /** Several counters in one read (1–3 keys), in the order of `keys`; null where there is none. */
+  getMany(keys: readonly string[]): Promise<Array<ThrottleCounter | null>>;
   /**
    * Atomically count one failure (starting a new window when the old one is older than
    * `windowStart`) and return the counter after the increment.

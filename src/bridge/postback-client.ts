@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { checkOutgoingUrl, type PostbackRetryConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { OutgoingFetch } from '../util/bounded-fetch.js';
+import { utf8 } from '../util/bytes.js';
 import { classifyNetworkError } from '../util/network-error.js';
 import { nextStep, type AttemptOutcome } from '../util/retry-policy.js';
 
@@ -91,7 +92,10 @@ async function attemptOnce(fetch: OutgoingFetch, url: string, body: string, time
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/plain' },
+      // The length declared (the body is urlencoded ASCII): the receiving body limit then need not
+      // count the bytes through a wrapping stream — in all-in-one mode the postback is handed to
+      // the app in-process as a Request, which carries no length of its own.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(utf8(body).byteLength), accept: 'text/plain' },
       body,
       redirect: 'manual', // a redirect would carry the API key to wherever it points
       signal: controller.signal,

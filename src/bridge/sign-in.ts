@@ -115,9 +115,17 @@ export class BridgeSignIn {
     const session = await this.deps.sessions.resolve(sessionToken);
     // max_age (OIDC; 0 for prompt=login): a session whose password check is older does not count.
     const fresh = session !== null && (params.maxAge === undefined || now - session.authTime <= params.maxAge * 1000);
-    if (session && fresh && (await this.usableSessionUser(session))) {
-      await requests.authenticate(request.requestId, session.userId, session.authTime, session.amr, now);
-      return this.continueAuthenticated(request.requestId, browserHash);
+    const sessionUser = session && fresh ? await this.usableSessionUser(session) : null;
+    if (session && sessionUser) {
+      if (await this.needsProfile(sessionUser)) {
+        // Profile completion first: authenticated only; the postback is claimed after the form.
+        await requests.authenticate(request.requestId, session.userId, session.authTime, session.amr, now);
+        return this.continueAuthenticated(request.requestId, browserHash, sessionUser);
+      }
+      // Authenticated by the session and claimed for the postback in one transition.
+      const claimed = await requests.authenticateAndClaim(request.requestId, session.userId, session.authTime, session.amr, now, this.lease(now));
+      if (!claimed) return this.status(request.requestId, browserHash);
+      return this.postClaimed(claimed, browserHash, sessionUser);
     }
     if (params.immediate) {
       // No interaction allowed and nobody signed in: straight back, without a postback; the
@@ -196,7 +204,7 @@ export class BridgeSignIn {
 
   /**
    * The end of every way of authenticating at the bridge (a password here, a fresh registration,
-   * a confirmed verification link in the same browser, later a connector): start a session,
+   * a confirmed verification link in the same browser, an upstream connector): start a session,
    * authenticate the pending request with `amr`, and post back → Return URL. The request must
    * belong to this browser and still be pending.
    */
@@ -207,11 +215,23 @@ export class BridgeSignIn {
     this.assertUnexpired(request, clock.now());
     const now = clock.now();
     const { token } = await this.deps.sessions.start(user.id, amr, previousSessionToken);
-    if (!(await requests.authenticate(requestId, user.id, now, amr, now))) {
+    if (await this.needsProfile(user)) {
+      // Profile completion first: authenticated only; the postback is claimed after the form.
+      if (!(await requests.authenticate(requestId, user.id, now, amr, now))) return { step: await this.status(requestId, browserHash), sessionToken: token };
+      return { step: await this.continueAuthenticated(requestId, browserHash, user), sessionToken: token };
+    }
+    // pending → posting in one conditional update: authenticated, and claimed for the postback.
+    const claimed = await requests.authenticateAndClaim(requestId, user.id, now, amr, now, this.lease(now));
+    if (!claimed) {
       // Another tab finished authenticating this request in the meantime; follow its progress.
       return { step: await this.status(requestId, browserHash), sessionToken: token };
     }
-    return { step: await this.continueAuthenticated(requestId, browserHash, user), sessionToken: token };
+    return { step: await this.postClaimed(claimed, browserHash, user), sessionToken: token };
+  }
+
+  /** Whether this user must see the profile-completion form before the postback. */
+  private async needsProfile(user: DirectoryUser): Promise<boolean> {
+    return this.deps.profile !== undefined && (await this.deps.profile.formFor(user)) !== null;
   }
 
   /** The user pressed "try again" after a failed postback. */
@@ -324,17 +344,27 @@ export class BridgeSignIn {
         if (form) return { kind: 'profile', request, form };
       }
     }
-    return this.postAndReturn(requestId, browserHash, known);
+    return this.postAndReturn(requestId, browserHash);
   }
 
   /** Steps 4–6: post the result back (once) and redirect to the Return URL. */
-  private async postAndReturn(requestId: string, browserHash: string, known?: DirectoryUser): Promise<SignInStep> {
-    const { requests, clock, config, directory } = this.deps;
-    const now = clock.now();
-    const lease = now + config.postback.deadlineMs + config.postback.attemptTimeoutMs + 5_000;
-    const claimed = await requests.claimForPostback(requestId, now, lease);
+  private async postAndReturn(requestId: string, browserHash: string): Promise<SignInStep> {
+    const now = this.deps.clock.now();
+    const claimed = await this.deps.requests.claimForPostback(requestId, now, this.lease(now));
     if (!claimed) return this.status(requestId, browserHash, false);
+    return this.postClaimed(claimed, browserHash);
+  }
 
+  /** How long a claim on the postback holds: the whole retry budget, plus a margin. */
+  private lease(now: number): number {
+    const { postback } = this.deps.config;
+    return now + postback.deadlineMs + postback.attemptTimeoutMs + 5_000;
+  }
+
+  /** Steps 4–6 for a request this caller holds in `posting`. */
+  private async postClaimed(claimed: BridgeRequest, browserHash: string, known?: DirectoryUser): Promise<SignInStep> {
+    const { requests, clock, config, directory } = this.deps;
+    const requestId = claimed.requestId;
     // The user just authenticated is passed in; later attempts (retry, another tab) look it up.
     const user = known && known.id === claimed.userId ? known : claimed.userId ? await directory.findById(claimed.userId) : null;
     if (!user || user.blocked) {
@@ -364,8 +394,10 @@ export class BridgeSignIn {
     });
     const attempts = claimed.postbackAttempts + result.attempts;
     if (result.ok) {
-      await requests.settlePostback(requestId, 'posted', attempts, result.status, clock.now());
-      return this.finish({ ...claimed, state: 'posted' });
+      // posting → returned: posted back, and this response sends the browser on (steps 5–6 in one
+      // transition). Lost only to a caller that took over a lapsed lease: follow where it stands.
+      if (!(await requests.settlePostback(requestId, 'returned', attempts, result.status, clock.now()))) return this.status(requestId, browserHash, false);
+      return this.returnRedirect(claimed);
     }
     const outcome = result.reason === 'permanent' ? 'rejected' : 'failed';
     await requests.settlePostback(requestId, outcome, attempts, result.status, clock.now());
@@ -382,6 +414,11 @@ export class BridgeSignIn {
     if (!(await this.deps.requests.finish(request.requestId, this.deps.clock.now()))) {
       throw new IdbridgeError('request_completed', 'This sign-in request has already been completed.', { backTo: wayBack(request) });
     }
+    return this.returnRedirect(request);
+  }
+
+  /** The 302 to the Return URL, with this browser's return token. */
+  private async returnRedirect(request: BridgeRequest): Promise<SignInStep> {
     const url = new URL(this.returnUrl(request.requestId));
     url.searchParams.set('return_token', await this.returnToken(request.requestId, request.browserHash));
     return { kind: 'redirect', location: url.toString() };
@@ -422,9 +459,10 @@ export class BridgeSignIn {
     }
   }
 
-  private async usableSessionUser(session: BridgeSession): Promise<boolean> {
+  /** The session's user while it may still sign in (passed on to the postback, not looked up twice). */
+  private async usableSessionUser(session: BridgeSession): Promise<DirectoryUser | null> {
     const user = await this.deps.directory.findById(session.userId);
-    return user !== null && !user.blocked;
+    return user !== null && !user.blocked ? user : null;
   }
 }
 

@@ -62,7 +62,7 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
       parseDeviceEntries((await c.get('http').cookies.read<{ d: unknown }>(c, DEVICE_COOKIE, DEVICE_TTL_SECONDS))?.d),
     );
     if (result.sessionToken) {
-      await c.get('http').cookies.write(c, SESSION_COOKIE, { sid: result.sessionToken }, sessionTtlSeconds);
+      await c.get('http').cookies.writeToken(c, SESSION_COOKIE, 'sid', result.sessionToken, sessionTtlSeconds);
     }
     if (result.devices) await c.get('http').cookies.write(c, DEVICE_COOKIE, { d: result.devices }, DEVICE_TTL_SECONDS);
     return render(c, result.step);

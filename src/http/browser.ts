@@ -27,7 +27,8 @@ export async function identifyBrowser(c: Context<AppEnv>, cookie: string = IDENT
   let id = typeof existing?.bid === 'string' ? existing.bid : undefined;
   if (!id) {
     id = randomToken(256);
-    await cookies.write(c, cookie, { bid: id }, TTL_SECONDS);
+    // A random id: a token cookie (MACed, not sealed; see cookies.ts).
+    await cookies.writeToken(c, cookie, 'bid', id, TTL_SECONDS);
   }
   const browser = { id, hash: await sha256Base64Url(id), csrfToken: await csrf.issue(id) };
   c.set('browser', browser);

@@ -2,11 +2,24 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { Clock } from '../clock.js';
+import { hmacSha256, timingSafeEqualBytes, toBase64Url, utf8, type Bytes } from '../util/bytes.js';
 import { TtlCache } from '../util/ttl-cache.js';
 
 /**
- * Sealed cookies (iron-session: AES-256-CBC + HMAC-SHA-256, with a TTL inside the seal), so their
- * content is neither readable nor forgeable by the browser.
+ * idbridge's cookies, in two forms chosen by what they hold:
+ *
+ * - **Sealed** (iron-session: AES-256-CBC + HMAC-SHA-256, with a TTL inside the seal) for content
+ *   the browser must neither read nor forge (the device cookie's account keys, the logout target).
+ * - **Token cookies** for a cookie whose whole content is one random identifier (the browser id,
+ *   a session id): `t1.<field>.<token>.<expiry>.<MAC>`, the MAC (HMAC-SHA-256, under a key derived
+ *   from the same cookie secret) over the cookie's name, the field, the token and the expiry. Such
+ *   a value is a bearer secret the browser already holds: encrypting it hides nothing from anyone
+ *   who could not simply replay the cookie. What the seal gave it stays — unforgeable (the MAC,
+ *   compared in constant time under every rotation secret), expiring (the expiry is MACed, and a
+ *   value claiming to outlive its TTL is refused), dropped by a secret rotation, bound to its
+ *   cookie name. What goes is the cost: a seal is two PBKDF2 derivations plus AES through
+ *   asynchronous WebCrypto (~0.4 ms of CPU), the MAC a few microseconds. {@link read} reads both
+ *   forms, so cookies sealed by an earlier version stay valid and every caller reads alike.
  *
  * Flags, and why: HttpOnly (no script access), SameSite=Lax (sent on the top-level GET that brings
  * the user from the relying party, never on cross-site POSTs), Secure and the `__Host-` prefix
@@ -14,6 +27,9 @@ import { TtlCache } from '../util/ttl-cache.js';
  */
 const UNSEAL_CACHE_SIZE = 10_000;
 const UNSEAL_CACHE_MS = 60_000;
+/** Token cookies' field names and tokens (what {@link randomToken} makes: base64url). */
+const TOKEN_FIELD = /^[a-z]{1,16}$/;
+const TOKEN_VALUE = /^[A-Za-z0-9_-]{16,512}$/;
 
 export class SealedCookies {
   /**
@@ -25,6 +41,8 @@ export class SealedCookies {
   readonly #unsealed: TtlCache<string, object>;
 
   readonly #passwords: readonly string[];
+  /** Token-cookie MAC keys, one per password, same order (derived once: purpose-specific). */
+  readonly #tokenKeys: Promise<Bytes[]>;
 
   /**
    * @param passwords the current password first (seals); during a secret rotation also the
@@ -33,19 +51,22 @@ export class SealedCookies {
   constructor(
     passwords: string | readonly string[],
     private readonly secure: boolean,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
     this.#unsealed = new TtlCache(clock, { ttlMs: UNSEAL_CACHE_MS, maxEntries: UNSEAL_CACHE_SIZE });
     this.#passwords = typeof passwords === 'string' ? [passwords] : passwords;
+    this.#tokenKeys = Promise.all(this.#passwords.map((p) => hmacSha256(utf8(p), utf8('idbridge/token-cookie/v1'))));
   }
 
   name(base: string): string {
     return this.secure ? `__Host-${base}` : base;
   }
 
+  /** The cookie's content, in either form (token cookie or sealed); undefined when absent, forged, expired or malformed. */
   async read<T extends object>(c: Context, base: string, ttlSeconds: number): Promise<Partial<T> | undefined> {
     const raw = getCookie(c, this.name(base));
     if (!raw || raw.length > 4096) return undefined;
+    if (raw.startsWith('t1.')) return (await this.#readToken(base, raw, ttlSeconds)) as Partial<T> | undefined;
     const hit = this.#unsealed.get(raw);
     if (hit) return hit as Partial<T>;
     let data: T | undefined;
@@ -62,11 +83,52 @@ export class SealedCookies {
     return data as Partial<T>;
   }
 
+  /** A sealed cookie (iron-session): for content the browser must not read. */
   async write(c: Context, base: string, data: object, ttlSeconds: number): Promise<void> {
     const sealed = await sealData(data, { password: this.#passwords[0]!, ttl: ttlSeconds });
     // What we just sealed need not be unsealed when the browser sends it back.
     this.#unsealed.set(sealed, data, Math.min(UNSEAL_CACHE_MS, ttlSeconds * 1000));
-    setCookie(c, this.name(base), sealed, {
+    this.#set(c, base, sealed, ttlSeconds);
+  }
+
+  /**
+   * A token cookie: `{ [field]: token }` where the token is a random identifier (base64url, as
+   * `randomToken` makes it). {@link read} returns the same object.
+   */
+  async writeToken(c: Context, base: string, field: string, token: string, ttlSeconds: number): Promise<void> {
+    if (!TOKEN_FIELD.test(field) || !TOKEN_VALUE.test(token)) throw new TypeError('A token cookie holds one random base64url token under a lower-case field name.');
+    const expiry = Math.floor(this.clock.now() / 1000) + ttlSeconds;
+    const [key] = await this.#tokenKeys;
+    const mac = toBase64Url(await tokenMac(key!, this.name(base), field, token, expiry));
+    this.#set(c, base, `t1.${field}.${token}.${expiry}.${mac}`, ttlSeconds);
+  }
+
+  clear(c: Context, base: string): void {
+    deleteCookie(c, this.name(base), { path: '/', secure: this.secure });
+  }
+
+  async #readToken(base: string, raw: string, ttlSeconds: number): Promise<Record<string, string> | undefined> {
+    const parts = raw.split('.');
+    if (parts.length !== 5) return undefined;
+    const [, field, token, expiryText, macText] = parts as [string, string, string, string, string];
+    if (!TOKEN_FIELD.test(field) || !TOKEN_VALUE.test(token) || !/^\d{1,12}$/.test(expiryText)) return undefined;
+    const expiry = Number(expiryText);
+    const now = this.clock.now();
+    // Expired, or claiming to live longer than this cookie ever does (plus a minute of clock skew).
+    if (expiry * 1000 <= now || expiry * 1000 > now + (ttlSeconds + 60) * 1000) return undefined;
+    // Compared as text against the canonical encoding: a MAC spelled differently (base64url's
+    // unused trailing bits) is refused rather than decoded to the same bytes.
+    const presented = utf8(macText);
+    let valid = false;
+    for (const key of await this.#tokenKeys) {
+      // Every key is checked (no early exit), so timing does not tell which one matched.
+      valid = timingSafeEqualBytes(presented, utf8(toBase64Url(await tokenMac(key, this.name(base), field, token, expiry)))) || valid;
+    }
+    return valid ? { [field]: token } : undefined;
+  }
+
+  #set(c: Context, base: string, value: string, ttlSeconds: number): void {
+    setCookie(c, this.name(base), value, {
       path: '/',
       httpOnly: true,
       secure: this.secure,
@@ -74,8 +136,9 @@ export class SealedCookies {
       maxAge: ttlSeconds,
     });
   }
+}
 
-  clear(c: Context, base: string): void {
-    deleteCookie(c, this.name(base), { path: '/', secure: this.secure });
-  }
+/** Length-prefixed parts, so no two (name, field, token, expiry) serialise alike. */
+function tokenMac(key: Bytes, name: string, field: string, token: string, expiry: number): Promise<Bytes> {
+  return hmacSha256(key, utf8([name, field, token, String(expiry)].map((p) => `${p.length}:${p}`).join('|')));
 }

@@ -15,7 +15,7 @@ export const OP_SESSION_COOKIE = IDENTITY_COOKIES.session;
 export async function sendAnswer(c: Context<AppEnv>, answer: RelyingPartyAnswer & { opSessionToken?: string }) {
   if (answer.opSessionToken) {
     const { cookies, config } = c.get('http');
-    await cookies.write(c, OP_SESSION_COOKIE, { sid: answer.opSessionToken }, config.identity.oidc.sessionTtlSeconds);
+    await cookies.writeToken(c, OP_SESSION_COOKIE, 'sid', answer.opSessionToken, config.identity.oidc.sessionTtlSeconds);
   }
   if (answer.kind === 'redirect') return c.redirect(answer.location, 302);
   const ui = c.get('ui');

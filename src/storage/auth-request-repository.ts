@@ -4,7 +4,7 @@ import type { AuthorizationRequest } from '../protocol/oidc/authorize.js';
 import type { CheckIdRequest } from '../protocol/openid2/checkid.js';
 import type { AuthRequest, AuthRequestStore, NewAuthRequest, PendingPayload, PostbackData } from '../provider/ports.js';
 import { isAttributeName } from '../users/profile.js';
-import { once, type Database } from './database.js';
+import { once, setPlaceholder, type Database } from './database.js';
 import { authRequests } from './schema.js';
 
 type Row = typeof authRequests.$inferSelect;
@@ -25,19 +25,59 @@ export class AuthRequestRepository implements AuthRequestStore {
       .prepare(),
   );
 
-  private key(requestId: string) {
-    return and(eq(authRequests.tenant, this.tenant), eq(authRequests.requestId, requestId));
-  }
+  // The sign-in path's statements, built once (see `once`); each transition stays one conditional UPDATE.
+  private readonly byPlaceholder = () => and(eq(authRequests.tenant, this.tenant), eq(authRequests.requestId, sql.placeholder('id')));
+  private readonly insertCreated = once(() =>
+    this.db
+      .insert(authRequests)
+      .values({
+        tenant: this.tenant,
+        requestId: sql.placeholder('id'),
+        protocol: sql.placeholder('protocol'),
+        browserHash: sql.placeholder('browserHash'),
+        state: 'created',
+        realm: sql.placeholder('realm'),
+        requestedAttributes: sql.placeholder('attributes'),
+        immediate: sql.placeholder('immediate'),
+        payload: sql.placeholder('payload'),
+        createdAt: sql.placeholder('createdAt'),
+        expiresAt: sql.placeholder('expiresAt'),
+      })
+      .prepare(),
+  );
+  private readonly toPostedBack = once(() =>
+    this.db
+      .update(authRequests)
+      .set({
+        state: 'posted_back',
+        username: setPlaceholder('username'),
+        attributes: setPlaceholder('attributes'),
+        noPrompt: setPlaceholder('noPrompt'),
+        authTime: setPlaceholder('authTime'),
+        amr: setPlaceholder('amr'),
+        returnTokenHash: setPlaceholder('returnTokenHash'),
+        postedAt: setPlaceholder('now'),
+      })
+      .where(and(this.byPlaceholder(), eq(authRequests.state, 'created'), gt(authRequests.expiresAt, sql.placeholder('now'))))
+      .returning({ id: authRequests.requestId })
+      .prepare(),
+  );
+  private readonly toOutcome = once(() =>
+    this.db
+      .update(authRequests)
+      .set({ state: setPlaceholder('outcome'), completedAt: setPlaceholder('now') })
+      .where(and(this.byPlaceholder(), eq(authRequests.state, sql.placeholder('from')), gt(authRequests.expiresAt, sql.placeholder('now'))))
+      .returning()
+      .prepare(),
+  );
 
   async create(request: NewAuthRequest): Promise<void> {
-    await this.db.insert(authRequests).values({
-      tenant: this.tenant,
-      requestId: request.requestId,
+    await this.insertCreated().run({
+      id: request.requestId,
       protocol: request.protocol,
       browserHash: request.browserHash,
-      state: 'created',
       realm: request.realm,
-      requestedAttributes: request.requestedAttributes.join(','),
+      attributes: request.requestedAttributes.join(','),
       immediate: request.immediate,
       payload: JSON.stringify(request.payload),
       createdAt: request.createdAt,
@@ -51,20 +91,16 @@ export class AuthRequestRepository implements AuthRequestStore {
   }
 
   async recordPostback(requestId: string, data: PostbackData, now: number): Promise<boolean> {
-    const rows = await this.db
-      .update(authRequests)
-      .set({
-        state: 'posted_back',
-        username: data.username,
-        attributes: JSON.stringify(data.attributes),
-        noPrompt: data.noPrompt,
-        authTime: data.authTime,
-        amr: data.amr?.join(' ') ?? null,
-        returnTokenHash: data.returnTokenHash,
-        postedAt: now,
-      })
-      .where(and(this.key(requestId), eq(authRequests.state, 'created'), gt(authRequests.expiresAt, now)))
-      .returning({ id: authRequests.requestId });
+    const rows = await this.toPostedBack().all({
+      id: requestId,
+      username: data.username,
+      attributes: JSON.stringify(data.attributes),
+      noPrompt: data.noPrompt,
+      authTime: data.authTime,
+      amr: data.amr?.join(' ') ?? null,
+      returnTokenHash: data.returnTokenHash,
+      now,
+    });
     return rows.length === 1;
   }
 
@@ -74,11 +110,7 @@ export class AuthRequestRepository implements AuthRequestStore {
     outcome: 'completed' | 'cancelled',
     now: number,
   ): Promise<AuthRequest | null> {
-    const rows = await this.db
-      .update(authRequests)
-      .set({ state: outcome, completedAt: now })
-      .where(and(this.key(requestId), eq(authRequests.state, from), gt(authRequests.expiresAt, now)))
-      .returning();
+    const rows = await this.toOutcome().all({ id: requestId, outcome, from, now });
     return rows[0] ? toRequest(rows[0]) : null;
   }
 }

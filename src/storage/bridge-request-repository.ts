@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { BridgeRequest, BridgeRequestStore, NewBridgeRequest } from '../bridge/ports.js';
 import { isAttributeName } from '../users/profile.js';
-import { once, type Database } from './database.js';
+import { once, setPlaceholder, type Database } from './database.js';
 import { bridgeRequests } from './schema.js';
 
 type Row = typeof bridgeRequests.$inferSelect;
@@ -26,24 +26,105 @@ export class BridgeRequestRepository implements BridgeRequestStore {
     return and(eq(bridgeRequests.tenant, this.tenant), eq(bridgeRequests.requestId, requestId));
   }
 
-  async createOrGet(request: NewBridgeRequest): Promise<{ created: boolean; request: BridgeRequest }> {
-    const inserted = await this.db
+  /** The row of `:id` (placeholder), for the prepared statements of the sign-in path. */
+  private readonly byPlaceholder = () => and(eq(bridgeRequests.tenant, this.tenant), eq(bridgeRequests.requestId, sql.placeholder('id')));
+
+  // The sign-in path's statements, built once (see `once`): the transitions are the same single
+  // conditional UPDATEs as before, with their values bound as parameters.
+  private readonly insertPending = once(() =>
+    this.db
       .insert(bridgeRequests)
       .values({
         tenant: this.tenant,
-        requestId: request.requestId,
-        realm: request.realm,
-        requestedAttributes: request.requestedAttributes.join(','),
-        browserHash: request.browserHash,
-        loginHint: request.loginHint,
-        clientName: request.clientName,
+        requestId: sql.placeholder('id'),
+        realm: sql.placeholder('realm'),
+        requestedAttributes: sql.placeholder('attributes'),
+        browserHash: sql.placeholder('browserHash'),
+        loginHint: sql.placeholder('loginHint'),
+        clientName: sql.placeholder('clientName'),
         state: 'pending',
-        createdAt: request.createdAt,
-        updatedAt: request.createdAt,
-        expiresAt: request.expiresAt,
+        createdAt: sql.placeholder('now'),
+        updatedAt: sql.placeholder('now'),
+        expiresAt: sql.placeholder('expiresAt'),
       })
       .onConflictDoNothing()
-      .returning();
+      .returning()
+      .prepare(),
+  );
+  private readonly toAuthenticated = once(() =>
+    this.db
+      .update(bridgeRequests)
+      .set({ state: 'authenticated', userId: setPlaceholder('userId'), authTime: setPlaceholder('authTime'), amr: setPlaceholder('amr'), updatedAt: setPlaceholder('now') })
+      .where(and(this.byPlaceholder(), eq(bridgeRequests.state, 'pending'), gt(bridgeRequests.expiresAt, sql.placeholder('now'))))
+      .returning({ id: bridgeRequests.requestId })
+      .prepare(),
+  );
+  private readonly pendingToPosting = once(() =>
+    this.db
+      .update(bridgeRequests)
+      .set({
+        state: 'posting',
+        userId: setPlaceholder('userId'),
+        authTime: setPlaceholder('authTime'),
+        amr: setPlaceholder('amr'),
+        leaseUntil: setPlaceholder('leaseUntil'),
+        updatedAt: setPlaceholder('now'),
+      })
+      .where(and(this.byPlaceholder(), eq(bridgeRequests.state, 'pending'), gt(bridgeRequests.expiresAt, sql.placeholder('now'))))
+      .returning()
+      .prepare(),
+  );
+  private readonly toPosting = once(() =>
+    this.db
+      .update(bridgeRequests)
+      .set({ state: 'posting', leaseUntil: setPlaceholder('leaseUntil'), updatedAt: setPlaceholder('now') })
+      .where(
+        and(
+          this.byPlaceholder(),
+          gt(bridgeRequests.expiresAt, sql.placeholder('now')),
+          or(
+            inArray(bridgeRequests.state, ['authenticated', 'failed']),
+            and(eq(bridgeRequests.state, 'posting'), isNotNull(bridgeRequests.leaseUntil), lt(bridgeRequests.leaseUntil, sql.placeholder('now'))),
+          ),
+        ),
+      )
+      .returning()
+      .prepare(),
+  );
+  private readonly settle = once(() =>
+    this.db
+      .update(bridgeRequests)
+      .set({
+        state: setPlaceholder('outcome'),
+        postbackAttempts: setPlaceholder('attempts'),
+        lastStatus: setPlaceholder('lastStatus'),
+        leaseUntil: null,
+        updatedAt: setPlaceholder('now'),
+      })
+      .where(and(this.byPlaceholder(), eq(bridgeRequests.state, 'posting')))
+      .returning({ id: bridgeRequests.requestId })
+      .prepare(),
+  );
+  private readonly toReturned = once(() =>
+    this.db
+      .update(bridgeRequests)
+      .set({ state: 'returned', updatedAt: setPlaceholder('now') })
+      .where(and(this.byPlaceholder(), eq(bridgeRequests.state, sql.placeholder('from'))))
+      .returning({ id: bridgeRequests.requestId })
+      .prepare(),
+  );
+
+  async createOrGet(request: NewBridgeRequest): Promise<{ created: boolean; request: BridgeRequest }> {
+    const inserted = await this.insertPending().all({
+      id: request.requestId,
+      realm: request.realm,
+      attributes: request.requestedAttributes.join(','),
+      browserHash: request.browserHash,
+      loginHint: request.loginHint,
+      clientName: request.clientName,
+      now: request.createdAt,
+      expiresAt: request.expiresAt,
+    });
     if (inserted[0]) return { created: true, request: toRequest(inserted[0]) };
     return { created: false, request: (await this.get(request.requestId))! };
   }
@@ -54,44 +135,28 @@ export class BridgeRequestRepository implements BridgeRequestStore {
   }
 
   async authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean> {
-    const rows = await this.db
-      .update(bridgeRequests)
-      .set({ state: 'authenticated', userId, authTime, amr: amr.join(' '), updatedAt: now })
-      .where(and(this.key(requestId), eq(bridgeRequests.state, 'pending'), sql`${bridgeRequests.expiresAt} > ${now}`))
-      .returning({ id: bridgeRequests.requestId });
+    const rows = await this.toAuthenticated().all({ id: requestId, userId, authTime, amr: amr.join(' '), now });
     return rows.length === 1;
   }
 
+  async authenticateAndClaim(requestId: string, userId: string, authTime: number, amr: string[], now: number, leaseUntil: number): Promise<BridgeRequest | null> {
+    const rows = await this.pendingToPosting().all({ id: requestId, userId, authTime, amr: amr.join(' '), now, leaseUntil });
+    return rows[0] ? toRequest(rows[0]) : null;
+  }
+
   async claimForPostback(requestId: string, now: number, leaseUntil: number): Promise<BridgeRequest | null> {
-    const rows = await this.db
-      .update(bridgeRequests)
-      .set({ state: 'posting', leaseUntil, updatedAt: now })
-      .where(
-        and(
-          this.key(requestId),
-          sql`${bridgeRequests.expiresAt} > ${now}`,
-          or(
-            inArray(bridgeRequests.state, ['authenticated', 'failed']),
-            and(eq(bridgeRequests.state, 'posting'), isNotNull(bridgeRequests.leaseUntil), lt(bridgeRequests.leaseUntil, now)),
-          ),
-        ),
-      )
-      .returning();
+    const rows = await this.toPosting().all({ id: requestId, now, leaseUntil });
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
   async settlePostback(
     requestId: string,
-    outcome: 'posted' | 'failed' | 'rejected',
+    outcome: 'posted' | 'returned' | 'failed' | 'rejected',
     attempts: number,
     lastStatus: number | null,
     now: number,
   ): Promise<boolean> {
-    const rows = await this.db
-      .update(bridgeRequests)
-      .set({ state: outcome, postbackAttempts: attempts, lastStatus, leaseUntil: null, updatedAt: now })
-      .where(and(this.key(requestId), eq(bridgeRequests.state, 'posting')))
-      .returning({ id: bridgeRequests.requestId });
+    const rows = await this.settle().all({ id: requestId, outcome, attempts, lastStatus, now });
     return rows.length === 1;
   }
 
@@ -112,20 +177,12 @@ export class BridgeRequestRepository implements BridgeRequestStore {
   }
 
   async returnUnauthenticated(requestId: string, now: number): Promise<boolean> {
-    const rows = await this.db
-      .update(bridgeRequests)
-      .set({ state: 'returned', updatedAt: now })
-      .where(and(this.key(requestId), eq(bridgeRequests.state, 'pending')))
-      .returning({ id: bridgeRequests.requestId });
+    const rows = await this.toReturned().all({ id: requestId, from: 'pending', now });
     return rows.length === 1;
   }
 
   async finish(requestId: string, now: number): Promise<boolean> {
-    const rows = await this.db
-      .update(bridgeRequests)
-      .set({ state: 'returned', updatedAt: now })
-      .where(and(this.key(requestId), eq(bridgeRequests.state, 'posted')))
-      .returning({ id: bridgeRequests.requestId });
+    const rows = await this.toReturned().all({ id: requestId, from: 'posted', now });
     return rows.length === 1;
   }
 }

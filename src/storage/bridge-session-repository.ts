@@ -1,6 +1,6 @@
-import { and, eq, gt, ne } from 'drizzle-orm';
+import { and, eq, gt, ne, sql } from 'drizzle-orm';
 import type { BridgeSession, BridgeSessionStore } from '../bridge/ports.js';
-import type { Database } from './database.js';
+import { once, type Database } from './database.js';
 import { bridgeSessions } from './schema.js';
 
 /** {@link BridgeSessionStore} on `bridge_sessions`. */
@@ -10,24 +10,36 @@ export class BridgeSessionRepository implements BridgeSessionStore {
     private readonly tenant: string,
   ) {}
 
+  // The sign-in path's statements, built once (see `once`).
+  private readonly insertSession = once(() =>
+    this.db
+      .insert(bridgeSessions)
+      .values({
+        tenant: this.tenant,
+        idHash: sql.placeholder('idHash'),
+        userId: sql.placeholder('userId'),
+        authTime: sql.placeholder('authTime'),
+        amr: sql.placeholder('amr'),
+        createdAt: sql.placeholder('now'),
+        expiresAt: sql.placeholder('expiresAt'),
+      })
+      .prepare(),
+  );
+  private readonly liveByHash = once(() =>
+    this.db
+      .select()
+      .from(bridgeSessions)
+      .where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.idHash, sql.placeholder('idHash')), gt(bridgeSessions.expiresAt, sql.placeholder('now'))))
+      .limit(1)
+      .prepare(),
+  );
+
   async create(idHash: string, session: BridgeSession, now: number): Promise<void> {
-    await this.db.insert(bridgeSessions).values({
-      tenant: this.tenant,
-      idHash,
-      userId: session.userId,
-      authTime: session.authTime,
-      amr: session.amr.join(' '),
-      createdAt: now,
-      expiresAt: session.expiresAt,
-    });
+    await this.insertSession().run({ idHash, userId: session.userId, authTime: session.authTime, amr: session.amr.join(' '), now, expiresAt: session.expiresAt });
   }
 
   async find(idHash: string, now: number): Promise<BridgeSession | null> {
-    const rows = await this.db
-      .select()
-      .from(bridgeSessions)
-      .where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.idHash, idHash), gt(bridgeSessions.expiresAt, now)))
-      .limit(1);
+    const rows = await this.liveByHash().all({ idHash, now });
     const row = rows[0];
     return row ? { userId: row.userId, authTime: row.authTime, amr: row.amr.split(' ').filter(Boolean), expiresAt: row.expiresAt } : null;
   }

@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type * as schema from './schema.js';
 
@@ -27,4 +28,13 @@ export function sqlErrorMessage(error: unknown): string {
     current = current.cause;
   }
   return parts.join(' | ');
+}
+
+/**
+ * A named placeholder for a prepared UPDATE's `set`. Drizzle binds it through the column's encoder
+ * (booleans, JSON modes) just as a placeholder in `values` — `update().set()` wraps every non-SQL
+ * value in a column-typed parameter — but its types admit placeholders in `values` only.
+ */
+export function setPlaceholder(name: string): SQL {
+  return sql.placeholder(name) as unknown as SQL;
 }

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AuthorizationCode, Grant, GrantStore, IssuedToken } from '../provider/oidc/ports.js';
-import { once, type Database } from './database.js';
+import { once, setPlaceholder, type Database } from './database.js';
 import { oidcCodes, oidcGrants, oidcTokens } from './schema.js';
 
 /** {@link GrantStore} on `oidc_grants`, `oidc_codes` and `oidc_tokens`. One-time steps are single conditional updates. */
@@ -27,9 +27,72 @@ export class GrantRepository implements GrantStore {
       .prepare(),
   );
 
+  // The sign-in path's writes, built once (see `once`).
+  private readonly insertGrant = once(() =>
+    this.db
+      .insert(oidcGrants)
+      .values({
+        tenant: this.tenant,
+        grantId: sql.placeholder('grantId'),
+        clientId: sql.placeholder('clientId'),
+        username: sql.placeholder('username'),
+        sub: sql.placeholder('sub'),
+        scopes: sql.placeholder('scopes'),
+        claims: sql.placeholder('claims'),
+        authTime: sql.placeholder('authTime'),
+        acr: sql.placeholder('acr'),
+        amr: sql.placeholder('amr'),
+        sid: sql.placeholder('sid'),
+        openid2Id: sql.placeholder('openid2Id'),
+        createdAt: sql.placeholder('createdAt'),
+        revokedAt: null,
+      })
+      .prepare(),
+  );
+  private readonly insertCode = once(() =>
+    this.db
+      .insert(oidcCodes)
+      .values({
+        tenant: this.tenant,
+        codeHash: sql.placeholder('codeHash'),
+        grantId: sql.placeholder('grantId'),
+        clientId: sql.placeholder('clientId'),
+        redirectUri: sql.placeholder('redirectUri'),
+        codeChallenge: sql.placeholder('codeChallenge'),
+        nonce: sql.placeholder('nonce'),
+        expiresAt: sql.placeholder('expiresAt'),
+        createdAt: sql.placeholder('now'),
+        consumedAt: null,
+      })
+      .prepare(),
+  );
+  /** Unused → used, once: the single conditional UPDATE that makes a code single-use. */
+  private readonly consumeUnused = once(() =>
+    this.db
+      .update(oidcCodes)
+      .set({ consumedAt: setPlaceholder('now') })
+      .where(and(eq(oidcCodes.tenant, this.tenant), eq(oidcCodes.codeHash, sql.placeholder('codeHash')), isNull(oidcCodes.consumedAt)))
+      .returning()
+      .prepare(),
+  );
+  private readonly insertToken = once(() =>
+    this.db
+      .insert(oidcTokens)
+      .values({
+        tenant: this.tenant,
+        tokenHash: sql.placeholder('tokenHash'),
+        kind: sql.placeholder('kind'),
+        grantId: sql.placeholder('grantId'),
+        clientId: sql.placeholder('clientId'),
+        scopes: sql.placeholder('scopes'),
+        createdAt: sql.placeholder('createdAt'),
+        expiresAt: sql.placeholder('expiresAt'),
+      })
+      .prepare(),
+  );
+
   async createGrant(grant: Grant): Promise<void> {
-    await this.db.insert(oidcGrants).values({
-      tenant: this.tenant,
+    await this.insertGrant().run({
       grantId: grant.grantId,
       clientId: grant.clientId,
       username: grant.username,
@@ -42,7 +105,6 @@ export class GrantRepository implements GrantStore {
       sid: grant.sid,
       openid2Id: grant.openid2Id,
       createdAt: grant.createdAt,
-      revokedAt: null,
     });
   }
 
@@ -98,24 +160,28 @@ export class GrantRepository implements GrantStore {
   }
 
   async createCode(codeHash: string, code: AuthorizationCode, now: number): Promise<void> {
-    await this.db.insert(oidcCodes).values({ tenant: this.tenant, codeHash, ...code, createdAt: now, consumedAt: null });
+    await this.insertCode().run({
+      codeHash,
+      grantId: code.grantId,
+      clientId: code.clientId,
+      redirectUri: code.redirectUri,
+      codeChallenge: code.codeChallenge,
+      nonce: code.nonce,
+      expiresAt: code.expiresAt,
+      now,
+    });
   }
 
   async consumeCode(codeHash: string, now: number) {
-    const key = and(eq(oidcCodes.tenant, this.tenant), eq(oidcCodes.codeHash, codeHash));
-    const won = await this.db
-      .update(oidcCodes)
-      .set({ consumedAt: now })
-      .where(and(key, isNull(oidcCodes.consumedAt)))
-      .returning();
+    const won = await this.consumeUnused().all({ codeHash, now });
     if (won[0]) return { code: toCode(won[0]) };
+    const key = and(eq(oidcCodes.tenant, this.tenant), eq(oidcCodes.codeHash, codeHash));
     const rows = await this.db.select().from(oidcCodes).where(key).limit(1);
     return rows[0] ? { reused: toCode(rows[0]) } : null;
   }
 
   async createToken(tokenHash: string, token: Omit<IssuedToken, 'consumedAt' | 'revokedAt'>): Promise<void> {
-    await this.db.insert(oidcTokens).values({
-      tenant: this.tenant,
+    await this.insertToken().run({
       tokenHash,
       kind: token.kind,
       grantId: token.grantId,

@@ -15,7 +15,7 @@ export class IdentityRepository implements IdentityStore {
     const existing = await this.find(username);
     if (existing) return existing;
     // Concurrent first sign-ins: the first insert wins, everyone reads the winner.
-    await this.db.insert(identities).values({ tenant: this.tenant, username, publicId: randomToken(128), createdAt: now }).onConflictDoNothing();
+    await this.insertIdentity().run({ username, publicId: randomToken(128), now });
     return (await this.find(username))!;
   }
 
@@ -34,6 +34,14 @@ export class IdentityRepository implements IdentityStore {
       .from(identities)
       .where(and(eq(identities.tenant, this.tenant), eq(identities.username, sql.placeholder('username'))))
       .limit(1)
+      .prepare(),
+  );
+
+  private readonly insertIdentity = once(() =>
+    this.db
+      .insert(identities)
+      .values({ tenant: this.tenant, username: sql.placeholder('username'), publicId: sql.placeholder('publicId'), createdAt: sql.placeholder('now') })
+      .onConflictDoNothing()
       .prepare(),
   );
 

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { ThrottleCounter, ThrottleStore } from '../bridge/ports.js';
 import { once, type Database } from './database.js';
 import { loginThrottle } from './schema.js';
@@ -18,6 +18,27 @@ export class ThrottleRepository implements ThrottleStore {
       .limit(1)
       .prepare(),
   );
+
+  /** One prepared statement per key count (the sign-in path reads two or three counters at once). */
+  private readonly byKeys = [1, 2, 3].map((n) =>
+    once(() =>
+      this.db
+        .select()
+        .from(loginThrottle)
+        .where(and(eq(loginThrottle.tenant, this.tenant), inArray(loginThrottle.key, Array.from({ length: n }, (_, i) => sql.placeholder(`k${i}`)))))
+        .prepare(),
+    ),
+  );
+
+  async getMany(keys: readonly string[]): Promise<Array<ThrottleCounter | null>> {
+    const statement = this.byKeys[keys.length - 1];
+    if (!statement) throw new RangeError(`getMany reads 1 to ${this.byKeys.length} counters, not ${keys.length}.`);
+    const rows = await statement().all(Object.fromEntries(keys.map((key, i) => [`k${i}`, key])));
+    return keys.map((key) => {
+      const row = rows.find((r) => r.key === key);
+      return row ? { failures: row.failures, windowStart: row.windowStart, lockedUntil: row.lockedUntil } : null;
+    });
+  }
 
   async get(key: string): Promise<ThrottleCounter | null> {
     const rows = await this.byKey().all({ key });

@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import type { ListPosition, UserChanges, UsersApiStore, WriteCondition, WriteOutcome } from '../api/ports.js';
 import type { ProfileChanges, ProfileStore } from '../identity/ports.js';
 import { DuplicateUserError, type NewUser, type StoredUser } from '../users/user-store.js';
-import { once, sqlErrorMessage, type Database } from './database.js';
+import { once, setPlaceholder, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
 
 type UserRow = typeof users.$inferSelect;
@@ -36,6 +36,15 @@ export class UserRepository implements UsersApiStore, ProfileStore {
       .from(users)
       .where(and(eq(users.tenant, this.tenant), or(eq(users.email, sql.placeholder('login')), eq(users.username, sql.placeholder('login')))))
       .limit(1)
+      .prepare(),
+  );
+
+  /** Built once (see `once`): it runs on every sign-in. */
+  private readonly countLogin = once(() =>
+    this.db
+      .update(users)
+      .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: setPlaceholder('at') })
+      .where(and(eq(users.tenant, this.tenant), eq(users.id, sql.placeholder('id'))))
       .prepare(),
   );
 
@@ -90,10 +99,7 @@ export class UserRepository implements UsersApiStore, ProfileStore {
 
   async recordLogin(id: string, at: number): Promise<void> {
     // One statement: concurrent sign-ins cannot lose a count.
-    await this.db
-      .update(users)
-      .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: at })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+    await this.countLogin().run({ id, at });
   }
 
   async hasOwnRow(userId: string): Promise<boolean> {

@@ -14,6 +14,9 @@ class MemoryThrottleStore implements ThrottleStore {
   async get(key: string) {
     return this.rows.get(key) ?? null;
   }
+  async getMany(keys: readonly string[]) {
+    return keys.map((key) => this.rows.get(key) ?? null);
+  }
   async increment(key: string, now: number, windowStartsAfter: number) {
     const row = this.rows.get(key);
     const next = !row || row.windowStart <= windowStartsAfter ? { failures: 1, windowStart: now, lockedUntil: row?.lockedUntil ?? 0 } : { ...row, failures: row.failures + 1 };
@@ -136,6 +139,19 @@ describe('LoginThrottle concurrency: checks beyond the cap wait in a bounded que
     // Three failures lock the account; the queued attempts after that are answered without a check.
     expect(checks).toBeLessThanOrEqual(4);
     expect(kinds.filter((k) => k === 'locked').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a check that waited in the queue while the network got locked takes the slow lane', async () => {
+    const { throttle, clock } = setup({ IDBRIDGE_LOGIN_CONCURRENCY_PER_IP: '6' });
+    const hold = gate();
+    // Six guesses on six accounts run at once; a seventh waits for a slot meanwhile.
+    const running = Array.from({ length: 6 }, (_, i) => throttle.attempt(`acct${i}`, '203.0.113.12', [], () => hold.promise.then(() => 'wrong' as Outcome), verdict));
+    const queued = throttle.attempt('acct-late', '203.0.113.12', [], async () => 'wrong' as Outcome, verdict);
+    hold.open();
+    expect((await Promise.all(running)).map((r) => r.kind === 'checked' && r.slowed)).toEqual(Array(6).fill(false));
+    const late = await queued;
+    expect(late).toMatchObject({ kind: 'checked', slowed: true });
+    expect(clock.sleeps).toEqual([testConfig({}).bridge.throttle.lockedIpDelayMs]);
   });
 
   it('releases the slots when the check throws', async () => {

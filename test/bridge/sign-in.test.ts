@@ -507,6 +507,10 @@ describe('bridge sign-in lockout is no denial of service', () => {
       IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3',
       IDBRIDGE_THROTTLE_IP_FAILURES: '6',
       IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS: '20',
+      // Postbacks get the production budget: 64 sign-ins at once on a loaded CI machine must not
+      // fail on the test helpers' short postback deadline (503), which is not what is tested here.
+      IDBRIDGE_POSTBACK_DEADLINE_MS: '30000',
+      IDBRIDGE_POSTBACK_TIMEOUT_MS: '10000',
     });
   });
   afterEach(() => bridge.close());
@@ -593,6 +597,49 @@ describe('bridge sign-in lockout is no denial of service', () => {
     expect(results.map((r) => r.status).filter((s) => s !== 302)).toEqual([]);
     // Every sign-in was posted back (under load a postback may be retried, so count request ids).
     expect(new Set(identity.postbacks.map((p) => p.form.get('request_id'))).size).toBe(64);
+  });
+});
+
+describe('bridge sign-in: a concurrent burst of wrong passwords from one address', () => {
+  const identity = new FakeIdentityService();
+  let bridge: TestBridge;
+  beforeAll(() => identity.start());
+  afterAll(() => identity.stop());
+  beforeEach(async () => {
+    identity.postbacks.length = 0;
+    // Default queue and concurrency (8 running, 64 waiting per address): only the counters differ.
+    bridge = await startBridge(identity, { IDBRIDGE_THROTTLE_ACCOUNT_FAILURES: '3', IDBRIDGE_THROTTLE_IP_FAILURES: '6', IDBRIDGE_THROTTLE_LOCKED_IP_DELAY_MS: '20' });
+  });
+  afterEach(() => bridge.close());
+
+  async function burst(count: number, identifier: (i: number) => string) {
+    const browsers = Array.from({ length: count }, () => new TestBrowser(bridge.url));
+    const pages = await Promise.all(browsers.map(async (b) => (await b.get(verifyPath(newRequestId()))).text()));
+    const results = await Promise.all(browsers.map((b, i) => b.submit(pages[i]!, { identifier: identifier(i), password: `guess-${i}` })));
+    return Promise.all(results.map(async (r) => ({ status: r.status, title: page(await r.text())('h1').text() })));
+  }
+
+  it('against one account: a few checks run, then the account lock answers the rest (not the queue), the right password included', async () => {
+    await bridge.addUser({ email: 'target@example.com', password: PASSWORD });
+    const answers = await burst(16, () => 'target@example.com');
+    const wrong = answers.filter((a) => a.status === 401).length;
+    // 3 failures lock; checks already admitted (2 per account at once) may still finish.
+    expect(wrong).toBeGreaterThanOrEqual(3);
+    expect(wrong).toBeLessThanOrEqual(4);
+    expect(answers.filter((a) => a.status === 429).map((a) => a.title)).toEqual(Array(16 - wrong).fill('Too many attempts'));
+    const owner = new TestBrowser(bridge.url);
+    const form = await (await owner.get(verifyPath(newRequestId()))).text();
+    expect((await owner.submit(form, { identifier: 'target@example.com', password: PASSWORD })).status).toBe(429);
+    expect(identity.postbacks).toHaveLength(0);
+  });
+
+  it('against many accounts: every guess is still just wrong, and once the address is locked the checks are slowed', async () => {
+    const answers = await burst(16, (i) => `made-up-${i}@example.com`);
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(401));
+    // Unslowed checks are at most the 5 failures before the lock plus the 8 holding the address's
+    // slots when the 6th is recorded; every later one (queued ones included) takes the slow lane.
+    expect(bridge.logger.entries.filter((e) => e.event === 'login_slowed').length).toBeGreaterThanOrEqual(16 - 5 - 8);
+    expect(identity.postbacks).toHaveLength(0);
   });
 });
 

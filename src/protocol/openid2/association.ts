@@ -57,11 +57,13 @@ export interface AssociationStore {
   /** The association with this handle, or `null`. */
   find(handle: string): Promise<Association | null>;
   /**
-   * Atomically remove the association with this handle and return it; `null` when it was not (or
-   * no longer) there. Of two concurrent calls for one handle at most one may return it: this is
-   * what makes a private association confirm its assertion at most once.
+   * Atomically remove the association with this handle; true for the caller that removed it, false
+   * when it was not (or no longer) there. Of two concurrent calls for one handle at most one gets
+   * true: this is what makes a private association confirm its assertion at most once. (Only the
+   * verdict: the caller has just read the association with `find`, so its sealed key is not
+   * opened a second time.)
    */
-  consume(handle: string): Promise<Association | null>;
+  consume(handle: string): Promise<boolean>;
 }
 
 /** Default lifetime of a shared association. */

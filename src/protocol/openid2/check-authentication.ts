@@ -67,7 +67,7 @@ export async function checkAuthentication(
   const signedFields = Object.assign(Object.create(null) as Record<string, string>, fields, { mode: 'id_res' });
   if (!(await verifyFields(association, signedFields, signed, sig))) return response;
 
-  if ((await store.consume(handle)) === null) return response;
+  if (!(await store.consume(handle))) return response;
   response['is_valid'] = 'true';
   return response;
 }

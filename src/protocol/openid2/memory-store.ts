@@ -15,11 +15,9 @@ export class MemoryAssociationStore implements AssociationStore {
     return this.associations.get(handle) ?? null;
   }
 
-  async consume(handle: string): Promise<Association | null> {
-    // Map.get + delete run without an await in between, so this is atomic on one event loop.
-    const association = this.associations.get(handle) ?? null;
-    this.associations.delete(handle);
-    return association;
+  async consume(handle: string): Promise<boolean> {
+    // Map.delete runs without an await, so this is atomic on one event loop.
+    return this.associations.delete(handle);
   }
 
   /** Number of stored associations (for tests). */
