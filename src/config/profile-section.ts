@@ -101,7 +101,7 @@ const labelsSchema = z.union([
     .refine((labels) => Object.hasOwn(labels, 'en'), 'must have an English label (en)'),
 ]);
 const count = z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be at least 0').max(10_000, 'must be at most 10000');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const bound = z.union([z.number(), z.string().max(40, 'must be at most 40 characters')], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' });
 const optionSchema = z.union([text(100), z.strictObject({ value: text(100), label: labelsSchema.optional() })]);
 
 const fieldSchema = z.strictObject({
@@ -113,8 +113,10 @@ const fieldSchema = z.strictObject({
   /** A regular expression the whole value must match (anchored for you; JavaScript syntax, `v` flag). */
   pattern: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional(),
   /** number: numbers; date: dates `YYYY-MM-DD`. */
-  min: z.union([z.number(), isoDate], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' }).optional(),
-  max: z.union([z.number(), isoDate], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' }).optional(),
+  // Only the shape here (a number or a short string): which of the two a field takes depends on
+  // its type, which the checks across settings below know, so their message names the right one.
+  min: bound.optional(),
+  max: bound.optional(),
   /** select: the choices (values, or value + labels). */
   options: z.array(optionSchema).max(200, 'must have at most 200 options').optional(),
   /** text: the only values accepted. */

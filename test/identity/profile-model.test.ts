@@ -32,9 +32,15 @@ const user = (over: Partial<DirectoryUser> = {}): DirectoryUser => ({
 describe('the profile section of the config file', () => {
   it('names the field and the bad value for each mistake', () => {
     // Shape errors first (the checks across settings run once the shape is right).
-    expect(parse({ fields: { a: { type: 'colour', label: 'A' }, d: { type: 'number', label: 'D', min: 'low' } } }).problems).toEqual([
+    expect(parse({ fields: { a: { type: 'colour', label: 'A' }, d: { type: 'number', label: 'D', min: true } } }).problems).toEqual([
       'profile.fields.a.type: "colour": must be one of text, email, phone, date, select, checkbox, number',
-      'profile.fields.d.min: "low": must be a date YYYY-MM-DD',
+      'profile.fields.d.min: true: must be a number (number fields) or a date YYYY-MM-DD (date fields)',
+    ]);
+    // A bad bound is named for the field's type: a number field is never told to use a date.
+    expect(parse({ fields: { d: { type: 'number', label: 'D', min: 'low' } } }).problems).toEqual(['profile.fields.d.min: "low": must be a number for a number field']);
+    expect(parse({ fields: { k: { type: 'date', label: 'K', max: 5 } } }).problems).toEqual(['profile.fields.k.max: 5: must be a date YYYY-MM-DD for a date field']);
+    expect(parse({ fields: { k: { type: 'date', label: 'K', max: '2020-02-30' } } }).problems).toEqual([
+      'profile.fields.k.max: "2020-02-30": must be a date YYYY-MM-DD for a date field',
     ]);
     const { problems } = parse({
       fields: {
