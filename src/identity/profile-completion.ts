@@ -8,6 +8,7 @@ import {
   type ProfileField,
   type ProfileFieldError,
   type ProfileModel,
+  type ProfileText,
 } from './profile-model.js';
 import type { ProfileStore } from './ports.js';
 
@@ -50,7 +51,7 @@ export class ProfileCompletion {
    * The submitted form. `skip`: the user skipped the optional fields (allowed only when nothing
    * required is missing). Validates everything first; stores all of it in one write or nothing.
    */
-  async submit(user: DirectoryUser, input: Readonly<Record<string, unknown>>, locale: string, skip: boolean): Promise<CompletionResult> {
+  async submit(user: DirectoryUser, input: Readonly<Record<string, unknown>>, locale: string | ProfileText, skip: boolean): Promise<CompletionResult> {
     const form = await this.formFor(user);
     if (!form) return { ok: true };
     const offered = [...new Set([...offeredFields(user), ...form.fields.filter((f) => f.requirement === 'optional').map((f) => f.name)])];

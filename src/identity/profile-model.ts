@@ -17,6 +17,7 @@ import {
 } from '../config/profile-section.js';
 import { customAttributeName, type CustomAttributeName, type CustomRelease } from '../users/profile.js';
 import type { DirectoryUser } from '../users/user.js';
+import { BUILTIN_CATALOGUES, translator, type Translate } from '../i18n/translate.js';
 
 export type { Labels, ProfileFieldType, ProfileRequirement };
 
@@ -178,21 +179,31 @@ const NUMBER = /^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,10})?$/;
 /** Anything longer is refused before any pattern runs (an operator's pattern on a megabyte of input). */
 const HARD_LIMIT = 10_000;
 
-const MESSAGES: Record<ProfileErrorCode, (label: string, field: ProfileField) => string> = {
-  required: (l) => `${l} is required.`,
-  wrong_type: (l) => `${l} must be a single value.`,
-  too_short: (l, f) => `${l} must be at least ${f.minLength} characters long.`,
-  too_long: (l, f) => `${l} must be at most ${f.maxLength} characters long.`,
-  invalid_characters: (l) => `${l} contains characters that are not allowed.`,
-  pattern: (l) => `${l} is not in the expected format.`,
-  not_allowed: (l) => `Please choose one of the offered values for ${l}.`,
-  invalid_email: (l) => `${l} must be an email address such as name@example.com.`,
-  invalid_phone: (l) => `${l} must be an international number such as +4930123456.`,
-  invalid_date: (l) => `${l} must be a date (YYYY-MM-DD).`,
-  invalid_number: (l) => `${l} must be a number.`,
-  too_small: (l, f) => `${l} must be at least ${f.min}.`,
-  too_large: (l, f) => `${l} must be at most ${f.max}.`,
-};
+/**
+ * The language profile messages and labels come in: a page's `c.get('ui')` fits (its translate
+ * function knows the operator's language files too).
+ */
+export interface ProfileText {
+  locale: string;
+  t: Translate;
+}
+
+/** Messages from the built-in catalogues only (English for a language idbridge does not ship). */
+export function builtinProfileText(locale: string): ProfileText {
+  const catalogue = BUILTIN_CATALOGUES[locale] ?? BUILTIN_CATALOGUES[locale.split('-')[0]!.toLowerCase()] ?? {};
+  return { locale, t: translator(locale, catalogue) };
+}
+
+/** The message of a refused value, in the catalogue's words (`profile.error.<code>`). */
+export function profileErrorMessage(code: ProfileErrorCode, field: ProfileField, text: ProfileText): string {
+  return text.t(`profile.error.${code}`, {
+    label: localized(field.labels, text.locale),
+    min: String(field.min ?? ''),
+    max: String(field.max ?? ''),
+    minLength: field.minLength ?? 0,
+    maxLength: field.maxLength,
+  });
+}
 
 /**
  * Check and normalise the submitted values of `fields` (default: every field that is not hidden).
@@ -203,15 +214,16 @@ const MESSAGES: Record<ProfileErrorCode, (label: string, field: ProfileField) =>
 export function validateProfile(
   model: ProfileModel,
   input: Readonly<Record<string, unknown>>,
-  locale: string,
+  locale: string | ProfileText,
   options: { fields?: readonly ProfileField[] } = {},
 ): ProfileValidation {
+  const text = typeof locale === 'string' ? builtinProfileText(locale) : locale;
   const fields = options.fields ?? model.fields.filter((f) => f.requirement !== 'hidden');
   const values: Record<string, string> = Object.create(null);
   const errors: ProfileFieldError[] = [];
   for (const field of fields) {
     const raw = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
-    const fail = (code: ProfileErrorCode) => errors.push({ field: field.name, code, message: MESSAGES[code](localized(field.labels, locale), field) });
+    const fail = (code: ProfileErrorCode) => errors.push({ field: field.name, code, message: profileErrorMessage(code, field, text) });
     if (raw !== undefined && typeof raw !== 'string') {
       values[field.name] = '';
       fail('wrong_type');
