@@ -15,7 +15,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health-routes.js';
 import { jsonLogger, type Logger } from './log.js';
 import { ProfileCompletion } from './identity/profile-completion.js';
-import { buildProfileModel, customRelease } from './identity/profile-model.js';
+import { buildProfileModel, customRelease, profileAttributeValidator } from './identity/profile-model.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
 import { openId2Routes } from './http/openid2-routes.js';
@@ -281,37 +281,7 @@ export function createServices(deps: AppDeps): AppServices {
   const unavailable = (what: string) => async (): Promise<never> => {
     throw new IdbridgeError('server_error', `${what} is not available in this deployment.`, { status: 503 });
   };
-  const usersApi = new UsersApi({
-    tenant: config.tenant,
-    store: userStore,
-    directory,
-    writable: deps.users === undefined && config.directory.kind === 'builtin',
-    readOnlyReason:
-      config.directory.kind === 'builtin'
-        ? undefined
-        : `users are served from the site's own database (directory.kind ${config.directory.kind}, mode ${config.directory.mode}), which idbridge does not write`,
-    hasher,
-    hashes,
-    revocation: deps.usersApi?.revocation ?? { revokeAll: unavailable('Revoking sessions and tokens') },
-    mail: deps.usersApi?.mail ?? { send: unavailable('Sending mail') },
-    links: deps.usersApi?.emailLinks ?? { issue: unavailable('Issuing email links') },
-    audit,
-    attributeValidator: deps.usersApi?.attributeValidator,
-    defaultLocale: 'en',
-    clock,
-    logger,
-  });
-  const returnFlow = new ReturnFlow({
-    requests: authRequests,
-    identities,
-    consents,
-    responders: { openid2, oidc },
-    opSessions,
-    janrainCompatible: () => janrainCompatibility.enabled(),
-    sessionTtlSeconds: oidcConfig.sessionTtlSeconds,
-    clock,
-    logger,
-  });
+  // Mail first: the Users API sends through it.
   const languages = new Languages({ defaultLocale: config.languages.default, files: deps.operatorFiles?.languages });
   const theme = resolveTheme(config.theme, config.siteName, deps.operatorFiles?.customCss);
   const outbox = !deps.mailer && config.mail.transport === 'outbox' ? new OutboxMailer(new OutboxRepository(db, config.tenant), clock, config.environment) : undefined;
@@ -326,6 +296,39 @@ export function createServices(deps: AppDeps): AppServices {
       brandColour: theme.colours.brand,
       onBrandColour: theme.colours.onBrand,
     },
+    logger,
+  });
+  const usersApi = new UsersApi({
+    tenant: config.tenant,
+    store: userStore,
+    directory,
+    writable: deps.users === undefined && config.directory.kind === 'builtin',
+    readOnlyReason:
+      config.directory.kind === 'builtin'
+        ? undefined
+        : `users are served from the site's own database (directory.kind ${config.directory.kind}, mode ${config.directory.mode}), which idbridge does not write`,
+    hasher,
+    hashes,
+    revocation: deps.usersApi?.revocation ?? { revokeAll: unavailable('Revoking sessions and tokens') },
+    mail: deps.usersApi?.mail ?? mail,
+    links: deps.usersApi?.emailLinks ?? { issue: unavailable('Issuing email links') },
+    audit,
+    // With a profile section, custom attributes are the model's fields and pass its rules; without
+    // one there is no model to check against and any attribute of the right shape is kept.
+    attributeValidator: deps.usersApi?.attributeValidator ?? (config.profile ? profileAttributeValidator(profileModel) : undefined),
+    defaultLocale: 'en',
+    clock,
+    logger,
+  });
+  const returnFlow = new ReturnFlow({
+    requests: authRequests,
+    identities,
+    consents,
+    responders: { openid2, oidc },
+    opSessions,
+    janrainCompatible: () => janrainCompatibility.enabled(),
+    sessionTtlSeconds: oidcConfig.sessionTtlSeconds,
+    clock,
     logger,
   });
   return {

@@ -17,6 +17,7 @@ import {
 } from '../config/profile-section.js';
 import { customAttributeName, type CustomAttributeName, type CustomRelease } from '../users/profile.js';
 import type { DirectoryUser } from '../users/user.js';
+import type { FieldIssue } from '../errors.js';
 import { BUILTIN_CATALOGUES, translator, type Translate } from '../i18n/translate.js';
 
 export type { Labels, ProfileFieldType, ProfileRequirement };
@@ -298,6 +299,33 @@ function isTimeZone(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The Users API's check of custom attributes (api/user-resource.ts `AttributeValidator`) from the
+ * model: every name must be a custom field of the model, every value pass the field's rules
+ * (type, length, pattern, options, min/max) as at the bridge. Requirements are not enforced here:
+ * an API client may create a user without a required field (the bridge asks for it at the next
+ * sign-in), and `''` clears a value. Messages are English (the API's language).
+ */
+export function profileAttributeValidator(model: ProfileModel): (attributes: Readonly<Record<string, string>>) => FieldIssue[] {
+  const custom = model.fields.filter((f) => !f.standard);
+  const known = custom.map((f) => f.name).join(', ') || 'none';
+  const text = builtinProfileText('en');
+  return (attributes) => {
+    const issues: FieldIssue[] = [];
+    for (const [name, value] of Object.entries(attributes)) {
+      const field = model.field(name);
+      if (!field || field.standard) {
+        const why = field ? 'is a standard profile field, set under profile (not attributes)' : 'is not a custom profile field';
+        issues.push({ path: [name], message: `${why} (the config file's profile.fields defines: ${known})` });
+        continue;
+      }
+      const result = validateProfile(model, { [name]: value }, text, { fields: [{ ...field, requirement: 'optional' }] });
+      if (!result.ok) for (const error of result.errors) issues.push({ path: [name], message: error.message });
+    }
+    return issues;
+  };
 }
 
 /** The stored value of a field for a user ('' when absent). */
