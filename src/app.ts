@@ -50,6 +50,7 @@ import { SECRET_CHECK_SETTING } from './storage/sealed-value-repository.js';
 import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
+import { ProfileRepository } from './storage/profile-store.js';
 import { DirectoryLinkRepository } from './storage/directory-link-repository.js';
 import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js';
 import { DirectoryUnavailableError, type SiteUserSource } from './users/site-source.js';
@@ -243,7 +244,7 @@ export function createServices(deps: AppDeps): AppServices {
     // identity service's own key (the same vault).
     apiKey: () => apiKeys.ensure(),
     returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
-    profile: new ProfileCompletion({ model: profileModel, store: userStore, clock }),
+    profile: new ProfileCompletion({ model: profileModel, store: new ProfileRepository(userStore, links), clock }),
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
   const associations = new AssociationRepository(db, config.tenant, new SecretBox(secrets, SEAL_PURPOSE.associations), () => clock.now());
