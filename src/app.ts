@@ -223,7 +223,7 @@ export function createServices(deps: AppDeps): AppServices {
   const requests = new BridgeRequestRepository(db, config.tenant);
   // The profile model (config file `profile`): completion at the bridge, release at the identity service.
   const profileModel = buildProfileModel(config.profile);
-  const release = customRelease(profileModel);
+  const release = customRelease(profileModel, config.publicUrl);
   const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
   const signIn = new BridgeSignIn({
     config: config.bridge,

@@ -17,7 +17,8 @@ import { z } from 'zod';
  *       requirement: optional
  *   scopes:
  *     coffee: [coffee]                               # OIDC scope → custom fields released as x_<field>
- *   openid2: [coffee]                                # custom fields OpenID 2.0 RPs may receive
+ *   openid2: [coffee]                                # custom fields OpenID 2.0 RPs may receive (AX),
+ *                                                    # or { coffee: https://rp.example/ax/coffee }
  * ```
  */
 
@@ -133,7 +134,12 @@ export const profileSectionSchema = z
   .strictObject({
     fields: z.record(z.string(), fieldSchema).default({}),
     scopes: z.record(z.string(), z.array(z.string()).min(1, 'must name at least one custom field')).default({}),
-    openid2: z.array(z.string()).default([]),
+    /**
+     * Custom fields OpenID 2.0 relying parties may request through Attribute Exchange: a list of
+     * field names (AX type URI `<public URL>/schema/x_<field>`), or field name → the AX type URI
+     * relying parties already use for it.
+     */
+    openid2: z.union([z.array(z.string()), z.record(z.string(), z.string())], { error: 'must be a list of custom field names, or field name → AX type URI' }).default([]),
   })
   .superRefine((section, ctx) => {
     const custom = new Set<string>();
@@ -206,10 +212,32 @@ export const profileSectionSchema = z
       else if (STANDARD_SCOPES.has(scope)) ctx.addIssue({ code: 'custom', path: ['scopes', scope], message: `${scope}: is a standard scope; map custom fields to a scope of your own` });
       else releasable(names, ['scopes', scope]);
     }
-    releasable(section.openid2, ['openid2']);
+    if (Array.isArray(section.openid2)) releasable(section.openid2, ['openid2']);
+    else {
+      releasable(Object.keys(section.openid2), ['openid2']);
+      const seen = new Map<string, string>();
+      for (const [name, uri] of Object.entries(section.openid2)) {
+        const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['openid2', name], message: `${JSON.stringify(uri.slice(0, 80))}: ${message}` });
+        if (!isTypeUri(uri)) problem('must be an absolute http(s) URI or a urn: of at most 255 characters (an AX type URI)');
+        else if (seen.has(uri)) problem(`is also the type of ${seen.get(uri)}; each field needs its own type URI`);
+        seen.set(uri, name);
+      }
+    }
   });
 
 export type ProfileSection = z.output<typeof profileSectionSchema>;
+
+/** An AX type URI (AX 1.0 §2: a URI): absolute http(s) or urn:, printable ASCII, bounded. */
+function isTypeUri(value: string): boolean {
+  if (value.length > 255 || !/^[\x21-\x7e]+$/.test(value)) return false;
+  if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(value)) return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 /** A real calendar date `YYYY-MM-DD` (no 31 February), years 0001-9999. */
 export function isCalendarDate(value: string): boolean {

@@ -58,6 +58,8 @@ export interface ProfileModel {
   readonly scopes: ReadonlyMap<string, readonly ProfileField[]>;
   /** Custom fields OpenID 2.0 relying parties may request (AX) and receive. */
   readonly openid2: readonly ProfileField[];
+  /** The operator's AX type URI of an `openid2` field, when given (else the default, see {@link customRelease}). */
+  readonly openid2TypeUris: ReadonlyMap<string, string>;
 }
 
 /** `attributes` key remembering which optional fields were already offered (comma-separated names). */
@@ -113,12 +115,15 @@ export function buildProfileModel(section: ProfileSection | undefined): ProfileM
     });
   }
   const byName = new Map(fields.map((f) => [f.name, f]));
+  const openid2 = section?.openid2 ?? [];
+  const openid2Names = Array.isArray(openid2) ? openid2 : Object.keys(openid2);
   const pick = (names: readonly string[]) => names.flatMap((n) => (byName.has(n) ? [byName.get(n)!] : []));
   return {
     fields,
     field: (name) => byName.get(name),
     scopes: new Map(Object.entries(section?.scopes ?? {}).map(([scope, names]) => [scope, pick(names)])),
-    openid2: pick(section?.openid2 ?? []),
+    openid2: pick(openid2Names),
+    openid2TypeUris: new Map(Array.isArray(openid2) ? [] : Object.entries(openid2)),
   };
 }
 
@@ -383,13 +388,24 @@ export function customAttributeValues(model: ProfileModel, user: DirectoryUser):
   return out;
 }
 
-/** The release part of the model, for the identity service (users/profile.ts {@link CustomRelease}). */
-export function customRelease(model: ProfileModel): CustomRelease {
+/**
+ * The release part of the model, for the identity service (users/profile.ts {@link CustomRelease}).
+ * An `openid2` field without the operator's type URI gets `<publicUrl>/schema/x_<field>`: a URI
+ * under the deployment's own name, so it cannot mean anything else (AX type URIs are names; they
+ * need not resolve).
+ */
+export function customRelease(model: ProfileModel, publicUrl?: string): CustomRelease {
   const labels = new Map<string, string>();
   for (const field of model.fields) if (!field.standard) labels.set(customAttributeName(field.name), field.labels.en);
+  const axTypes = new Map<string, CustomAttributeName>();
+  for (const field of model.openid2) {
+    const uri = model.openid2TypeUris.get(field.name) ?? (publicUrl === undefined ? undefined : `${publicUrl}/schema/${customAttributeName(field.name)}`);
+    if (uri !== undefined) axTypes.set(uri, customAttributeName(field.name));
+  }
   return {
     scopes: new Map([...model.scopes].map(([scope, fields]) => [scope, fields.map((f) => customAttributeName(f.name))])),
     openid2: model.openid2.map((f) => customAttributeName(f.name)),
+    openid2AxTypes: axTypes,
     labels,
   };
 }
