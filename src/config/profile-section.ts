@@ -200,11 +200,12 @@ export const profileSectionSchema = z
         problem(at('min'), `${JSON.stringify(field.min)}: must not exceed max (${JSON.stringify(field.max)})`);
       }
     }
-    const releasable = (list: string[], path: (string | number)[]) =>
+    // `byName`: the list is a map's keys, so a problem is named by the key, not a position.
+    const releasable = (list: string[], path: (string | number)[], byName = false) =>
       list.forEach((name, i) => {
         if (!custom.has(name)) {
           const why = Object.hasOwn(STANDARD_PROFILE_FIELDS, name) ? 'is a standard field (released by the standard scopes/attributes)' : 'is not a custom field under profile.fields';
-          ctx.addIssue({ code: 'custom', path: [...path, i], message: `${JSON.stringify(name.slice(0, 60))}: ${why}` });
+          ctx.addIssue({ code: 'custom', path: [...path, byName ? name : i], message: `${JSON.stringify(name.slice(0, 60))}: ${why}` });
         }
       });
     for (const [scope, names] of Object.entries(section.scopes)) {
@@ -214,7 +215,7 @@ export const profileSectionSchema = z
     }
     if (Array.isArray(section.openid2)) releasable(section.openid2, ['openid2']);
     else {
-      releasable(Object.keys(section.openid2), ['openid2']);
+      releasable(Object.keys(section.openid2), ['openid2'], true);
       const seen = new Map<string, string>();
       for (const [name, uri] of Object.entries(section.openid2)) {
         const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['openid2', name], message: `${JSON.stringify(uri.slice(0, 80))}: ${message}` });

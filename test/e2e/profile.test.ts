@@ -97,6 +97,9 @@ describe('profile completion and custom claims (all-in-one server, openid-client
 
   it('advertises the custom scope and its x_ claims in discovery', async () => {
     const metadata = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    // Why claims stay in userinfo: no response type without an access token, no claims parameter.
+    expect(metadata['response_types_supported']).toEqual(['code']);
+    expect(metadata['claims_parameter_supported']).toBe(false);
     expect(metadata['scopes_supported']).toContain('coffee');
     expect(metadata['claims_supported']).toEqual(expect.arrayContaining(['x_coffee', 'x_child_birthday']));
     expect(metadata['claims_supported']).not.toContain('x_secret_note');
@@ -128,6 +131,12 @@ describe('profile completion and custom claims (all-in-one server, openid-client
     expect(result.consentHtml).toContain('Coffee');
     expect(result.claims).toMatchObject({ name: 'Ann Example', x_coffee: 'latte', x_child_birthday: '2020-02-29' });
     expect(result.claims).not.toHaveProperty('x_secret_note');
+    // Code flow (the only response type offered): an access token is issued, so the scope claims,
+    // custom ones included, come from userinfo, not the ID token (OIDC Core §5.4).
+    const idToken = result.tokens.claims()!;
+    expect(idToken.sub).toBe(result.claims.sub);
+    expect(idToken).not.toHaveProperty('x_coffee');
+    expect(idToken).not.toHaveProperty('name');
     const stored = await server.services.userStore.findByLogin('ann@example.com');
     expect(stored?.profile.fullname).toBe('Ann Example');
     expect(stored?.attributes).toMatchObject({ coffee: 'latte', child_birthday: '2020-02-29' });

@@ -149,3 +149,30 @@ describe('missingFields', () => {
     expect(customOnly.optional.map((f) => f.name)).not.toContain('phone');
   });
 });
+
+describe('OpenID 2.0 release of custom fields (profile.openid2)', () => {
+  const fields = { coffee: { type: 'text', label: 'Coffee' }, tea: { type: 'text', label: 'Tea' } };
+  it('a list gets type URIs under the public URL; a map keeps the operator\'s', () => {
+    const listed = parse({ fields, openid2: ['coffee'] });
+    expect(listed.problems).toEqual([]);
+    expect([...customRelease(buildProfileModel(listed.document.profile), 'https://id.example.com').openid2AxTypes]).toEqual([['https://id.example.com/schema/x_coffee', 'x_coffee']]);
+    const mapped = parse({ fields, openid2: { coffee: 'https://rp.example/ax/coffee', tea: 'urn:example:tea' } });
+    expect(mapped.problems).toEqual([]);
+    expect([...customRelease(buildProfileModel(mapped.document.profile), 'https://id.example.com').openid2AxTypes]).toEqual([
+      ['https://rp.example/ax/coffee', 'x_coffee'],
+      ['urn:example:tea', 'x_tea'],
+    ]);
+  });
+
+  it('refuses unknown fields, non-URIs and a type URI used twice, naming each', () => {
+    expect(parse({ fields, openid2: { coffee: 'coffee', tea: 'javascript:alert(1)', fullname: 'https://x.example/n' } }).problems).toEqual([
+      'profile.openid2.fullname: "fullname": is a standard field (released by the standard scopes/attributes)',
+      'profile.openid2.coffee: "coffee": must be an absolute http(s) URI or a urn: of at most 255 characters (an AX type URI)',
+      'profile.openid2.tea: "javascript:alert(1)": must be an absolute http(s) URI or a urn: of at most 255 characters (an AX type URI)',
+    ]);
+    expect(parse({ fields, openid2: { coffee: 'https://x.example/t', tea: 'https://x.example/t' } }).problems).toEqual([
+      'profile.openid2.tea: "https://x.example/t": is also the type of coffee; each field needs its own type URI',
+    ]);
+    expect(parse({ fields, openid2: 'coffee' }).problems).toEqual(['profile.openid2: "coffee": must be a list of custom field names, or field name → AX type URI']);
+  });
+});
