@@ -85,7 +85,7 @@ describe('custom fields: OpenID 2.0 AX release, completion by a site-directory u
 
   it('asks the site user for the custom field only, keeps it on the link, labels it on consent and releases it under its AX type', async () => {
     const relyingParty = rp({ [COFFEE_TYPE]: 'required', 'http://axschema.org/contact/email': 'required', 'https://unmapped.example.test/ax/secret': 'required' });
-    const outcome = await walk(await relyingParty.authenticate(`${url}/openid`), (html, n) => {
+    const outcome = await walk(await relyingParty.authenticate(`${url}/openid`), (html, n): Record<string, string> => {
       const $ = page(html);
       // Standard fields are the site's: fullname is required but never asked of a site user.
       expect($('[name=fullname]').length).toBe(0);
