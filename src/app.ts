@@ -15,7 +15,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health-routes.js';
 import { jsonLogger, type Logger } from './log.js';
 import { ProfileCompletion } from './identity/profile-completion.js';
-import { buildProfileModel, customRelease } from './identity/profile-model.js';
+import { buildProfileModel, customRelease, profileAttributeValidator } from './identity/profile-model.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
 import { openId2Routes } from './http/openid2-routes.js';
@@ -52,6 +52,7 @@ import { SECRET_CHECK_SETTING } from './storage/sealed-value-repository.js';
 import { SettingsRepository } from './storage/settings-repository.js';
 import { ThrottleRepository } from './storage/throttle-repository.js';
 import { UserRepository } from './storage/user-repository.js';
+import { ProfileRepository } from './storage/profile-store.js';
 import { DirectoryLinkRepository } from './storage/directory-link-repository.js';
 import { SiteDirectory, type SiteDirectoryDeps } from './users/site-directory.js';
 import { DirectoryUnavailableError, type SiteUserSource } from './users/site-source.js';
@@ -255,7 +256,7 @@ export function createServices(deps: AppDeps): AppServices {
   const requests = new BridgeRequestRepository(db, config.tenant);
   // The profile model (config file `profile`): completion at the bridge, release at the identity service.
   const profileModel = buildProfileModel(config.profile);
-  const release = customRelease(profileModel);
+  const release = customRelease(profileModel, config.publicUrl);
   const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
   const signIn = new BridgeSignIn({
     config: config.bridge,
@@ -276,7 +277,7 @@ export function createServices(deps: AppDeps): AppServices {
     // identity service's own key (the same vault).
     apiKey: () => apiKeys.ensure(),
     returnTokenKey: utf8(`idbridge/return-token/v1|${config.secret}`),
-    profile: new ProfileCompletion({ model: profileModel, store: userStore, clock }),
+    profile: new ProfileCompletion({ model: profileModel, store: new ProfileRepository(userStore, links), clock }),
     verification: config.registration.verification,
   });
   const authRequests = new AuthRequestRepository(db, config.tenant);
@@ -315,37 +316,7 @@ export function createServices(deps: AppDeps): AppServices {
   const unavailable = (what: string) => async (): Promise<never> => {
     throw new IdbridgeError('server_error', `${what} is not available in this deployment.`, { status: 503 });
   };
-  const usersApi = new UsersApi({
-    tenant: config.tenant,
-    store: userStore,
-    directory,
-    writable: deps.users === undefined && config.directory.kind === 'builtin',
-    readOnlyReason:
-      config.directory.kind === 'builtin'
-        ? undefined
-        : `users are served from the site's own database (directory.kind ${config.directory.kind}, mode ${config.directory.mode}), which idbridge does not write`,
-    hasher,
-    hashes: builtinHashes,
-    revocation: deps.usersApi?.revocation ?? { revokeAll: unavailable('Revoking sessions and tokens') },
-    mail: deps.usersApi?.mail ?? { send: unavailable('Sending mail') },
-    links: deps.usersApi?.emailLinks ?? { issue: unavailable('Issuing email links') },
-    audit,
-    attributeValidator: deps.usersApi?.attributeValidator,
-    defaultLocale: 'en',
-    clock,
-    logger,
-  });
-  const returnFlow = new ReturnFlow({
-    requests: authRequests,
-    identities,
-    consents,
-    responders: { openid2, oidc },
-    opSessions,
-    janrainCompatible: () => janrainCompatibility.enabled(),
-    sessionTtlSeconds: oidcConfig.sessionTtlSeconds,
-    clock,
-    logger,
-  });
+  // Mail first: the Users API sends through it.
   const languages = new Languages({ defaultLocale: config.languages.default, files: deps.operatorFiles?.languages });
   const theme = resolveTheme(config.theme, config.siteName, deps.operatorFiles?.customCss);
   const outbox = !deps.mailer && config.mail.transport === 'outbox' ? new OutboxMailer(new OutboxRepository(db, config.tenant), clock, config.environment) : undefined;
@@ -388,6 +359,39 @@ export function createServices(deps: AppDeps): AppServices {
     limits,
     links: mailLinks,
     revocation: userRevocation,
+    clock,
+    logger,
+  });
+  const usersApi = new UsersApi({
+    tenant: config.tenant,
+    store: userStore,
+    directory,
+    writable: deps.users === undefined && config.directory.kind === 'builtin',
+    readOnlyReason:
+      config.directory.kind === 'builtin'
+        ? undefined
+        : `users are served from the site's own database (directory.kind ${config.directory.kind}, mode ${config.directory.mode}), which idbridge does not write`,
+    hasher,
+    hashes: builtinHashes,
+    revocation: deps.usersApi?.revocation ?? userRevocation,
+    mail: deps.usersApi?.mail ?? mail,
+    links: deps.usersApi?.emailLinks ?? apiEmailLinks(emailTokens, mailLinks, config.registration),
+    audit,
+    // With a profile section, custom attributes are the model's fields and pass its rules; without
+    // one there is no model to check against and any attribute of the right shape is kept.
+    attributeValidator: deps.usersApi?.attributeValidator ?? (config.profile ? profileAttributeValidator(profileModel) : undefined),
+    defaultLocale: 'en',
+    clock,
+    logger,
+  });
+  const returnFlow = new ReturnFlow({
+    requests: authRequests,
+    identities,
+    consents,
+    responders: { openid2, oidc },
+    opSessions,
+    janrainCompatible: () => janrainCompatibility.enabled(),
+    sessionTtlSeconds: oidcConfig.sessionTtlSeconds,
     clock,
     logger,
   });
@@ -587,4 +591,27 @@ function clientIp(c: Context, trustProxy: boolean, remote: ((c: Context) => stri
     if (last) return last.slice(0, 64);
   }
   return remote?.(c) ?? 'unknown';
+}
+
+/**
+ * The Users API's mailed links, on the one email-token mechanism: a verification link, or a
+ * reset link (an invitation's "choose a password" is a reset link that lives as long as a
+ * verification link, since an invited person may open it days later).
+ */
+function apiEmailLinks(
+  tokens: EmailTokens,
+  links: { verifyEmail(token: string): string; resetPassword(token: string): string },
+  ttl: { verificationTtlSeconds: number; resetTtlSeconds: number },
+): UserEmailLinks {
+  return {
+    async issue(user, kind) {
+      if (kind === 'verify-email') {
+        const token = await tokens.issue('verify-email', user.id, user.email, ttl.verificationTtlSeconds);
+        return { link: links.verifyEmail(token), expiresInMinutes: Math.round(ttl.verificationTtlSeconds / 60) };
+      }
+      const seconds = kind === 'set-password' ? ttl.verificationTtlSeconds : ttl.resetTtlSeconds;
+      const token = await tokens.issue('reset-password', user.id, user.email, seconds);
+      return { link: links.resetPassword(token), expiresInMinutes: Math.round(seconds / 60) };
+    },
+  };
 }

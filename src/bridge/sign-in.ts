@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { BridgeConfig, VerificationPolicy } from '../config.js';
 import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { CompletionForm, ProfileCompletion } from '../identity/profile-completion.js';
-import type { ProfileFieldError } from '../identity/profile-model.js';
+import type { ProfileFieldError, ProfileText } from '../identity/profile-model.js';
 import type { Logger } from '../log.js';
 import { DirectoryUnavailableError } from '../users/site-source.js';
 import type { AuthenticationResult, DirectoryUser, UserDirectory } from '../users/user.js';
@@ -317,7 +317,7 @@ export class BridgeSignIn {
    * must still be `authenticated` for this browser; bad input shows the form again with the errors
    * and stores nothing; otherwise the flow goes on to the postback exactly as after a sign-in.
    */
-  async completeProfile(requestId: string, browserHash: string, input: Readonly<Record<string, unknown>>, locale: string, skip: boolean): Promise<SignInStep> {
+  async completeProfile(requestId: string, browserHash: string, input: Readonly<Record<string, unknown>>, locale: string | ProfileText, skip: boolean): Promise<SignInStep> {
     const request = await this.load(requestId, browserHash);
     // A double submit or another tab: the first submit already moved the request on.
     if (request.state !== 'authenticated' || !this.deps.profile || !request.userId) return this.status(requestId, browserHash);

@@ -17,7 +17,8 @@ import { z } from 'zod';
  *       requirement: optional
  *   scopes:
  *     coffee: [coffee]                               # OIDC scope → custom fields released as x_<field>
- *   openid2: [coffee]                                # custom fields OpenID 2.0 RPs may receive
+ *   openid2: [coffee]                                # custom fields OpenID 2.0 RPs may receive (AX),
+ *                                                    # or { coffee: https://rp.example/ax/coffee }
  * ```
  */
 
@@ -101,7 +102,7 @@ const labelsSchema = z.union([
     .refine((labels) => Object.hasOwn(labels, 'en'), 'must have an English label (en)'),
 ]);
 const count = z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be at least 0').max(10_000, 'must be at most 10000');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const bound = z.union([z.number(), z.string().max(40, 'must be at most 40 characters')], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' });
 const optionSchema = z.union([text(100), z.strictObject({ value: text(100), label: labelsSchema.optional() })]);
 
 const fieldSchema = z.strictObject({
@@ -113,8 +114,10 @@ const fieldSchema = z.strictObject({
   /** A regular expression the whole value must match (anchored for you; JavaScript syntax, `v` flag). */
   pattern: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional(),
   /** number: numbers; date: dates `YYYY-MM-DD`. */
-  min: z.union([z.number(), isoDate], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' }).optional(),
-  max: z.union([z.number(), isoDate], { error: 'must be a number (number fields) or a date YYYY-MM-DD (date fields)' }).optional(),
+  // Only the shape here (a number or a short string): which of the two a field takes depends on
+  // its type, which the checks across settings below know, so their message names the right one.
+  min: bound.optional(),
+  max: bound.optional(),
   /** select: the choices (values, or value + labels). */
   options: z.array(optionSchema).max(200, 'must have at most 200 options').optional(),
   /** text: the only values accepted. */
@@ -131,7 +134,12 @@ export const profileSectionSchema = z
   .strictObject({
     fields: z.record(z.string(), fieldSchema).default({}),
     scopes: z.record(z.string(), z.array(z.string()).min(1, 'must name at least one custom field')).default({}),
-    openid2: z.array(z.string()).default([]),
+    /**
+     * Custom fields OpenID 2.0 relying parties may request through Attribute Exchange: a list of
+     * field names (AX type URI `<public URL>/schema/x_<field>`), or field name → the AX type URI
+     * relying parties already use for it.
+     */
+    openid2: z.union([z.array(z.string()), z.record(z.string(), z.string())], { error: 'must be a list of custom field names, or field name → AX type URI' }).default([]),
   })
   .superRefine((section, ctx) => {
     const custom = new Set<string>();
@@ -192,11 +200,12 @@ export const profileSectionSchema = z
         problem(at('min'), `${JSON.stringify(field.min)}: must not exceed max (${JSON.stringify(field.max)})`);
       }
     }
-    const releasable = (list: string[], path: (string | number)[]) =>
+    // `byName`: the list is a map's keys, so a problem is named by the key, not a position.
+    const releasable = (list: string[], path: (string | number)[], byName = false) =>
       list.forEach((name, i) => {
         if (!custom.has(name)) {
           const why = Object.hasOwn(STANDARD_PROFILE_FIELDS, name) ? 'is a standard field (released by the standard scopes/attributes)' : 'is not a custom field under profile.fields';
-          ctx.addIssue({ code: 'custom', path: [...path, i], message: `${JSON.stringify(name.slice(0, 60))}: ${why}` });
+          ctx.addIssue({ code: 'custom', path: [...path, byName ? name : i], message: `${JSON.stringify(name.slice(0, 60))}: ${why}` });
         }
       });
     for (const [scope, names] of Object.entries(section.scopes)) {
@@ -204,10 +213,32 @@ export const profileSectionSchema = z
       else if (STANDARD_SCOPES.has(scope)) ctx.addIssue({ code: 'custom', path: ['scopes', scope], message: `${scope}: is a standard scope; map custom fields to a scope of your own` });
       else releasable(names, ['scopes', scope]);
     }
-    releasable(section.openid2, ['openid2']);
+    if (Array.isArray(section.openid2)) releasable(section.openid2, ['openid2']);
+    else {
+      releasable(Object.keys(section.openid2), ['openid2'], true);
+      const seen = new Map<string, string>();
+      for (const [name, uri] of Object.entries(section.openid2)) {
+        const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['openid2', name], message: `${JSON.stringify(uri.slice(0, 80))}: ${message}` });
+        if (!isTypeUri(uri)) problem('must be an absolute http(s) URI or a urn: of at most 255 characters (an AX type URI)');
+        else if (seen.has(uri)) problem(`is also the type of ${seen.get(uri)}; each field needs its own type URI`);
+        seen.set(uri, name);
+      }
+    }
   });
 
 export type ProfileSection = z.output<typeof profileSectionSchema>;
+
+/** An AX type URI (AX 1.0 §2: a URI): absolute http(s) or urn:, printable ASCII, bounded. */
+function isTypeUri(value: string): boolean {
+  if (value.length > 255 || !/^[\x21-\x7e]+$/.test(value)) return false;
+  if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(value)) return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 /** A real calendar date `YYYY-MM-DD` (no 31 February), years 0001-9999. */
 export function isCalendarDate(value: string): boolean {

@@ -84,7 +84,8 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
     const input: Record<string, string | string[]> = Object.create(null);
     for (const [name, values] of Object.entries(form)) input[name] = values.length === 1 ? values[0]! : values;
     const skip = single(form, 'action') === 'skip';
-    return render(c, await signIn.completeProfile(requestId, c.get('browser').hash, input, 'en', skip));
+    // Messages in the negotiated language, from the catalogue (operator language files included).
+    return render(c, await signIn.completeProfile(requestId, c.get('browser').hash, input, c.get('ui'), skip));
   });
 
   app.get('/verify/status', async (c) => {
@@ -259,7 +260,7 @@ export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignU
     case 'profile':
       return c.html(
         <ProfileCompletionPage
-          siteName={config.siteName}
+          ui={ui}
           requestId={step.request.requestId}
           csrfToken={csrfToken}
           form={step.form}

@@ -10,14 +10,21 @@ export interface ProfileChanges {
   offered: readonly string[];
 }
 
-/** Where profile values of users in idbridge's own table are written. */
+/**
+ * Where a user's profile values can be kept: `all` (a row in idbridge's own `users` table: built-in
+ * and migrated users), `custom` (a user a site directory serves: the standard fields live in the
+ * site's database, which idbridge does not write, so only custom fields, kept on the directory
+ * link), or null (nowhere: nothing is asked).
+ */
+export type ProfileStorage = 'all' | 'custom' | null;
+
+/** Where profile values are written. */
 export interface ProfileStore {
+  storageFor(userId: string): Promise<ProfileStorage>;
   /**
-   * Whether the user has a row in idbridge's own table (built-in and migrated users). Users a
-   * site directory serves (federated) have none: nothing can be stored for them.
+   * One write of the values and the offered list; false when nothing could be stored. Where only
+   * custom fields can be kept, `standard` must be empty (the caller never asks for them).
    */
-  hasOwnRow(userId: string): Promise<boolean>;
-  /** One UPDATE of the columns and the attributes JSON; false when the user has no row. */
   saveProfile(userId: string, changes: ProfileChanges, now: number): Promise<boolean>;
 }
 

@@ -8,6 +8,7 @@ import {
   type ProfileField,
   type ProfileFieldError,
   type ProfileModel,
+  type ProfileText,
 } from './profile-model.js';
 import type { ProfileStore } from './ports.js';
 
@@ -37,8 +38,10 @@ export class ProfileCompletion {
   /** The form to show this user now, or null to go straight on. */
   async formFor(user: DirectoryUser): Promise<CompletionForm | null> {
     if (!this.deps.model.fields.some((f) => f.requirement !== 'hidden')) return null; // the common case: no reads
-    if (!(await this.deps.store.hasOwnRow(user.id))) return null;
-    const missing = missingFields(this.deps.model, user);
+    const storage = await this.deps.store.storageFor(user.id);
+    if (storage === null) return null;
+    // A site directory's user: standard fields are the site's (never asked), custom ones are ours.
+    const missing = missingFields(this.deps.model, user, (field) => storage === 'all' || !field.standard);
     const fields = [...missing.required, ...missing.optional];
     if (fields.length === 0) return null;
     // Model order, not "required first": the form reads like the operator's list.
@@ -50,7 +53,7 @@ export class ProfileCompletion {
    * The submitted form. `skip`: the user skipped the optional fields (allowed only when nothing
    * required is missing). Validates everything first; stores all of it in one write or nothing.
    */
-  async submit(user: DirectoryUser, input: Readonly<Record<string, unknown>>, locale: string, skip: boolean): Promise<CompletionResult> {
+  async submit(user: DirectoryUser, input: Readonly<Record<string, unknown>>, locale: string | ProfileText, skip: boolean): Promise<CompletionResult> {
     const form = await this.formFor(user);
     if (!form) return { ok: true };
     const offered = [...new Set([...offeredFields(user), ...form.fields.filter((f) => f.requirement === 'optional').map((f) => f.name)])];

@@ -17,6 +17,8 @@ import {
 } from '../config/profile-section.js';
 import { customAttributeName, type CustomAttributeName, type CustomRelease } from '../users/profile.js';
 import type { DirectoryUser } from '../users/user.js';
+import type { FieldIssue } from '../errors.js';
+import { BUILTIN_CATALOGUES, translator, type Translate } from '../i18n/translate.js';
 
 export type { Labels, ProfileFieldType, ProfileRequirement };
 
@@ -56,6 +58,8 @@ export interface ProfileModel {
   readonly scopes: ReadonlyMap<string, readonly ProfileField[]>;
   /** Custom fields OpenID 2.0 relying parties may request (AX) and receive. */
   readonly openid2: readonly ProfileField[];
+  /** The operator's AX type URI of an `openid2` field, when given (else the default, see {@link customRelease}). */
+  readonly openid2TypeUris: ReadonlyMap<string, string>;
 }
 
 /** `attributes` key remembering which optional fields were already offered (comma-separated names). */
@@ -111,12 +115,15 @@ export function buildProfileModel(section: ProfileSection | undefined): ProfileM
     });
   }
   const byName = new Map(fields.map((f) => [f.name, f]));
+  const openid2 = section?.openid2 ?? [];
+  const openid2Names = Array.isArray(openid2) ? openid2 : Object.keys(openid2);
   const pick = (names: readonly string[]) => names.flatMap((n) => (byName.has(n) ? [byName.get(n)!] : []));
   return {
     fields,
     field: (name) => byName.get(name),
     scopes: new Map(Object.entries(section?.scopes ?? {}).map(([scope, names]) => [scope, pick(names)])),
-    openid2: pick(section?.openid2 ?? []),
+    openid2: pick(openid2Names),
+    openid2TypeUris: new Map(Array.isArray(openid2) ? [] : Object.entries(openid2)),
   };
 }
 
@@ -178,21 +185,31 @@ const NUMBER = /^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,10})?$/;
 /** Anything longer is refused before any pattern runs (an operator's pattern on a megabyte of input). */
 const HARD_LIMIT = 10_000;
 
-const MESSAGES: Record<ProfileErrorCode, (label: string, field: ProfileField) => string> = {
-  required: (l) => `${l} is required.`,
-  wrong_type: (l) => `${l} must be a single value.`,
-  too_short: (l, f) => `${l} must be at least ${f.minLength} characters long.`,
-  too_long: (l, f) => `${l} must be at most ${f.maxLength} characters long.`,
-  invalid_characters: (l) => `${l} contains characters that are not allowed.`,
-  pattern: (l) => `${l} is not in the expected format.`,
-  not_allowed: (l) => `Please choose one of the offered values for ${l}.`,
-  invalid_email: (l) => `${l} must be an email address such as name@example.com.`,
-  invalid_phone: (l) => `${l} must be an international number such as +4930123456.`,
-  invalid_date: (l) => `${l} must be a date (YYYY-MM-DD).`,
-  invalid_number: (l) => `${l} must be a number.`,
-  too_small: (l, f) => `${l} must be at least ${f.min}.`,
-  too_large: (l, f) => `${l} must be at most ${f.max}.`,
-};
+/**
+ * The language profile messages and labels come in: a page's `c.get('ui')` fits (its translate
+ * function knows the operator's language files too).
+ */
+export interface ProfileText {
+  locale: string;
+  t: Translate;
+}
+
+/** Messages from the built-in catalogues only (English for a language idbridge does not ship). */
+export function builtinProfileText(locale: string): ProfileText {
+  const catalogue = BUILTIN_CATALOGUES[locale] ?? BUILTIN_CATALOGUES[locale.split('-')[0]!.toLowerCase()] ?? {};
+  return { locale, t: translator(locale, catalogue) };
+}
+
+/** The message of a refused value, in the catalogue's words (`profile.error.<code>`). */
+export function profileErrorMessage(code: ProfileErrorCode, field: ProfileField, text: ProfileText): string {
+  return text.t(`profile.error.${code}`, {
+    label: localized(field.labels, text.locale),
+    min: String(field.min ?? ''),
+    max: String(field.max ?? ''),
+    minLength: field.minLength ?? 0,
+    maxLength: field.maxLength,
+  });
+}
 
 /**
  * Check and normalise the submitted values of `fields` (default: every field that is not hidden).
@@ -203,15 +220,16 @@ const MESSAGES: Record<ProfileErrorCode, (label: string, field: ProfileField) =>
 export function validateProfile(
   model: ProfileModel,
   input: Readonly<Record<string, unknown>>,
-  locale: string,
+  locale: string | ProfileText,
   options: { fields?: readonly ProfileField[] } = {},
 ): ProfileValidation {
+  const text = typeof locale === 'string' ? builtinProfileText(locale) : locale;
   const fields = options.fields ?? model.fields.filter((f) => f.requirement !== 'hidden');
   const values: Record<string, string> = Object.create(null);
   const errors: ProfileFieldError[] = [];
   for (const field of fields) {
     const raw = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
-    const fail = (code: ProfileErrorCode) => errors.push({ field: field.name, code, message: MESSAGES[code](localized(field.labels, locale), field) });
+    const fail = (code: ProfileErrorCode) => errors.push({ field: field.name, code, message: profileErrorMessage(code, field, text) });
     if (raw !== undefined && typeof raw !== 'string') {
       values[field.name] = '';
       fail('wrong_type');
@@ -288,6 +306,33 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+/**
+ * The Users API's check of custom attributes (api/user-resource.ts `AttributeValidator`) from the
+ * model: every name must be a custom field of the model, every value pass the field's rules
+ * (type, length, pattern, options, min/max) as at the bridge. Requirements are not enforced here:
+ * an API client may create a user without a required field (the bridge asks for it at the next
+ * sign-in), and `''` clears a value. Messages are English (the API's language).
+ */
+export function profileAttributeValidator(model: ProfileModel): (attributes: Readonly<Record<string, string>>) => FieldIssue[] {
+  const custom = model.fields.filter((f) => !f.standard);
+  const known = custom.map((f) => f.name).join(', ') || 'none';
+  const text = builtinProfileText('en');
+  return (attributes) => {
+    const issues: FieldIssue[] = [];
+    for (const [name, value] of Object.entries(attributes)) {
+      const field = model.field(name);
+      if (!field || field.standard) {
+        const why = field ? 'is a standard profile field, set under profile (not attributes)' : 'is not a custom profile field';
+        issues.push({ path: [name], message: `${why} (the config file's profile.fields defines: ${known})` });
+        continue;
+      }
+      const result = validateProfile(model, { [name]: value }, text, { fields: [{ ...field, requirement: 'optional' }] });
+      if (!result.ok) for (const error of result.errors) issues.push({ path: [name], message: error.message });
+    }
+    return issues;
+  };
+}
+
 /** The stored value of a field for a user ('' when absent). */
 export function profileValue(user: DirectoryUser, field: ProfileField): string {
   if (!field.standard) return Object.hasOwn(user.attributes, field.name) ? (user.attributes[field.name] ?? '') : '';
@@ -343,13 +388,24 @@ export function customAttributeValues(model: ProfileModel, user: DirectoryUser):
   return out;
 }
 
-/** The release part of the model, for the identity service (users/profile.ts {@link CustomRelease}). */
-export function customRelease(model: ProfileModel): CustomRelease {
+/**
+ * The release part of the model, for the identity service (users/profile.ts {@link CustomRelease}).
+ * An `openid2` field without the operator's type URI gets `<publicUrl>/schema/x_<field>`: a URI
+ * under the deployment's own name, so it cannot mean anything else (AX type URIs are names; they
+ * need not resolve).
+ */
+export function customRelease(model: ProfileModel, publicUrl?: string): CustomRelease {
   const labels = new Map<string, string>();
   for (const field of model.fields) if (!field.standard) labels.set(customAttributeName(field.name), field.labels.en);
+  const axTypes = new Map<string, CustomAttributeName>();
+  for (const field of model.openid2) {
+    const uri = model.openid2TypeUris.get(field.name) ?? (publicUrl === undefined ? undefined : `${publicUrl}/schema/${customAttributeName(field.name)}`);
+    if (uri !== undefined) axTypes.set(uri, customAttributeName(field.name));
+  }
   return {
     scopes: new Map([...model.scopes].map(([scope, fields]) => [scope, fields.map((f) => customAttributeName(f.name))])),
     openid2: model.openid2.map((f) => customAttributeName(f.name)),
+    openid2AxTypes: axTypes,
     labels,
   };
 }

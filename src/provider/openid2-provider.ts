@@ -13,11 +13,12 @@ import {
   checkAuthentication,
   parseCheckIdRequest,
   requestedFields,
+  requestedOtherAxTypes,
   type AssociationStore,
   type CheckIdRequest,
   type OpenIdMessage,
 } from '../protocol/openid2/index.js';
-import { attributeLabel, isSregField, type CustomRelease, type Attributes, type SregProfile } from '../users/profile.js';
+import { attributeLabel, isSregField, type AttributeName, type CustomRelease, type Attributes, type SregProfile } from '../users/profile.js';
 import type { AuthRequest, IdentityStore } from './ports.js';
 import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type SiteCheck, type Subject } from './responder.js';
 import { sharedAttributes } from './return-flow.js';
@@ -33,7 +34,7 @@ export interface OpenId2ProviderDeps {
   logger: Logger;
   /** Relying-party discovery (§13): whether the realm lists the request's return_to. */
   rpDiscovery: RelyingPartyDiscovery;
-  /** Labels of the operator's custom fields, for the consent page. */
+  /** The operator's custom fields: their AX type URIs, and labels for the consent page. */
   release?: CustomRelease;
 }
 
@@ -99,7 +100,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
       payload: request,
       browserHash,
       realm: request.realm,
-      requestedAttributes: requestedFields(request.attributes).all,
+      requestedAttributes: this.requestedAttributes(request),
       immediate: request.immediate,
     });
     this.deps.logger.log('info', 'openid2_checkid', { request_id: requestId, mode: request.mode });
@@ -145,12 +146,18 @@ export class OpenId2Provider implements RelyingPartyResponder {
       this.deps.logger.log('warn', 'openid2_identity_mismatch', { request_id: auth.requestId });
       return this.negative(request, 'cancel');
     }
+    // Custom fields travel only in AX, under the type URI the operator mapped them to.
+    const custom = new Map<string, string>();
+    for (const [typeUri, name] of this.deps.release?.openid2AxTypes ?? []) {
+      const value = all[name];
+      if (value) custom.set(typeUri, value);
+    }
     const params = await buildPositiveAssertion(
       {
         request,
         opEndpoint: this.urls.opEndpoint,
         localIdentity,
-        extensionFields: buildExtensionResponse(request.attributes, attributes),
+        extensionFields: buildExtensionResponse(request.attributes, attributes, custom),
       },
       this.deps.associations,
       { now: this.deps.clock.now() },
@@ -165,6 +172,16 @@ export class OpenId2Provider implements RelyingPartyResponder {
   async interactionRequired(auth: AuthRequest): Promise<RelyingPartyAnswer> {
     const request = checkIdRequest(auth);
     return this.negative(request, request.immediate ? 'setup_needed' : 'cancel');
+  }
+
+  /**
+   * What the bridge is asked for: the SREG fields requested through SREG or AX, and the custom
+   * fields whose mapped AX type URI the RP requested (`profile.openid2`); other AX types are not.
+   */
+  private requestedAttributes(request: CheckIdRequest): AttributeName[] {
+    const types = this.deps.release?.openid2AxTypes;
+    const custom = types ? requestedOtherAxTypes(request.attributes).flatMap((uri) => (types.has(uri) ? [types.get(uri)!] : [])) : [];
+    return [...requestedFields(request.attributes).all, ...new Set(custom)];
   }
 
   /** identifier_select, or the local identifier of one of our users (delegated claimed ids included). */

@@ -2,6 +2,7 @@ import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { DirectoryLink, DirectoryLinkStore } from '../users/directory-links.js';
 import { once, type Database } from './database.js';
 import { directoryLinks } from './schema.js';
+import { parseAttributes } from './user-repository.js';
 
 type LinkRow = typeof directoryLinks.$inferSelect;
 
@@ -87,6 +88,16 @@ export class DirectoryLinkRepository implements DirectoryLinkStore {
     const [migrated] = await this.db.select({ n: count() }).from(directoryLinks).where(and(scope, isNotNull(directoryLinks.migratedAt)));
     return { linked: linked?.n ?? 0, migrated: migrated?.n ?? 0 };
   }
+
+  async saveAttributes(userId: string, patch: Readonly<Record<string, string>>): Promise<boolean> {
+    const rows = await this.db
+      .update(directoryLinks)
+      // json_patch merges into the stored object, so a value written meanwhile (another tab) is kept.
+      .set({ attributes: sql`json_patch(${directoryLinks.attributes}, ${JSON.stringify(patch)})` })
+      .where(and(eq(directoryLinks.tenant, this.tenant), eq(directoryLinks.userId, userId), isNull(directoryLinks.migratedAt)))
+      .returning({ key: directoryLinks.siteKey });
+    return rows.length > 0;
+  }
 }
 
 function toLink(row: LinkRow): DirectoryLink {
@@ -98,5 +109,6 @@ function toLink(row: LinkRow): DirectoryLink {
     loginsCount: row.loginsCount,
     loginTime: row.loginTime,
     createdAt: row.createdAt,
+    attributes: parseAttributes(row.attributes),
   };
 }

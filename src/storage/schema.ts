@@ -352,6 +352,11 @@ export const directoryLinks = sqliteTable(
     loginsCount: integer('logins_count').notNull().default(0),
     loginTime: integer('login_time'),
     createdAt: integer('created_at').notNull(),
+    /**
+     * Custom profile fields of a user the site still serves (JSON object, like `users.attributes`,
+     * `$offered` included): the site's database has no place for them. Copied into `users` on migration.
+     */
+    attributes: text('attributes').notNull().default('{}'),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.directory, t.siteKey] }), uniqueIndex('directory_links_user').on(t.tenant, t.userId)],
 );

@@ -20,8 +20,11 @@ const PROFILE_COLUMNS = {
   phone: users.phone,
 } as const;
 
-/** {@link UsersApiStore} (and so `UserStore`) and {@link ProfileStore} on the `users` table. */
-export class UserRepository implements UsersApiStore, ProfileStore {
+/**
+ * {@link UsersApiStore} (and so `UserStore`) on the `users` table, with the profile writes the
+ * {@link ProfileStore} (storage/profile-store.ts) builds on.
+ */
+export class UserRepository implements UsersApiStore {
   constructor(
     private readonly db: Database,
     private readonly tenant: string,
@@ -102,10 +105,12 @@ export class UserRepository implements UsersApiStore, ProfileStore {
     await this.countLogin().run({ id, at });
   }
 
+  /** Whether the user has a row here (built-in and migrated users; not a site directory's). */
   async hasOwnRow(userId: string): Promise<boolean> {
     return (await this.byId().all({ id: userId })).length > 0;
   }
 
+  /** One UPDATE of the columns and the attributes JSON; false when the user has no row. */
   async saveProfile(userId: string, changes: ProfileChanges, now: number): Promise<boolean> {
     const columns: Partial<Record<keyof typeof PROFILE_COLUMNS, string>> = {};
     for (const [name, value] of Object.entries(changes.standard)) {
@@ -285,7 +290,8 @@ function toStoredUser(row: UserRow): StoredUser {
 }
 
 /** The stored custom-field object; anything but a flat object of strings reads as none. */
-function parseAttributes(json: string): Record<string, string> {
+/** An `attributes` JSON column: an object of string values; anything else reads as empty. */
+export function parseAttributes(json: string): Record<string, string> {
   try {
     const value: unknown = JSON.parse(json);
     if (!value || typeof value !== 'object' || Array.isArray(value)) return {};

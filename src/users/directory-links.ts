@@ -14,6 +14,8 @@ export interface DirectoryLink {
   loginsCount: number;
   loginTime: number | null;
   createdAt: number;
+  /** Custom profile fields kept for the user while the site serves them (`$offered` included). */
+  attributes: Record<string, string>;
 }
 
 /** Storage port for the links (tenant-scoped by the implementation). */
@@ -30,4 +32,9 @@ export interface DirectoryLinkStore {
   /** Count a successful sign-in of a user the site still serves. */
   recordLogin(userId: string, at: number): Promise<void>;
   counts(directory: string): Promise<{ linked: number; migrated: number }>;
+  /**
+   * Merge custom profile values into the link of a user the site still serves (one statement;
+   * keys not in `patch` are kept). False when there is no such unmigrated link.
+   */
+  saveAttributes(userId: string, patch: Readonly<Record<string, string>>): Promise<boolean>;
 }

@@ -104,9 +104,11 @@ export interface CustomRelease {
   readonly scopes: ReadonlyMap<string, readonly CustomAttributeName[]>;
   /** Custom attributes OpenID 2.0 relying parties may request (AX) and receive. */
   readonly openid2: readonly CustomAttributeName[];
+  /** AX type URI → the custom attribute it requests (one per `openid2` field). */
+  readonly openid2AxTypes: ReadonlyMap<string, CustomAttributeName>;
   /** Attribute name → label (English), for the consent and connected-apps pages. */
   readonly labels: ReadonlyMap<string, string>;
 }
 
 /** No custom field is released (no profile section, or none mapped). */
-export const NO_CUSTOM_RELEASE: CustomRelease = { scopes: new Map(), openid2: [], labels: new Map() };
+export const NO_CUSTOM_RELEASE: CustomRelease = { scopes: new Map(), openid2: [], openid2AxTypes: new Map(), labels: new Map() };

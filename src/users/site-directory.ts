@@ -152,6 +152,8 @@ export class SiteDirectory implements UserDirectory {
         username: record.username?.toLowerCase() ?? null,
         passwordHash: await hasher.hash(password),
         profile: profileOf(record),
+        // What the user completed while the site served them moves with them.
+        attributes: link.attributes,
         phone: record.attributes.phone ?? null,
         customerId: record.attributes.customer_id ?? null,
         externalId: null,
@@ -202,8 +204,8 @@ function siteUser(link: DirectoryLink, record: SiteUserRecord): DirectoryUser {
     emailVerified: record.emailVerified,
     blocked: record.blocked,
     profile,
-    // Custom profile fields live in idbridge's own table only; the site's columns map to SREG/extended names.
-    attributes: {},
+    // Custom profile fields live in idbridge's own table (the link); the site's columns map to SREG/extended names.
+    attributes: { ...link.attributes },
     phone: record.attributes.phone ?? null,
     customerId: record.attributes.customer_id ?? null,
     externalId: null,

@@ -1,4 +1,5 @@
-import { localized, type ProfileField, type ProfileFieldError } from '../identity/profile-model.js';
+import { builtinProfileText, localized, type ProfileField, type ProfileFieldError } from '../identity/profile-model.js';
+import type { Translate } from '../i18n/translate.js';
 
 export interface ProfileFieldsProps {
   /** The fields to render (a model's `fields`, or a completion form's). Hidden ones are skipped. */
@@ -11,6 +12,8 @@ export interface ProfileFieldsProps {
   locale?: string;
   /** Prefix of element ids, so two forms on one page do not share ids. Default `profile`. */
   idPrefix?: string;
+  /** The page's translate function (`c.get('ui').t`); default: the built-in catalogue of `locale`. */
+  t?: Translate;
 }
 
 const INPUT_TYPE = { text: 'text', email: 'email', phone: 'tel', date: 'date', number: 'number' } as const;
@@ -24,6 +27,7 @@ const INPUT_TYPE = { text: 'text', email: 'email', phone: 'tel', date: 'date', n
 export function ProfileFields(props: ProfileFieldsProps) {
   const locale = props.locale ?? 'en';
   const prefix = props.idPrefix ?? 'profile';
+  const t = props.t ?? builtinProfileText(locale).t;
   return (
     <>
       {props.fields
@@ -41,10 +45,10 @@ export function ProfileFields(props: ProfileFieldsProps) {
               {' *'}
             </span>
           ) : (
-            <span class="optional"> (optional)</span>
+            <span class="optional"> {t('profile.optional')}</span>
           );
           const message = error ? (
-            <p class="field-error" id={errorId}>
+            <p class="field-error" id={errorId} role="alert">
               {error.message}
             </p>
           ) : null;
@@ -68,7 +72,7 @@ export function ProfileFields(props: ProfileFieldsProps) {
                   {marker}
                 </label>
                 <select id={id} name={field.name} required={required} autocomplete={field.autocomplete} {...described}>
-                  <option value="">{required ? 'Please choose' : '—'}</option>
+                  <option value="">{required ? t('profile.choose') : '—'}</option>
                   {(field.options ?? []).map((o) => (
                     <option value={o.value} selected={o.value === value}>
                       {localized(o.labels, locale)}

@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { parseConfigDocument } from '../../src/config/document.js';
 import type { UserEmailLinks } from '../../src/api/users-service.js';
 import { openDatabase } from '../../src/entry/node/database.js';
 import { nodeHashPrimitives } from '../../src/entry/node/hash-primitives.js';
@@ -38,18 +39,21 @@ class Recorder implements UserRevocation, OutgoingMail, UserEmailLinks {
 
 let ctx: Awaited<ReturnType<typeof setup>>;
 
-async function setup(env: Record<string, string> = {}, users?: UserDirectory) {
+async function setup(env: Record<string, string> = {}, users?: UserDirectory, options: { profile?: unknown; appMail?: boolean } = {}) {
   const database = openDatabase(':memory:');
   const recorder = new Recorder();
+  const parsed = options.profile === undefined ? undefined : parseConfigDocument({ name: 'test', data: { profile: options.profile } }, {});
+  expect(parsed?.problems ?? []).toEqual([]);
   const { app, services } = await createApp({
-    config: testConfig({ IDBRIDGE_ADMIN_TOKEN: ADMIN, ...env }),
+    config: { ...testConfig({ IDBRIDGE_ADMIN_TOKEN: ADMIN, ...env }), profile: parsed?.document.profile },
     db: database.db,
     clock: new TestClock(),
     logger: memoryLogger(),
     scrypt: nodeScrypt,
     hashPrimitives: nodeHashPrimitives,
     fetch: async () => Promise.reject(new Error('no network in this test')),
-    usersApi: { revocation: recorder, mail: recorder, emailLinks: recorder },
+    // appMail: the app's own OutgoingMail (the development outbox in tests) instead of the recorder.
+    usersApi: options.appMail ? { revocation: recorder, emailLinks: recorder } : { revocation: recorder, mail: recorder, emailLinks: recorder },
     users,
   });
   const document = (await (await app.request('/api/openapi.json')).json()) as Record<string, any>;
@@ -311,6 +315,74 @@ describe('a directory other than the built-in table', () => {
       const res = await ctx.call(method, path);
       expect(res.status).toBe(501);
       expect(res.json.code).toBe('not_implemented');
+    }
+  });
+});
+
+describe('custom attributes against the profile model (config file profile)', () => {
+  const PROFILE = {
+    fields: {
+      coffee: { type: 'select', label: 'Coffee', options: ['espresso', 'latte'], requirement: 'required' },
+      shoe: { type: 'number', label: 'Shoe size', min: 30, max: 50 },
+      code: { type: 'text', label: 'Code', pattern: '[A-Z]{3}', requirement: 'hidden' },
+    },
+  };
+  let profiled: Awaited<ReturnType<typeof setup>>;
+  beforeEach(async () => {
+    profiled = await setup({}, undefined, { profile: PROFILE });
+  });
+  afterEach(() => profiled.close());
+  const create = (attributes: Record<string, string>) =>
+    profiled.call('POST', '/api/v1/users', { body: { email: `p${Math.random().toString(36).slice(2)}@example.com`, password: 'correct horse', attributes } });
+
+  it('accepts the model\'s fields (hidden ones too; a required one may be missing: the bridge asks for it)', async () => {
+    const ok = await create({ coffee: 'latte', shoe: '42.50', code: 'ABC' });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(201);
+    expect(ok.json.attributes).toEqual({ coffee: 'latte', shoe: '42.50', code: 'ABC' });
+    expect((await create({ shoe: '31' })).status).toBe(201);
+  });
+
+  it('answers 400 naming an unknown field, and the rule a bad value breaks; nothing is stored', async () => {
+    const unknown = await create({ tea: 'green', coffee: 'latte' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.detail).toBe('attributes.tea: is not a custom profile field (the config file\'s profile.fields defines: coffee, shoe, code)');
+    const standard = await create({ fullname: 'Ann' });
+    expect(standard.status).toBe(400);
+    expect(standard.json.detail).toMatch(/^attributes\.fullname: is a standard profile field/);
+    const bad = await create({ coffee: 'mocha', shoe: '99', code: 'abc' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.detail).toBe(
+      'attributes.coffee: Please choose one of the offered values for Coffee.; attributes.shoe: Shoe size must be at most 50.; attributes.code: Code is not in the expected format.',
+    );
+    expect((await create({ shoe: 'twelve' })).json.detail).toBe('attributes.shoe: Shoe size must be a number.');
+    const list = await profiled.call('GET', '/api/v1/users');
+    expect(list.json.users).toEqual([]);
+  });
+
+  it('checks the values a PATCH writes; removing an attribute (null) is always allowed', async () => {
+    const user = (await create({ coffee: 'latte' })).json;
+    const bad = await profiled.call('PATCH', `/api/v1/users/${user.id}`, { body: { attributes: { shoe: '10' } }, type: 'application/merge-patch+json' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.detail).toBe('attributes.shoe: Shoe size must be at least 30.');
+    expect((await profiled.call('GET', `/api/v1/users/${user.id}`)).json.attributes).toEqual({ coffee: 'latte' });
+    const removed = await profiled.call('PATCH', `/api/v1/users/${user.id}`, { body: { attributes: { coffee: null } }, type: 'application/merge-patch+json' });
+    expect(removed.status).toBe(200);
+    expect(removed.json.attributes).toEqual({});
+  });
+});
+
+describe("the app's own mail service", () => {
+  it('sends the set-password invitation through services.mail (here: the development outbox)', async () => {
+    const own = await setup({}, undefined, { appMail: true });
+    try {
+      const res = await own.call('POST', '/api/v1/users', { body: { email: 'invited@example.com', locale: 'de' } });
+      expect(res.status, JSON.stringify(res.json)).toBe(201);
+      const mails = await own.services.outbox!.list();
+      expect(mails).toHaveLength(1);
+      expect(mails[0]).toMatchObject({ to: 'invited@example.com', template: 'set-password', locale: 'de' });
+      expect(mails[0]!.text).toContain(res.json.id);
+    } finally {
+      own.close();
     }
   });
 });

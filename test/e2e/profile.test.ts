@@ -40,7 +40,7 @@ describe('profile completion and custom claims (all-in-one server, openid-client
     expect(problems).toEqual([]);
     const config = { ...testConfig({ IDBRIDGE_PUBLIC_URL: url, PORT: String(port), HOST: '127.0.0.1', IDBRIDGE_ROLE: 'all', IDBRIDGE_API_KEY: '', IDBRIDGE_DEMO: 'false' }), profile: document.profile };
     server = await startServer(config, { logger: memoryLogger(), deps: { clock } });
-    for (const [email, fullname] of [['ann@example.com', undefined], ['ben@example.com', 'Ben Example']] as const) {
+    for (const [email, fullname] of [['ann@example.com', undefined], ['ben@example.com', 'Ben Example'], ['cai@example.com', 'Cai Beispiel']] as const) {
       await createUser({ email, password: PASSWORD, ...(fullname ? { fullname } : {}) }, { store: server.services.userStore, hasher: server.services.hasher, now: clock.now() });
     }
     rpOrigin = `http://127.0.0.1:${await freePort()}`;
@@ -53,7 +53,7 @@ describe('profile completion and custom claims (all-in-one server, openid-client
   }
 
   /** Walk from the authorization URL; `onProfile` answers each completion form (fields to submit). */
-  async function signIn(scope: string, email: string, onProfile: (html: string, n: number) => Record<string, string | null>) {
+  async function signIn(scope: string, email: string, onProfile: (html: string, n: number) => Record<string, string | null>, acceptLanguage?: string) {
     const config = await rp();
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
@@ -64,7 +64,9 @@ describe('profile completion and custom claims (all-in-one server, openid-client
       code_challenge_method: 'S256',
       state,
     });
-    const browser = new TestBrowser(url);
+    const browser = acceptLanguage
+      ? new TestBrowser(url, (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), 'accept-language': acceptLanguage } }))
+      : new TestBrowser(url);
     let res = await browser.get(authUrl.toString());
     const forms: string[] = [];
     let consentHtml = '';
@@ -95,6 +97,9 @@ describe('profile completion and custom claims (all-in-one server, openid-client
 
   it('advertises the custom scope and its x_ claims in discovery', async () => {
     const metadata = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    // Why claims stay in userinfo: no response type without an access token, no claims parameter.
+    expect(metadata['response_types_supported']).toEqual(['code']);
+    expect(metadata['claims_parameter_supported']).toBe(false);
     expect(metadata['scopes_supported']).toContain('coffee');
     expect(metadata['claims_supported']).toEqual(expect.arrayContaining(['x_coffee', 'x_child_birthday']));
     expect(metadata['claims_supported']).not.toContain('x_secret_note');
@@ -126,6 +131,12 @@ describe('profile completion and custom claims (all-in-one server, openid-client
     expect(result.consentHtml).toContain('Coffee');
     expect(result.claims).toMatchObject({ name: 'Ann Example', x_coffee: 'latte', x_child_birthday: '2020-02-29' });
     expect(result.claims).not.toHaveProperty('x_secret_note');
+    // Code flow (the only response type offered): an access token is issued, so the scope claims,
+    // custom ones included, come from userinfo, not the ID token (OIDC Core §5.4).
+    const idToken = result.tokens.claims()!;
+    expect(idToken.sub).toBe(result.claims.sub);
+    expect(idToken).not.toHaveProperty('x_coffee');
+    expect(idToken).not.toHaveProperty('name');
     const stored = await server.services.userStore.findByLogin('ann@example.com');
     expect(stored?.profile.fullname).toBe('Ann Example');
     expect(stored?.attributes).toMatchObject({ coffee: 'latte', child_birthday: '2020-02-29' });
@@ -162,5 +173,32 @@ describe('profile completion and custom claims (all-in-one server, openid-client
       throw new Error('offered twice');
     });
     expect(again.claims['x_coffee']).toBe('espresso');
+  });
+
+  it('speaks the negotiated language: page, labels from the model, and field errors from the catalogue', async () => {
+    const result = await signIn(
+      'openid coffee',
+      'cai@example.com',
+      (html, n) => {
+        const $ = page(html);
+        expect($('html').attr('lang')).toBe('de');
+        expect($('h1').text()).toBe('Vervollständigen Sie Ihr Profil');
+        expect($('label[for=profile-coffee]').text()).toContain('Kaffee');
+        expect($('select[name=coffee] option').first().text()).toBe('Bitte wählen');
+        expect($('button[value=save]').text().trim()).toBe('Weiter');
+        if (n === 1) return { coffee: 'mocha', child_birthday: '2020-13-01' };
+        // The errors are German, announced, and tied to their fields.
+        expect($('.alert[role=alert]').text()).toBe('Bitte korrigieren Sie die 2 unten markierten Felder.');
+        expect($('#profile-coffee-error').text()).toBe('Bitte wählen Sie einen der angebotenen Werte für Kaffee.');
+        expect($('#profile-coffee-error').attr('role')).toBe('alert');
+        expect($('#profile-coffee').attr('aria-describedby')).toBe('profile-coffee-error');
+        // No German label configured for this field: the English one, in a German sentence.
+        expect($('#profile-child_birthday-error').text()).toBe("Child's birthday muss ein Datum (JJJJ-MM-TT) sein.");
+        return { coffee: 'espresso', child_birthday: '' };
+      },
+      'de-CH,de;q=0.9,en;q=0.5',
+    );
+    expect(result.forms).toHaveLength(2);
+    expect(result.claims).toMatchObject({ x_coffee: 'espresso' });
   });
 });

@@ -32,9 +32,15 @@ const user = (over: Partial<DirectoryUser> = {}): DirectoryUser => ({
 describe('the profile section of the config file', () => {
   it('names the field and the bad value for each mistake', () => {
     // Shape errors first (the checks across settings run once the shape is right).
-    expect(parse({ fields: { a: { type: 'colour', label: 'A' }, d: { type: 'number', label: 'D', min: 'low' } } }).problems).toEqual([
+    expect(parse({ fields: { a: { type: 'colour', label: 'A' }, d: { type: 'number', label: 'D', min: true } } }).problems).toEqual([
       'profile.fields.a.type: "colour": must be one of text, email, phone, date, select, checkbox, number',
-      'profile.fields.d.min: "low": must be a date YYYY-MM-DD',
+      'profile.fields.d.min: true: must be a number (number fields) or a date YYYY-MM-DD (date fields)',
+    ]);
+    // A bad bound is named for the field's type: a number field is never told to use a date.
+    expect(parse({ fields: { d: { type: 'number', label: 'D', min: 'low' } } }).problems).toEqual(['profile.fields.d.min: "low": must be a number for a number field']);
+    expect(parse({ fields: { k: { type: 'date', label: 'K', max: 5 } } }).problems).toEqual(['profile.fields.k.max: 5: must be a date YYYY-MM-DD for a date field']);
+    expect(parse({ fields: { k: { type: 'date', label: 'K', max: '2020-02-30' } } }).problems).toEqual([
+      'profile.fields.k.max: "2020-02-30": must be a date YYYY-MM-DD for a date field',
     ]);
     const { problems } = parse({
       fields: {
@@ -141,5 +147,32 @@ describe('missingFields', () => {
     const customOnly = missingFields(model, user(), (f) => !f.standard);
     expect(customOnly.required.map((f) => f.name)).toEqual(['terms']);
     expect(customOnly.optional.map((f) => f.name)).not.toContain('phone');
+  });
+});
+
+describe('OpenID 2.0 release of custom fields (profile.openid2)', () => {
+  const fields = { coffee: { type: 'text', label: 'Coffee' }, tea: { type: 'text', label: 'Tea' } };
+  it('a list gets type URIs under the public URL; a map keeps the operator\'s', () => {
+    const listed = parse({ fields, openid2: ['coffee'] });
+    expect(listed.problems).toEqual([]);
+    expect([...customRelease(buildProfileModel(listed.document.profile), 'https://id.example.com').openid2AxTypes]).toEqual([['https://id.example.com/schema/x_coffee', 'x_coffee']]);
+    const mapped = parse({ fields, openid2: { coffee: 'https://rp.example/ax/coffee', tea: 'urn:example:tea' } });
+    expect(mapped.problems).toEqual([]);
+    expect([...customRelease(buildProfileModel(mapped.document.profile), 'https://id.example.com').openid2AxTypes]).toEqual([
+      ['https://rp.example/ax/coffee', 'x_coffee'],
+      ['urn:example:tea', 'x_tea'],
+    ]);
+  });
+
+  it('refuses unknown fields, non-URIs and a type URI used twice, naming each', () => {
+    expect(parse({ fields, openid2: { coffee: 'coffee', tea: 'javascript:alert(1)', fullname: 'https://x.example/n' } }).problems).toEqual([
+      'profile.openid2.fullname: "fullname": is a standard field (released by the standard scopes/attributes)',
+      'profile.openid2.coffee: "coffee": must be an absolute http(s) URI or a urn: of at most 255 characters (an AX type URI)',
+      'profile.openid2.tea: "javascript:alert(1)": must be an absolute http(s) URI or a urn: of at most 255 characters (an AX type URI)',
+    ]);
+    expect(parse({ fields, openid2: { coffee: 'https://x.example/t', tea: 'https://x.example/t' } }).problems).toEqual([
+      'profile.openid2.tea: "https://x.example/t": is also the type of coffee; each field needs its own type URI',
+    ]);
+    expect(parse({ fields, openid2: 'coffee' }).problems).toEqual(['profile.openid2: "coffee": must be a list of custom field names, or field name → AX type URI']);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * Attribute Exchange 1.0 fetch requests and responses, limited to the attributes that map onto
- * SREG fields (see {@link AX_TYPE_TO_SREG}); other type URIs are acknowledged but never answered.
+ * Attribute Exchange 1.0 fetch requests and responses: attributes that map onto SREG fields (see
+ * {@link AX_TYPE_TO_SREG}), and other type URIs only when the caller supplies values for them (the
+ * operator's custom fields); the rest are acknowledged but never answered.
  */
 import { AX_TYPE_TO_SREG, releasableValue, splitList, type AttributeValues, type SregField } from './attributes.js';
+import { invalidRequest } from '../../errors.js';
 import { AX_1_0_NS } from './constants.js';
 import type { OpenIdFields } from './message.js';
 
@@ -66,17 +68,18 @@ export function parseAxFetchRequest(fields: OpenIdFields, aliases: ReadonlyMap<s
 /**
  * `fetch_response` fields (unprefixed) under the RP's aliases: `ns.<ax>`, `<ax>.mode`, and for
  * each attribute with a value `type.<a>` plus either `value.<a>` or, when the RP sent a count,
- * `count.<a>` = 1 and `value.<a>.1`. Attributes without a value are left out.
+ * `count.<a>` = 1 and `value.<a>.1`. Attributes without a value are left out. `byTypeUri` answers
+ * attributes of other type URIs (the operator's own, for custom fields) by their type URI.
+ * Throws `invalid_request` for a value with control characters.
  */
-export function axResponseFields(request: AxFetchRequest, values: AttributeValues): Array<[string, string]> {
+export function axResponseFields(request: AxFetchRequest, values: AttributeValues, byTypeUri: ReadonlyMap<string, string> = new Map()): Array<[string, string]> {
   const ax = request.alias;
   const out: Array<[string, string]> = [
     [`ns.${ax}`, AX_1_0_NS],
     [`${ax}.mode`, 'fetch_response'],
   ];
   for (const attribute of request.attributes) {
-    if (attribute.field === null) continue;
-    const value = releasableValue(values, attribute.field);
+    const value = attribute.field === null ? releasableTypeValue(byTypeUri, attribute.typeUri) : releasableValue(values, attribute.field);
     if (value === undefined) continue;
     out.push([`${ax}.type.${attribute.alias}`, attribute.typeUri]);
     if (attribute.count === null) {
@@ -86,4 +89,12 @@ export function axResponseFields(request: AxFetchRequest, values: AttributeValue
     }
   }
   return out;
+}
+
+function releasableTypeValue(byTypeUri: ReadonlyMap<string, string>, typeUri: string): string | undefined {
+  const value = byTypeUri.get(typeUri);
+  if (value === undefined || value === '') return undefined;
+  // Signed Key-Value data: a newline would forge a field.
+  if (/[\x00-\x1f\x7f]/.test(value)) throw invalidRequest('An attribute value contains control characters.');
+  return value;
 }

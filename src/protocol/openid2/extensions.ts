@@ -47,12 +47,17 @@ export function requestedAttributeNames(request: AttributeRequest): string[] {
 
 /**
  * Extension fields for a positive assertion (unprefixed keys), releasing `values` for what was
- * requested, in the extensions and aliases the RP used. All of them must be signed; the assertion
+ * requested, in the extensions and aliases the RP used (`axByTypeUri`: values of custom AX types). All of them must be signed; the assertion
  * builder does that. Throws `invalid_request` for a value with control characters.
  */
-export function buildExtensionResponse(request: AttributeRequest, values: AttributeValues): Array<[string, string]> {
+export function buildExtensionResponse(request: AttributeRequest, values: AttributeValues, axByTypeUri?: ReadonlyMap<string, string>): Array<[string, string]> {
   return [
     ...(request.sreg ? sregResponseFields(request.sreg, values) : []),
-    ...(request.ax ? axResponseFields(request.ax, values) : []),
+    ...(request.ax ? axResponseFields(request.ax, values, axByTypeUri) : []),
   ];
+}
+
+/** AX type URIs the RP asked for that are no SREG field (candidates for the operator's custom fields). */
+export function requestedOtherAxTypes(request: AttributeRequest): string[] {
+  return [...new Set((request.ax?.attributes ?? []).filter((a) => a.field === null).map((a) => a.typeUri))];
 }

@@ -66,6 +66,7 @@ export {
   parseAttributeRequest,
   requestedAttributeNames,
   requestedFields,
+  requestedOtherAxTypes,
   type AttributeRequest,
   type RequestedFields,
 } from './extensions.js';

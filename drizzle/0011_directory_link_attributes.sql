@@ -1,0 +1,1 @@
+ALTER TABLE `directory_links` ADD `attributes` text DEFAULT '{}' NOT NULL;
