@@ -171,6 +171,49 @@ export class BridgeSignIn {
     return { step: await this.postAndReturn(requestId, browserHash, result.user), sessionToken: token, devices: trusted };
   }
 
+  /**
+   * Another way of authenticating at the bridge (an upstream connector) proved who the user is:
+   * the same step a correct password takes — a bridge session, then this authenticated request →
+   * postback → Return URL. `amr` / `acr` are what the upstream reported (checked by the caller).
+   */
+  async completeWithUser(
+    requestId: string,
+    browserHash: string,
+    user: DirectoryUser,
+    auth: { amr: string[]; acr?: string | null },
+    previousSessionToken: string | undefined,
+  ): Promise<{ step: SignInStep; sessionToken?: string }> {
+    const { requests, clock, logger } = this.deps;
+    const request = await this.load(requestId, browserHash);
+    if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
+    this.assertUnexpired(request, clock.now());
+    if (user.blocked) {
+      logger.log('warn', 'login_blocked', { request_id: requestId });
+      return { step: { kind: 'login', request, status: 403, message: 'This account is blocked. Please contact the site.' } };
+    }
+    const now = clock.now();
+    const { token } = await this.deps.sessions.start(user.id, auth.amr, previousSessionToken);
+    await this.deps.directory.recordLogin(user.id, now);
+    logger.log('info', 'login_succeeded', { request_id: requestId, user_id: user.id, amr: auth.amr.join(' ') });
+    if (!(await requests.authenticate(requestId, user.id, now, auth.amr, now, auth.acr ?? null))) {
+      return { step: await this.status(requestId, browserHash), sessionToken: token };
+    }
+    return { step: await this.postAndReturn(requestId, browserHash, user), sessionToken: token };
+  }
+
+  /**
+   * End a pending request without a user, on the user's behalf (e.g. no account matches the eID
+   * they signed in with): back to the identity service without a postback, with a reason it turns
+   * into access_denied (OIDC) or cancel (OpenID 2.0). Returns the Return URL to send the browser to.
+   */
+  async refuse(requestId: string, browserHash: string, reason: 'no_account' | 'link_refused'): Promise<string | null> {
+    const request = await this.load(requestId, browserHash);
+    if (request.state !== 'pending' || !(await this.deps.requests.returnUnauthenticated(requestId, this.deps.clock.now()))) return null;
+    const url = new URL(this.returnUrl(requestId));
+    url.searchParams.set('error', reason);
+    return url.toString();
+  }
+
   /** The user pressed "try again" after a failed postback. */
   async retry(requestId: string, browserHash: string): Promise<SignInStep> {
     const { requests, clock, config } = this.deps;
@@ -270,6 +313,7 @@ export class BridgeSignIn {
       requestedAttributes: claimed.requestedAttributes,
       authTime: claimed.authTime ?? undefined,
       amr: claimed.amr ?? undefined,
+      acr: claimed.acr ?? undefined,
       noPrompt: isTrustedRealm(claimed.realm, config.trustedRealms),
       returnToken: await this.returnToken(requestId, claimed.browserHash),
     });

@@ -60,6 +60,7 @@ export class AuthRequestRepository implements AuthRequestStore {
         noPrompt: data.noPrompt,
         authTime: data.authTime,
         amr: data.amr?.join(' ') ?? null,
+        acr: data.acr,
         returnTokenHash: data.returnTokenHash,
         postedAt: now,
       })
@@ -97,6 +98,7 @@ function toRequest(row: Row): AuthRequest {
     noPrompt: row.noPrompt,
     authTime: row.authTime,
     amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
+    acr: row.acr,
     returnTokenHash: row.returnTokenHash,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,

@@ -53,10 +53,10 @@ export class BridgeRequestRepository implements BridgeRequestStore {
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
-  async authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean> {
+  async authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number, acr: string | null = null): Promise<boolean> {
     const rows = await this.db
       .update(bridgeRequests)
-      .set({ state: 'authenticated', userId, authTime, amr: amr.join(' '), updatedAt: now })
+      .set({ state: 'authenticated', userId, authTime, amr: amr.join(' '), acr, updatedAt: now })
       .where(and(this.key(requestId), eq(bridgeRequests.state, 'pending'), sql`${bridgeRequests.expiresAt} > ${now}`))
       .returning({ id: bridgeRequests.requestId });
     return rows.length === 1;
@@ -140,6 +140,7 @@ function toRequest(row: Row): BridgeRequest {
     userId: row.userId,
     authTime: row.authTime,
     amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
+    acr: row.acr,
     loginHint: row.loginHint,
     clientName: row.clientName,
     postbackAttempts: row.postbackAttempts,

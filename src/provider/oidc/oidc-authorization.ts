@@ -129,7 +129,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
       scopes: request.scopes,
       claims: claimsForScopes(claimsSource(subject.publicId, attributes), request.scopes),
       authTime,
-      acr: ACR_PASSWORD,
+      // An upstream connector's acr as the bridge checked it; the bridge's password otherwise. A
+      // federated sign-in reused from a bridge session no longer knows its upstream acr: none then.
+      acr: auth.acr ?? (auth.amr?.includes('fed') ? null : ACR_PASSWORD),
       amr: auth.amr ?? ['pwd'],
       sid: subject.sid,
       // Migration from OpenID 2.0: the same claimed identifier the OpenID 2.0 provider asserts.
@@ -154,9 +156,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
     return authorizationResponse(request, { code }, this.issuer);
   }
 
-  async deny(auth: AuthRequest): Promise<RelyingPartyAnswer> {
+  async deny(auth: AuthRequest, description = 'The user denied the request.'): Promise<RelyingPartyAnswer> {
     const request = authorizationRequest(auth);
-    return authorizationResponse(request, { error: 'access_denied', error_description: 'The user denied the request.' }, this.issuer);
+    return authorizationResponse(request, { error: 'access_denied', error_description: description }, this.issuer);
   }
 
   async interactionRequired(auth: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer> {
