@@ -56,6 +56,11 @@ import type { HashPrimitives } from './users/hashes/primitives.js';
 import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js';
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
+import { ConnectorAccounts } from './connectors/account-connections.js';
+import { ConnectorSignIn } from './connectors/connector-sign-in.js';
+import { discoveryCache as newDiscoveryCache, Upstream } from './connectors/upstream.js';
+import { connectorRedirectUri, connectorRoutes } from './http/connector-routes.js';
+import { ConnectorFlowRepository, ConnectorLinkRepository, ConnectorUserRepository } from './storage/connector-repositories.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
@@ -128,6 +133,9 @@ export interface AppServices {
   tokens: TokenService;
   rpLogout: RpLogout;
   connectedApps: ConnectedApps;
+  /** Upstream sign-in (config file `connectors`) and its account side. */
+  connectors: ConnectorSignIn;
+  connectorAccounts: ConnectorAccounts;
   /**
    * Purges expired rows in every table, returns the counts and logs them as one JSON line; the
    * runtime schedules it (Node: an interval, Workers: a cron trigger).
@@ -246,7 +254,39 @@ export function createServices(deps: AppDeps): AppServices {
     tokens,
     rpLogout,
     connectedApps,
+    ...createConnectors(config, { db, userStore, directory, fetch: deps.fetch, clock, logger, secrets }),
     housekeeping: housekeeping(new Housekeeping({ db, tenant: config.tenant, clock, throttleWindowSeconds: config.bridge.throttle.windowSeconds }), clock, logger),
+  };
+}
+
+/** The connectors of the config file: one upstream client each, the flows, links and policies. */
+function createConnectors(
+  config: Config,
+  deps: { db: Database; userStore: UserRepository; directory: UserDirectory; fetch: OutgoingFetch; clock: Clock; logger: Logger; secrets: string[] },
+): Pick<AppServices, 'connectors' | 'connectorAccounts'> {
+  const links = new ConnectorLinkRepository(deps.db, config.tenant);
+  const users = new ConnectorUserRepository(deps.db, config.tenant, deps.userStore);
+  const discoveryCache = newDiscoveryCache(deps.clock);
+  const upstreams = new Map(
+    config.connectors.map((c) => [c.id, new Upstream(c, connectorRedirectUri(config.publicUrl, c.id), { fetch: deps.fetch, discoveryCache })]),
+  );
+  // Keyed with the deployment secret(s): the current one first, the one being rotated away from next.
+  let keys: Promise<Uint8Array<ArrayBuffer>[]> | undefined;
+  const identityKeys = () => (keys ??= Promise.all(deps.secrets.map(async (s) => utf8(await deriveSecret(s, 'connector-identity')))));
+  return {
+    connectors: new ConnectorSignIn({
+      connectors: config.connectors,
+      upstreams,
+      flows: new ConnectorFlowRepository(deps.db, config.tenant),
+      links,
+      users,
+      directory: deps.directory,
+      box: new SecretBox(deps.secrets, 'connector-flows'),
+      identityKeys,
+      clock: deps.clock,
+      logger: deps.logger,
+    }),
+    connectorAccounts: new ConnectorAccounts({ connectors: config.connectors, links, users, logger: deps.logger }),
   };
 }
 
@@ -303,6 +343,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     cookies: new SealedCookies(await Promise.all(deploymentSecrets(config).map((s) => deriveSecret(s, 'cookie-seal'))), config.secureCookies, services.clock),
     csrf: new CsrfTokens(await Promise.all(deploymentSecrets(config).map(async (s) => utf8(await deriveSecret(s, 'csrf'))))),
     clientIp: (c) => clientIp(c, config.trustProxy, deps.remoteAddress),
+    connectorChoices: services.connectors.choices(),
   };
 
   const app = new Hono<AppEnv>();
@@ -326,7 +367,18 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   };
   app.route('/', healthRoutes(readiness, logger));
 
-  if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  if (config.role !== 'identity') {
+    const connectors = connectorRoutes({
+      signIn: services.signIn,
+      connectors: services.connectors,
+      accounts: services.connectorAccounts,
+      sessions: services.bridgeSessions,
+      sessionTtlSeconds: config.bridge.sessionTtlSeconds,
+      publicUrl: config.publicUrl,
+    });
+    app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds, connectors.direct));
+    app.route('/', connectors.routes);
+  }
   if (config.role !== 'bridge') {
     app.route(
       '/',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorConfig } from './config/connectors.js';
 import { parseConfigDocument, type DirectoryConfig, type DocumentSource } from './config/document.js';
 
 /**
@@ -43,6 +44,8 @@ export interface Config {
   siteName: string;
   /** Where users and passwords live (config file `directory:`; default: idbridge's own table). */
   directory: DirectoryConfig;
+  /** Upstream sign-in providers shown at the bridge (config file `connectors`, docs/connectors.md). */
+  connectors: ConnectorConfig[];
   /** How long a stopping server waits for in-flight requests before closing their connections. */
   shutdownGraceSeconds: number;
   /** Accepted but unwise settings (development and tests only), for the entry point to print. */
@@ -454,6 +457,7 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
     logLevel: e.IDBRIDGE_LOG_LEVEL,
     siteName: e.IDBRIDGE_SITE_NAME,
     directory: document.directory,
+    connectors: document.connectors,
     shutdownGraceSeconds: e.IDBRIDGE_SHUTDOWN_GRACE_SECONDS,
     warnings,
   };

@@ -22,6 +22,10 @@ export interface VerifyParams {
    * decision, bounded and free of control characters.
    */
   clientName: string | undefined;
+  /** idbridge extension: the connector the relying party picked (`idp_hint`), if any. */
+  idpHint: string | undefined;
+  /** idbridge extension: the relying party's `acr_values` (a connector may satisfy them). */
+  acrValues: string[] | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -61,9 +65,15 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
     // Control and bidi-override characters could make the name display as something else.
     throw invalidRequest('The client_name contains characters that cannot be shown.');
   }
+  const idpHint = single(query, 'idp_hint');
+  if (idpHint !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(idpHint)) throw invalidRequest('The idp_hint is malformed.');
+  const acrRaw = single(query, 'acr_values');
+  if (acrRaw !== undefined && (acrRaw.length > 512 || !/^[\x20-\x7e]*$/.test(acrRaw))) throw invalidRequest('The acr_values are malformed.');
   return {
     requestId,
     realm,
+    idpHint,
+    acrValues: acrRaw === undefined ? undefined : acrRaw.split(' ').filter(Boolean),
     requestedAttributes: parseRequestedAttributes(attrsRaw),
     immediate: immediateRaw === 'true',
     maxAge: maxAgeRaw === undefined ? undefined : Number(maxAgeRaw),

@@ -1,3 +1,4 @@
+import type { ConnectorChoice } from '../connectors/connector-sign-in.js';
 import type { Context } from 'hono';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -22,6 +23,8 @@ export interface HttpServices {
   cookies: SealedCookies;
   csrf: CsrfTokens;
   clientIp: (c: Context) => string;
+  /** The upstream connectors the bridge's login page offers (config file `connectors`). */
+  connectorChoices?: readonly ConnectorChoice[];
 }
 
 export interface AppEnv {

@@ -1,3 +1,4 @@
+import { ConnectorButtons } from './connector-buttons.js';
 import { Layout } from './layout.js';
 
 export interface LoginPageProps {
@@ -60,6 +61,7 @@ export function LoginPage(props: LoginPageProps) {
         />
         <button type="submit">Sign in</button>
       </form>
+      <ConnectorButtons requestId={props.requestId} csrfToken={props.csrfToken} />
     </Layout>
   );
 }

@@ -5,7 +5,7 @@ const parse = (data: unknown, env: Record<string, string> = {}) => parseConfigDo
 
 describe('the configuration document', () => {
   it('defaults to the built-in directory when there is no document or it is empty', () => {
-    expect(parseConfigDocument(undefined, {})).toEqual({ document: { directory: { kind: 'builtin' } }, problems: [] });
+    expect(parseConfigDocument(undefined, {})).toEqual({ document: { directory: { kind: 'builtin' }, connectors: [] }, problems: [] });
     expect(parse(null).document.directory).toEqual({ kind: 'builtin' });
   });
 

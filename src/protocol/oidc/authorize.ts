@@ -48,6 +48,8 @@ export interface AuthorizationRequest {
   /** Maximum authentication age in seconds (`max_age`). */
   maxAge?: number;
   loginHint?: string;
+  /** idbridge extension `idp_hint`: the id of the bridge connector to sign in with, skipping the login page. */
+  idpHint?: string;
   acrValues: string[];
   /** The raw `id_token_hint`, unverified; check it with `verifyIdTokenHint` before relying on it. */
   idTokenHint?: string;
@@ -76,6 +78,7 @@ const PARAMETERS = [
   'prompt',
   'max_age',
   'login_hint',
+  'idp_hint',
   'id_token_hint',
   'acr_values',
   'ui_locales',
@@ -317,6 +320,9 @@ export async function parseAuthorizationRequest(
   if (codeChallenge !== undefined) request.codeChallenge = codeChallenge;
   if (maxAge !== undefined) request.maxAge = maxAge;
   if (loginHint !== undefined) request.loginHint = loginHint;
+  // A hint only: a value that cannot be a connector id is ignored (the login page is shown).
+  const idpHint = get('idp_hint');
+  if (idpHint !== undefined && /^[a-z][a-z0-9_-]{0,31}$/.test(idpHint)) request.idpHint = idpHint;
   if (idTokenHint !== undefined) request.idTokenHint = idTokenHint;
   if (openid2Realm !== undefined) request.openid2Realm = openid2Realm;
   return request;

@@ -73,6 +73,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
       loginHint: request.loginHint,
       // The login page names the client as the consent page does.
       clientName: request.client.name,
+      // An upstream connector at the bridge, picked by the relying party (docs/connectors.md).
+      ...(request.idpHint ? { idpHint: request.idpHint } : {}),
+      ...(request.acrValues.length > 0 ? { acrValues: request.acrValues } : {}),
     });
     logger.log('info', 'oidc_authorize', { request_id: requestId, client_id: request.client.clientId });
     return answer;
