@@ -169,6 +169,9 @@ export class Upstream {
       } catch (error) {
         throw classify(error);
       }
+      // Verify the ID token's signature too (openid-client relies on TLS for the token endpoint
+      // by default): a tampered token is refused even if the channel were not what it seems.
+      if (c.kind === 'oidc') oidc.enableNonRepudiationChecks(configuration);
       configuration[oidc.customFetch] = this.fetch;
       configuration.timeout = Math.ceil(c.timeoutMs / 1000);
       return configuration;
@@ -220,7 +223,8 @@ export function classify(error: unknown): ConnectorFailure {
   }
   if (error instanceof oidc.ClientError) {
     const code = error.code ?? '';
-    const message = String(error.message).slice(0, 200);
+    const cause = (error as { cause?: unknown }).cause;
+    const message = `${String(error.message)}${cause instanceof Error ? ` (${cause.name}: ${cause.message})` : ''}`.slice(0, 300);
     if (/JWT|JWS|SIGNATURE|ID_TOKEN|TIMESTAMP/.test(code) || /id_token|JWT/i.test(message)) return new ConnectorFailure('invalid_id_token', `${code}: ${message}`);
     if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'OAUTH_RESPONSE_IS_NOT_JSON' || /status code/i.test(message)) {
       return new ConnectorFailure('upstream_error', `${code}: ${message}`);
