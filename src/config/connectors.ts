@@ -21,7 +21,12 @@ const connectorObject = z
   .strictObject({
     /** Stable id: in the callback URL (`/connectors/<id>/callback`) and in the stored links. */
     id: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1-32 lower-case letters, digits, "_" or "-", starting with a letter'),
-    kind: z.enum(['oidc', 'oauth2'], { error: () => `must be oidc, oauth2 or a preset (${CONNECTOR_PRESET_NAMES.join(', ')})` }),
+    // A refinement, not an enum: the message must name the presets too (a preset kind was already
+    // replaced by its own kind before validation, so only an unknown name gets here).
+    kind: z
+      .string({ error: 'required' })
+      .refine((k) => k === 'oidc' || k === 'oauth2', `must be oidc, oauth2 or a preset (${CONNECTOR_PRESET_NAMES.join(', ')})`)
+      .transform((k) => k as 'oidc' | 'oauth2'),
     /** Set from `kind` when a preset was used. */
     preset: z.string().optional(),
     label: z.string().min(1, 'required').max(60, 'must be at most 60 characters'),
