@@ -91,6 +91,11 @@ import { EmailVerification } from './identity/email-verification.js';
 import { PasswordReset } from './identity/password-reset.js';
 import { signUpRoutes } from './http/signup-routes.js';
 import { revocationRoutes } from './http/revocation-routes.js';
+import { ConnectorAccounts } from './connectors/account-connections.js';
+import { ConnectorSignIn } from './connectors/connector-sign-in.js';
+import { discoveryCache as newDiscoveryCache, Upstream } from './connectors/upstream.js';
+import { connectorRedirectUri, connectorRoutes } from './http/connector-routes.js';
+import { ConnectorFlowRepository, ConnectorLinkRepository, ConnectorUserRepository } from './storage/connector-repositories.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
@@ -201,6 +206,9 @@ export interface AppServices {
   /** The audit log of Users API writes. */
   audit: AuditRepository;
   usersApi: UsersApi;
+  /** Upstream sign-in (config file `connectors`) and its account side. */
+  connectors: ConnectorSignIn;
+  connectorAccounts: ConnectorAccounts;
   /**
    * Purges expired rows in every table, returns the counts and logs them as one JSON line; the
    * runtime schedules it (Node: an interval, Workers: a cron trigger).
@@ -430,6 +438,7 @@ export function createServices(deps: AppDeps): AppServices {
     apiTokens: new ApiTokens(new ApiTokenRepository(db, config.tenant), clock),
     audit,
     usersApi,
+    ...createConnectors(config, { db, userStore, directory, fetch: deps.fetch, clock, logger, secrets }),
     housekeeping: housekeeping(new Housekeeping({ db, tenant: config.tenant, clock, throttleWindowSeconds: config.bridge.throttle.windowSeconds }), clock, logger),
     mail,
     languages,
@@ -451,6 +460,37 @@ function defaultTransport(config: Config, fetch: OutgoingFetch): Mailer {
     return { send: async () => Promise.reject(new MailDeliveryError('SMTP is opened by the Node entry point; this process has no SMTP transport', false)) };
   }
   return NO_MAILER;
+}
+
+/** The connectors of the config file: one upstream client each, the flows, links and policies. */
+function createConnectors(
+  config: Config,
+  deps: { db: Database; userStore: UserRepository; directory: UserDirectory; fetch: OutgoingFetch; clock: Clock; logger: Logger; secrets: string[] },
+): Pick<AppServices, 'connectors' | 'connectorAccounts'> {
+  const links = new ConnectorLinkRepository(deps.db, config.tenant);
+  const users = new ConnectorUserRepository(deps.db, config.tenant, deps.userStore);
+  const discoveryCache = newDiscoveryCache(deps.clock);
+  const upstreams = new Map(
+    config.connectors.map((c) => [c.id, new Upstream(c, connectorRedirectUri(config.publicUrl, c.id), { fetch: deps.fetch, discoveryCache })]),
+  );
+  // Keyed with the deployment secret(s): the current one first, the one being rotated away from next.
+  let keys: Promise<Uint8Array<ArrayBuffer>[]> | undefined;
+  const identityKeys = () => (keys ??= Promise.all(deps.secrets.map(async (s) => utf8(await deriveSecret(s, 'connector-identity')))));
+  return {
+    connectors: new ConnectorSignIn({
+      connectors: config.connectors,
+      upstreams,
+      flows: new ConnectorFlowRepository(deps.db, config.tenant),
+      links,
+      users,
+      directory: deps.directory,
+      box: new SecretBox(deps.secrets, 'connector-flows'),
+      identityKeys,
+      clock: deps.clock,
+      logger: deps.logger,
+    }),
+    connectorAccounts: new ConnectorAccounts({ connectors: config.connectors, links, users, logger: deps.logger }),
+  };
 }
 
 /** Housekeeping as the runtimes call it: one purge, its counts logged as one JSON line. */
@@ -510,6 +550,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     csrf: new CsrfTokens(await Promise.all(deploymentSecrets(config).map(async (s) => utf8(await deriveSecret(s, 'csrf'))))),
     clientIp: (c) => clientIp(c, config.trustProxy, deps.remoteAddress),
     ui: uiFactory(services.languages, services.theme),
+    connectorChoices: services.connectors.choices(),
   };
   for (const warning of services.startupWarnings) logger.log('warn', 'config_warning', { detail: warning });
 
@@ -540,7 +581,18 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   // The outbox exists only outside production (config.mail and OutboxMailer both refuse it there).
   if (services.outbox && config.environment !== 'production') app.route('/', outboxRoutes(services.outbox));
 
-  if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  if (config.role !== 'identity') {
+    const connectors = connectorRoutes({
+      signIn: services.signIn,
+      connectors: services.connectors,
+      accounts: services.connectorAccounts,
+      sessions: services.bridgeSessions,
+      sessionTtlSeconds: config.bridge.sessionTtlSeconds,
+      publicUrl: config.publicUrl,
+    });
+    app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds, connectors.direct));
+    app.route('/', connectors.routes);
+  }
   if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
   // Users live with the bridge, and so does their import.
   if (config.role !== 'identity') app.route('/', importRoutes(deps.importJobs, adminTokenAuth(config.identity.adminToken)));

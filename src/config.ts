@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorConfig } from './config/connectors.js';
 import type { ProfileSection } from './config/profile-section.js';
 import { parseConfigDocument, type DirectoryConfig, type DocumentSource, type LanguagesConfig, type MailDocumentConfig, type ThemeConfig } from './config/document.js';
 
@@ -48,6 +49,8 @@ export interface Config {
   profile: ProfileSection | undefined;
   /** Sign-up, email verification and password reset at the bridge (docs/registration.md). */
   registration: RegistrationConfig;
+  /** Upstream sign-in providers shown at the bridge (config file `connectors`, docs/connectors.md). */
+  connectors: ConnectorConfig[];
   /** How long a stopping server waits for in-flight requests before closing their connections. */
   shutdownGraceSeconds: number;
   /** Accepted but unwise settings (development and tests only), for the entry point to print. */
@@ -550,6 +553,7 @@ export function loadConfig(env: Env, overrides: LoadOptions = {}): Config {
       resetsPerIpPerHour: e.IDBRIDGE_RESETS_PER_IP,
       siteResetUrl: e.IDBRIDGE_SITE_RESET_URL,
     },
+    connectors: document.connectors,
     shutdownGraceSeconds: e.IDBRIDGE_SHUTDOWN_GRACE_SECONDS,
     warnings,
     theme: document.theme,

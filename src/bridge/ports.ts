@@ -12,6 +12,8 @@ export interface BridgeRequest {
   userId: string | null;
   authTime: number | null;
   amr: string[] | null;
+  /** The authentication context an upstream connector reported; null after a password. */
+  acr: string | null;
   loginHint: string | null;
   /** The relying party's display name, when the identity service sent one. */
   clientName: string | null;
@@ -33,14 +35,14 @@ export interface BridgeRequestStore {
   /** Insert unless a request with this id exists; returns the stored request either way. */
   createOrGet(request: NewBridgeRequest): Promise<{ created: boolean; request: BridgeRequest }>;
   get(requestId: string): Promise<BridgeRequest | null>;
-  /** pending → authenticated (unexpired only), recording when and how the user authenticated. */
-  authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean>;
+  /** pending → authenticated (unexpired only), recording when and how (`amr`, `acr`) the user authenticated. */
+  authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number, acr?: string | null): Promise<boolean>;
   /**
    * pending → posting (unexpired only): the user just authenticated and this caller posts back at
    * once, so recording the authentication and claiming the postback are one transition. Returns
    * the request when this caller won it.
    */
-  authenticateAndClaim(requestId: string, userId: string, authTime: number, amr: string[], now: number, leaseUntil: number): Promise<BridgeRequest | null>;
+  authenticateAndClaim(requestId: string, userId: string, authTime: number, amr: string[], now: number, leaseUntil: number, acr?: string | null): Promise<BridgeRequest | null>;
   /**
    * authenticated | failed | posting-with-lapsed-lease → posting, taking a lease until `leaseUntil`.
    * Returns the request when this caller won the claim.

@@ -10,6 +10,8 @@ export interface PostbackInput {
   /** When the password was checked (ms) and how (RFC 8176), for OIDC auth_time / amr. */
   authTime?: number;
   amr?: readonly string[];
+  /** The authentication context an upstream connector reported (absent after a password). */
+  acr?: string;
   noPrompt: boolean;
   /** Also appended to the Return URL redirect: binds the finishing browser to this postback. */
   returnToken: string;
@@ -32,6 +34,7 @@ export function buildPostbackForm(input: PostbackInput): URLSearchParams {
   // idbridge extension of step 4: when the user authenticated, for OIDC auth_time / amr / max_age.
   if (input.authTime !== undefined) form.set('auth_time', String(Math.floor(input.authTime / 1000)));
   if (input.amr && input.amr.length > 0) form.set('amr', input.amr.join(' '));
+  if (input.acr) form.set('acr', input.acr);
   const values = userAttributes(input.user);
   for (const field of input.requestedAttributes) {
     const value = values[field];

@@ -208,7 +208,14 @@ export class BridgeSignIn {
    * authenticate the pending request with `amr`, and post back → Return URL. The request must
    * belong to this browser and still be pending.
    */
-  async signInAs(requestId: string, browserHash: string, user: DirectoryUser, amr: string[], previousSessionToken: string | undefined): Promise<LoginResult> {
+  async signInAs(
+    requestId: string,
+    browserHash: string,
+    user: DirectoryUser,
+    amr: string[],
+    previousSessionToken: string | undefined,
+    acr: string | null = null,
+  ): Promise<LoginResult> {
     const { requests, clock } = this.deps;
     const request = await this.load(requestId, browserHash);
     if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
@@ -217,11 +224,11 @@ export class BridgeSignIn {
     const { token } = await this.deps.sessions.start(user.id, amr, previousSessionToken);
     if (await this.needsProfile(user)) {
       // Profile completion first: authenticated only; the postback is claimed after the form.
-      if (!(await requests.authenticate(requestId, user.id, now, amr, now))) return { step: await this.status(requestId, browserHash), sessionToken: token };
+      if (!(await requests.authenticate(requestId, user.id, now, amr, now, acr))) return { step: await this.status(requestId, browserHash), sessionToken: token };
       return { step: await this.continueAuthenticated(requestId, browserHash, user), sessionToken: token };
     }
     // pending → posting in one conditional update: authenticated, and claimed for the postback.
-    const claimed = await requests.authenticateAndClaim(requestId, user.id, now, amr, now, this.lease(now));
+    const claimed = await requests.authenticateAndClaim(requestId, user.id, now, amr, now, this.lease(now), acr);
     if (!claimed) {
       // Another tab finished authenticating this request in the meantime; follow its progress.
       return { step: await this.status(requestId, browserHash), sessionToken: token };
@@ -232,6 +239,44 @@ export class BridgeSignIn {
   /** Whether this user must see the profile-completion form before the postback. */
   private async needsProfile(user: DirectoryUser): Promise<boolean> {
     return this.deps.profile !== undefined && (await this.deps.profile.formFor(user)) !== null;
+  }
+
+  /**
+   * Another way of authenticating at the bridge (an upstream connector) proved who the user is:
+   * the same step a correct password takes — a bridge session, then this authenticated request →
+   * postback → Return URL. `amr` / `acr` are what the upstream reported (checked by the caller).
+   */
+  async completeWithUser(
+    requestId: string,
+    browserHash: string,
+    user: DirectoryUser,
+    auth: { amr: string[]; acr?: string | null },
+    previousSessionToken: string | undefined,
+  ): Promise<{ step: SignInStep; sessionToken?: string }> {
+    const { clock, logger } = this.deps;
+    const request = await this.load(requestId, browserHash);
+    if (request.state !== 'pending') return { step: await this.status(requestId, browserHash) };
+    this.assertUnexpired(request, clock.now());
+    if (user.blocked) {
+      logger.log('warn', 'login_blocked', { request_id: requestId });
+      return { step: { kind: 'login', request, status: 403, message: 'This account is blocked. Please contact the site.' } };
+    }
+    await this.deps.directory.recordLogin(user.id, clock.now());
+    logger.log('info', 'login_succeeded', { request_id: requestId, user_id: user.id, amr: auth.amr.join(' ') });
+    return this.signInAs(requestId, browserHash, user, auth.amr, previousSessionToken, auth.acr ?? null);
+  }
+
+  /**
+   * End a pending request without a user, on the user's behalf (e.g. no account matches the eID
+   * they signed in with): back to the identity service without a postback, with a reason it turns
+   * into access_denied (OIDC) or cancel (OpenID 2.0). Returns the Return URL to send the browser to.
+   */
+  async refuse(requestId: string, browserHash: string, reason: 'no_account' | 'link_refused'): Promise<string | null> {
+    const request = await this.load(requestId, browserHash);
+    if (request.state !== 'pending' || !(await this.deps.requests.returnUnauthenticated(requestId, this.deps.clock.now()))) return null;
+    const url = new URL(this.returnUrl(requestId));
+    url.searchParams.set('error', reason);
+    return url.toString();
   }
 
   /** The user pressed "try again" after a failed postback. */
@@ -382,6 +427,7 @@ export class BridgeSignIn {
           : claimed.requestedAttributes,
       authTime: claimed.authTime ?? undefined,
       amr: claimed.amr ?? undefined,
+      acr: claimed.acr ?? undefined,
       noPrompt: isTrustedRealm(claimed.realm, config.trustedRealms),
       returnToken: await this.returnToken(requestId, claimed.browserHash),
     });

@@ -29,6 +29,10 @@ export interface VerifyParams {
   uiLocales: string | undefined;
   /** idbridge extension `screen=signup`: open the sign-up side of the login page (OIDC prompt=create). */
   screen: 'signin' | 'signup' | undefined;
+  /** idbridge extension: the connector the relying party picked (`idp_hint`), if any. */
+  idpHint: string | undefined;
+  /** idbridge extension: the relying party's `acr_values` (a connector may satisfy them). */
+  acrValues: string[] | undefined;
 }
 
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -75,10 +79,16 @@ export function parseVerifyParams(query: Record<string, string[]>): VerifyParams
   }
   const screen = single(query, 'screen');
   if (screen !== undefined && screen !== 'signin' && screen !== 'signup') throw invalidRequest('screen must be signin or signup.');
+  const idpHint = single(query, 'idp_hint');
+  if (idpHint !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(idpHint)) throw invalidRequest('The idp_hint is malformed.');
+  const acrRaw = single(query, 'acr_values');
+  if (acrRaw !== undefined && (acrRaw.length > 512 || !/^[\x20-\x7e]*$/.test(acrRaw))) throw invalidRequest('The acr_values are malformed.');
   return {
     screen,
     requestId,
     realm,
+    idpHint,
+    acrValues: acrRaw === undefined ? undefined : acrRaw.split(' ').filter(Boolean),
     requestedAttributes: parseRequestedAttributes(attrsRaw),
     immediate: immediateRaw === 'true',
     maxAge: maxAgeRaw === undefined ? undefined : Number(maxAgeRaw),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { applyPreset } from '../users/presets/index.js';
+import { CONNECTOR_SECRET_PATH, connectorsSchema } from './connectors.js';
 import { EXTENDED_FIELDS, SREG_FIELDS } from '../users/profile.js';
 import { profileSectionSchema } from './profile-section.js';
 
@@ -252,6 +253,7 @@ export const configDocumentSchema = z.strictObject({
   theme: themeSchema,
   languages: languagesSchema,
   mail: mailSchema,
+  connectors: connectorsSchema.default([]),
 });
 
 export type ConfigDocument = z.output<typeof configDocumentSchema>;
@@ -269,6 +271,7 @@ const SECRET_PATHS: Array<{ path: string; test?: (value: string) => boolean; why
   // A connection URL is secret only when it carries a password.
   { path: 'directory.url', test: (v) => /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(v), why: 'a URL with a password' },
 ];
+const isSecretPath = (path: string) => SECRET_PATHS.some((s) => s.path === path) || CONNECTOR_SECRET_PATH.test(path);
 
 export interface DocumentSource {
   /** Where the document came from, for messages (`idbridge.config.yaml`, `IDBRIDGE_CONFIG binding`). */
@@ -298,6 +301,9 @@ export function parseConfigDocument(source: DocumentSource | undefined, env: Rec
       problems.push(`${secret.path}: is ${secret.why}; do not write it in ${source.name}, write \${NAME} and set the environment variable NAME`);
     }
   }
+  for (const path of literalSecrets) {
+    if (CONNECTOR_SECRET_PATH.test(path)) problems.push(`${path}: is a secret; do not write it in ${source.name}, write \${NAME} and set the environment variable NAME`);
+  }
   const result = configDocumentSchema.safeParse(substituted, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(describeIssue(issue));
@@ -325,7 +331,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       : issue.code === 'invalid_type' && !/^must /.test(issue.message)
         ? `must be a ${issue.expected}`
         : issue.message;
-  const secret = SECRET_PATHS.some((s) => s.path === path);
+  const secret = isSecretPath(path);
   const shown = secret || issue.input === undefined || typeof issue.input === 'object' ? '' : `${JSON.stringify(issue.input).slice(0, 80)}: `;
   return `${path || '(document)'}: ${shown}${message}`;
 }

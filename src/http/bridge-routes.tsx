@@ -2,11 +2,12 @@ import { Hono, type Context } from 'hono';
 import { parseDeviceEntries } from '../bridge/login-throttle.js';
 import type { SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
-import { parseVerifyParams } from '../bridge/verify-params.js';
+import { parseVerifyParams, type VerifyParams } from '../bridge/verify-params.js';
 import { invalidRequest } from '../errors.js';
 import { forgotPasswordHref, signUpOffered } from '../identity/availability.js';
 import { displayRealm, LoginPage, type SignUpPanelProps } from '../views/login-page.js';
 import { CheckMailPage } from '../views/signup-pages.js';
+import { ConnectorButtons, ConnectorChoices } from '../views/connector-buttons.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
 import { ProfileCompletionPage } from '../views/profile-completion-page.js';
 import { browserIdentity } from './browser.js';
@@ -23,7 +24,13 @@ const DEVICE_TTL_SECONDS = 180 * 24 * 3600;
  * The bridge's browser-facing routes (Janrain steps 2, 3 and 6): thin handlers that parse input,
  * call {@link BridgeSignIn} and render its answer.
  */
-export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
+/** A relying party may pick an upstream connector directly (connector-routes.tsx implements it). */
+export interface DirectConnector {
+  pick(idpHint: string | undefined, acrValues: readonly string[] | undefined): string | undefined;
+  start(c: Context<AppEnv>, requestId: string, connectorId: string, params: VerifyParams): Promise<Response>;
+}
+
+export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number, connectors?: DirectConnector) {
   const app = new Hono<AppEnv>();
   // Middleware by path, not '*': this router is mounted at '/', and '*' would reach other routers.
   for (const path of ['/verify', '/verify/*', '/login', '/signout']) app.use(path, browserIdentity(BRIDGE_COOKIES.browser));
@@ -32,7 +39,11 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number) {
 
   app.get('/verify', async (c) => {
     const params = parseVerifyParams(queryParams(c));
-    const step = await signIn.open(params, c.get('browser').hash, await readSession(c));
+    // The relying party picked an upstream connector (idp_hint, or acr_values only one satisfies):
+    // no bridge session reuse (max_age 0) and no login page; straight to the upstream.
+    const direct = connectors?.pick(params.idpHint, params.acrValues);
+    const step = await signIn.open(direct ? { ...params, maxAge: 0 } : params, c.get('browser').hash, await readSession(c));
+    if (direct && step.kind === 'login') return connectors!.start(c, step.request.requestId, direct, params);
     return render(c, step);
   });
 
@@ -199,18 +210,21 @@ export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignU
     case 'login':
       if (step.retryAfter !== undefined) c.header('retry-after', String(step.retryAfter));
       return c.html(
-        <LoginPage
-          siteName={config.siteName}
-          requestId={step.request.requestId}
-          csrfToken={csrfToken}
-          realm={step.request.realm}
-          clientName={step.request.clientName}
-          identifier={step.identifier}
-          message={step.message}
-          screen={step.screen}
-          signUp={signUpOffered(config) ? { ...signUp, passwordMinLength: config.registration.passwordMinLength } : undefined}
-          forgotHref={forgotPasswordHref(config, step.request.requestId)}
-        />,
+        <ConnectorChoices.Provider value={c.get('http').connectorChoices ?? []}>
+          <LoginPage
+            siteName={config.siteName}
+            requestId={step.request.requestId}
+            csrfToken={csrfToken}
+            realm={step.request.realm}
+            clientName={step.request.clientName}
+            identifier={step.identifier}
+            message={step.message}
+            screen={step.screen}
+            signUp={signUpOffered(config) ? { ...signUp, passwordMinLength: config.registration.passwordMinLength } : undefined}
+            forgotHref={forgotPasswordHref(config, step.request.requestId)}
+            alternatives={<ConnectorButtons requestId={step.request.requestId} csrfToken={csrfToken} />}
+          />
+        </ConnectorChoices.Provider>,
         (step.status ?? 200) as 200,
       );
     case 'verify_email':

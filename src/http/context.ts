@@ -1,3 +1,4 @@
+import type { ConnectorChoice } from '../connectors/connector-sign-in.js';
 import type { Context } from 'hono';
 import type { Config } from '../config.js';
 import type { LocaleRequest } from '../i18n/negotiate.js';
@@ -27,6 +28,8 @@ export interface HttpServices {
   clientIp: (c: Context) => string;
   /** The page context for a locale request (pages that carry a stored `ui_locales`). */
   ui: (request: LocaleRequest) => Ui;
+  /** The upstream connectors the bridge's login page offers (config file `connectors`). */
+  connectorChoices?: readonly ConnectorChoice[];
 }
 
 export interface AppEnv {

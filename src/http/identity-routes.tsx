@@ -56,7 +56,7 @@ export function janrainRoutes(postback: PostbackReceiverDeps, flow: ReturnFlow, 
   });
   browser.get('/ows_return', browserIdentity(), async (c) => {
     const query = queryParams(c);
-    const step = await flow.arrive(requestId(single(query, 'request_id')), c.get('browser').hash, single(query, 'return_token'), await opSession(c));
+    const step = await flow.arrive(requestId(single(query, 'request_id')), c.get('browser').hash, single(query, 'return_token'), await opSession(c), single(query, 'error'));
     if (step.kind === 'answer') return sendAnswer(c, step.answer);
     return c.html(
       <ConsentPage

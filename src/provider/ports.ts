@@ -31,6 +31,8 @@ export interface AuthRequestFields {
   /** From the postback: when and how the user authenticated at the bridge. */
   authTime: number | null;
   amr: string[] | null;
+  /** From the postback: the authentication context an upstream connector reported, if any. */
+  acr: string | null;
   noPrompt: boolean | null;
   /** SHA-256 of the bridge's return token (from the postback). */
   returnTokenHash: string | null;
@@ -47,6 +49,7 @@ export interface PostbackData {
   noPrompt: boolean;
   authTime: number | null;
   amr: string[] | null;
+  acr: string | null;
   /**
    * SHA-256 of the bridge's return token for this request; null for a Janrain-compatible postback
    * (a stock Janrain AW sends none), which then finishes on browser binding alone, with consent.

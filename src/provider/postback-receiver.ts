@@ -17,7 +17,7 @@ export interface PostbackReceiverDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
 /** Fields of the postback itself; `sreg_*` / `x_*` attributes come on top. Anything else is ignored. */
-const PROTOCOL_FIELDS = new Set(['api_key', 'request_id', 'username', 'no_prompt', 'return_token', 'auth_time', 'amr']);
+const PROTOCOL_FIELDS = new Set(['api_key', 'request_id', 'username', 'no_prompt', 'return_token', 'auth_time', 'amr', 'acr']);
 /** `no_prompt` as Janrain documented it (`true`/`false`) and as AWs commonly send it (`1`/`0`). */
 const NO_PROMPT = new Map([['true', true], ['false', false], ['1', true], ['0', false]]);
 // Printable text only: no control characters (CR/LF in particular) may enter stored attributes.
@@ -69,6 +69,9 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
   if (authTimeRaw !== undefined && !/^\d{1,12}$/.test(authTimeRaw)) throw invalidRequest('malformed auth_time');
   const amrRaw = one('amr');
   if (amrRaw !== undefined && !/^[a-z0-9_ -]{1,200}$/i.test(amrRaw)) throw invalidRequest('malformed amr');
+  // An upstream connector's acr (a URI or a short token), as the bridge checked it.
+  const acrRaw = one('acr');
+  if (acrRaw !== undefined && !/^[\x21-\x7e]{1,200}$/.test(acrRaw)) throw invalidRequest('malformed acr');
 
   const attributes: Attributes = {};
   // Fields nobody asked for (an unrequested attribute, a Janrain sample's whole user row) are
@@ -99,6 +102,7 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
     noPrompt,
     authTime: authTimeRaw === undefined ? null : Number(authTimeRaw) * 1000,
     amr: amrRaw === undefined ? null : amrRaw.split(' ').filter(Boolean),
+    acr: acrRaw ?? null,
     returnTokenHash: returnToken === undefined ? null : await sha256Base64Url(returnToken),
   };
 
@@ -120,10 +124,11 @@ export async function receivePostback(form: Record<string, string[]>, deps: Post
 }
 
 function samePostback(
-  current: { username: string | null; noPrompt: boolean | null; attributes: Attributes | null; authTime: number | null; returnTokenHash: string | null },
+  current: { username: string | null; acr?: string | null; noPrompt: boolean | null; attributes: Attributes | null; authTime: number | null; returnTokenHash: string | null },
   data: PostbackData,
 ): boolean {
   if (current.username !== data.username || current.noPrompt !== data.noPrompt || current.authTime !== data.authTime) return false;
+  if ((current.acr ?? null) !== data.acr) return false;
   if (current.returnTokenHash !== data.returnTokenHash) return false;
   const a = current.attributes ?? {};
   const keys = new Set([...Object.keys(a), ...Object.keys(data.attributes)]);

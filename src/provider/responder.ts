@@ -67,7 +67,8 @@ export interface RelyingPartyResponder {
   checkSite?(request: AuthRequest): Promise<SiteCheck | undefined>;
   approve(request: AuthRequest, subject: Subject, attributes: Attributes): Promise<RelyingPartyAnswer>;
   /** The user declined (OpenID 2.0 `cancel`, OIDC `access_denied`). */
-  deny(request: AuthRequest): Promise<RelyingPartyAnswer>;
+  /** The user (or, with `description`, the bridge on the user's behalf) refused the sign-in. */
+  deny(request: AuthRequest, description?: string): Promise<RelyingPartyAnswer>;
   /** Interaction was needed but not allowed (OpenID 2.0 `setup_needed`, OIDC `login_required`/`consent_required`). */
   interactionRequired(request: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer>;
 }

@@ -40,10 +40,24 @@ export class ReturnFlow {
   constructor(private readonly deps: ReturnFlowDeps) {}
 
   /** `opSessionToken`: the browser's identity-service session, if it has one (kept for the same user). */
-  async arrive(requestId: string, browserHash: string, returnToken: string | undefined, opSessionToken?: string): Promise<ReturnStep> {
+  async arrive(
+    requestId: string,
+    browserHash: string,
+    returnToken: string | undefined,
+    opSessionToken?: string,
+    /** The bridge refused the sign-in (`error` at the Return URL, e.g. no account for an eID). */
+    bridgeRefusal?: string,
+  ): Promise<ReturnStep> {
     const request = await this.load(requestId, browserHash);
     const responder = this.deps.responders[request.protocol];
     if (request.state === 'created') {
+      // Only this browser can get here (load() checked), so the worst a forged `error` does is
+      // cancel one's own sign-in; the relying party's description is ours, never the URL's text.
+      const refusal = bridgeRefusal !== undefined && Object.hasOwn(BRIDGE_REFUSALS, bridgeRefusal) ? BRIDGE_REFUSALS[bridgeRefusal] : undefined;
+      if (refusal && (await this.deps.requests.complete(requestId, 'created', 'cancelled', this.deps.clock.now()))) {
+        this.deps.logger.log('info', 'signin_refused_by_bridge', { request_id: requestId, protocol: request.protocol, reason: bridgeRefusal });
+        return { kind: 'answer', request, answer: await responder.deny(request, refusal) };
+      }
       // The bridge sends an immediate request back without a postback when nobody is signed in.
       if (request.immediate && (await this.deps.requests.complete(requestId, 'created', 'cancelled', this.deps.clock.now()))) {
         return { kind: 'answer', request, answer: await responder.interactionRequired(request, 'login') };
@@ -174,6 +188,15 @@ export class ReturnFlow {
     if (request.state !== 'posted_back') throw incomplete(request);
   }
 }
+
+/**
+ * Why the bridge may end a sign-in without a user (idbridge extension: `error` on the Return URL),
+ * and what the relying party is told (OIDC access_denied's description; OpenID 2.0 says cancel).
+ */
+export const BRIDGE_REFUSALS: Record<string, string> = {
+  no_account: 'No account matches the identity the user signed in with upstream.',
+  link_refused: 'The upstream identity could not be linked to an account.',
+};
 
 /** Posted back by a stock Janrain AW, without idbridge's return token. */
 function janrainCompatible(request: AuthRequest): boolean {

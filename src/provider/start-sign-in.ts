@@ -24,6 +24,10 @@ export type SignInStart = PendingPayload & {
   clientName?: string;
   /** Open the bridge's sign-up side first (OIDC prompt=create, Initiating User Registration 1.0). */
   signUp?: boolean;
+  /** A bridge connector the relying party picked (`idp_hint`): the bridge skips its login page. */
+  idpHint?: string;
+  /** The relying party's `acr_values`: the bridge may pick the one connector that satisfies them. */
+  acrValues?: readonly string[];
 };
 
 export interface SignInStarterDeps {
@@ -69,6 +73,8 @@ export class SignInStarter {
     const clientName = start.clientName?.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim().slice(0, 100);
     if (clientName) verify.searchParams.set('client_name', clientName);
     if (start.signUp) verify.searchParams.set('screen', 'signup');
+    if (start.idpHint) verify.searchParams.set('idp_hint', start.idpHint);
+    if (start.acrValues && start.acrValues.length > 0) verify.searchParams.set('acr_values', start.acrValues.join(' '));
     return { requestId, answer: { kind: 'redirect', location: verify.toString() } };
   }
 }

@@ -55,6 +55,7 @@ export class AuthRequestRepository implements AuthRequestStore {
         noPrompt: setPlaceholder('noPrompt'),
         authTime: setPlaceholder('authTime'),
         amr: setPlaceholder('amr'),
+        acr: setPlaceholder('acr'),
         returnTokenHash: setPlaceholder('returnTokenHash'),
         postedAt: setPlaceholder('now'),
       })
@@ -98,6 +99,7 @@ export class AuthRequestRepository implements AuthRequestStore {
       noPrompt: data.noPrompt,
       authTime: data.authTime,
       amr: data.amr?.join(' ') ?? null,
+      acr: data.acr ?? null,
       returnTokenHash: data.returnTokenHash,
       now,
     });
@@ -129,6 +131,7 @@ function toRequest(row: Row): AuthRequest {
     noPrompt: row.noPrompt,
     authTime: row.authTime,
     amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
+    acr: row.acr,
     returnTokenHash: row.returnTokenHash,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,

@@ -54,7 +54,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
   private readonly toAuthenticated = once(() =>
     this.db
       .update(bridgeRequests)
-      .set({ state: 'authenticated', userId: setPlaceholder('userId'), authTime: setPlaceholder('authTime'), amr: setPlaceholder('amr'), updatedAt: setPlaceholder('now') })
+      .set({ state: 'authenticated', userId: setPlaceholder('userId'), authTime: setPlaceholder('authTime'), amr: setPlaceholder('amr'), acr: setPlaceholder('acr'), updatedAt: setPlaceholder('now') })
       .where(and(this.byPlaceholder(), eq(bridgeRequests.state, 'pending'), gt(bridgeRequests.expiresAt, sql.placeholder('now'))))
       .returning({ id: bridgeRequests.requestId })
       .prepare(),
@@ -67,6 +67,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
         userId: setPlaceholder('userId'),
         authTime: setPlaceholder('authTime'),
         amr: setPlaceholder('amr'),
+        acr: setPlaceholder('acr'),
         leaseUntil: setPlaceholder('leaseUntil'),
         updatedAt: setPlaceholder('now'),
       })
@@ -134,13 +135,13 @@ export class BridgeRequestRepository implements BridgeRequestStore {
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
-  async authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number): Promise<boolean> {
-    const rows = await this.toAuthenticated().all({ id: requestId, userId, authTime, amr: amr.join(' '), now });
+  async authenticate(requestId: string, userId: string, authTime: number, amr: string[], now: number, acr: string | null = null): Promise<boolean> {
+    const rows = await this.toAuthenticated().all({ id: requestId, userId, authTime, amr: amr.join(' '), acr, now });
     return rows.length === 1;
   }
 
-  async authenticateAndClaim(requestId: string, userId: string, authTime: number, amr: string[], now: number, leaseUntil: number): Promise<BridgeRequest | null> {
-    const rows = await this.pendingToPosting().all({ id: requestId, userId, authTime, amr: amr.join(' '), now, leaseUntil });
+  async authenticateAndClaim(requestId: string, userId: string, authTime: number, amr: string[], now: number, leaseUntil: number, acr: string | null = null): Promise<BridgeRequest | null> {
+    const rows = await this.pendingToPosting().all({ id: requestId, userId, authTime, amr: amr.join(' '), acr, now, leaseUntil });
     return rows[0] ? toRequest(rows[0]) : null;
   }
 
@@ -197,6 +198,7 @@ function toRequest(row: Row): BridgeRequest {
     userId: row.userId,
     authTime: row.authTime,
     amr: row.amr ? row.amr.split(' ').filter(Boolean) : null,
+    acr: row.acr,
     loginHint: row.loginHint,
     clientName: row.clientName,
     postbackAttempts: row.postbackAttempts,

@@ -6,6 +6,7 @@ import {
   authRequests,
   bridgeRequests,
   bridgeSessions,
+  connectorFlows,
   consents,
   emailTokens,
   loginThrottle,
@@ -21,6 +22,7 @@ import {
 export type PurgeCounts = Record<
   | 'bridge_requests'
   | 'bridge_sessions'
+  | 'connector_flows'
   | 'login_throttle'
   | 'auth_requests'
   | 'associations'
@@ -77,6 +79,10 @@ export class Housekeeping {
       ),
       bridge_sessions: await count(
         db.delete(bridgeSessions).where(and(eq(bridgeSessions.tenant, tenant), lt(bridgeSessions.expiresAt, before))).returning({ k: bridgeSessions.idHash }),
+      ),
+      // Upstream round trips (state, PKCE verifier) and link proofs left unused.
+      connector_flows: await count(
+        db.delete(connectorFlows).where(and(eq(connectorFlows.tenant, tenant), lt(connectorFlows.expiresAt, before))).returning({ k: connectorFlows.idHash }),
       ),
       // A counter matters while its failures still count (window) or while it locks (lockout).
       login_throttle: await count(

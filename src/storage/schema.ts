@@ -74,6 +74,8 @@ export const bridgeRequests = sqliteTable(
     /** When (ms) and how (space list) the user authenticated for this request. */
     authTime: integer('auth_time'),
     amr: text('amr'),
+    /** The authentication context an upstream connector reported (null: a password at the bridge). */
+    acr: text('acr'),
     /** Pre-fills the login form (OIDC login_hint). */
     loginHint: text('login_hint'),
     /** The relying party's display name (idbridge extension `client_name`), shown on the login page. */
@@ -162,6 +164,8 @@ export const authRequests = sqliteTable(
     /** From the postback: when the user's password was checked (ms) and how (space list). */
     authTime: integer('auth_time'),
     amr: text('amr'),
+    /** From the postback: the authentication context (an upstream connector's `acr`), if any. */
+    acr: text('acr'),
     /** SHA-256 of the bridge's return token: only the browser the bridge redirected may finish. */
     returnTokenHash: text('return_token_hash'),
     createdAt: integer('created_at').notNull(),
@@ -499,4 +503,54 @@ export const importErrors = sqliteTable(
     reason: text('reason').notNull(),
   },
   (t) => [index('import_errors_job').on(t.tenant, t.jobId, t.line)],
+);
+
+/**
+ * Upstream sign-ins in progress at the bridge (connectors): the `state` of an authorization
+ * request to an upstream provider, and the password proof a link-by-email waits for. Keyed by the
+ * SHA-256 of the random token (state, proof token); the PKCE verifier, nonce and upstream claims
+ * are sealed. Bound to the browser and the pending bridge request; deleted when used (single use)
+ * and short-lived.
+ */
+export const connectorFlows = sqliteTable(
+  'connector_flows',
+  {
+    tenant: text('tenant').notNull(),
+    idHash: text('id_hash').notNull(),
+    kind: text('kind', { enum: ['authorize', 'link_proof'] }).notNull(),
+    connectorId: text('connector_id').notNull(),
+    /** The pending bridge request this upstream sign-in belongs to (null: linking from the account page). */
+    requestId: text('request_id'),
+    browserHash: text('browser_hash').notNull(),
+    /** Linking from the account page, or a link proof: the local user. */
+    userId: text('user_id'),
+    /** Sealed JSON (SecretBox): PKCE verifier, nonce, requested acr / max_age, or the upstream identity. */
+    sealed: text('sealed').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.idHash] }), index('connector_flows_expiry').on(t.expiresAt)],
+);
+
+/**
+ * Upstream identities linked to local users: (connector, upstream subject) → user. The subject is
+ * stored only as an HMAC keyed with a secret derived from the deployment secret (an eID subject can
+ * be a national id number), never in clear.
+ */
+export const connectorLinks = sqliteTable(
+  'connector_links',
+  {
+    tenant: text('tenant').notNull(),
+    connectorId: text('connector_id').notNull(),
+    subjectHash: text('subject_hash').notNull(),
+    userId: text('user_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.connectorId, t.subjectHash] }),
+    // One identity per connector and user: a second Google account would make unlinking ambiguous.
+    uniqueIndex('connector_links_user').on(t.tenant, t.userId, t.connectorId),
+  ],
 );

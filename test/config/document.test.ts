@@ -5,7 +5,7 @@ const parse = (data: unknown, env: Record<string, string> = {}) => parseConfigDo
 
 describe('the configuration document', () => {
   it('defaults to the built-in directory when there is no document or it is empty', () => {
-    expect(parseConfigDocument(undefined, {})).toMatchObject({ document: { directory: { kind: 'builtin' }, theme: { colors: {} }, languages: { default: 'en' } }, problems: [] });
+    expect(parseConfigDocument(undefined, {})).toMatchObject({ document: { directory: { kind: 'builtin' }, theme: { colors: {} }, languages: { default: 'en' }, connectors: [] }, problems: [] });
     expect(parse(null).document.directory).toEqual({ kind: 'builtin' });
   });
 

@@ -31,6 +31,7 @@ describe('Housekeeping', () => {
       for (const [id, expiresAt] of [['dead', dead], ['recent', recent], ['live', live]] as const) {
         await db.insert(t.bridgeRequests).values({ tenant, requestId: id, browserHash: 'b', state: 'pending', createdAt: dead, updatedAt: dead, expiresAt });
         await db.insert(t.bridgeSessions).values({ tenant, idHash: id, userId: 'u', authTime: dead, createdAt: dead, expiresAt });
+        await db.insert(t.connectorFlows).values({ tenant, idHash: id, kind: 'authorize', connectorId: 'google', browserHash: 'b', sealed: 'x', createdAt: dead, expiresAt });
         await db.insert(t.authRequests).values({ tenant, requestId: id, protocol: 'oidc', browserHash: 'b', state: 'created', realm: 'https://rp.example/', payload: '{}', createdAt: dead, expiresAt });
         await db.insert(t.associations).values({ tenant, handle: id, type: 'HMAC-SHA256', secret: 's', private: id === 'dead', createdAt: dead, expiresAt });
         await db.insert(t.opSessions).values({ tenant, idHash: id, sid: `sid-${id}`, username: 'u', authTime: dead, createdAt: dead, expiresAt });
@@ -67,6 +68,7 @@ describe('Housekeeping', () => {
     expect(counts).toEqual({
       bridge_requests: 1,
       bridge_sessions: 1,
+      connector_flows: 1,
       login_throttle: 1,
       auth_requests: 1,
       associations: 1,
@@ -82,6 +84,7 @@ describe('Housekeeping', () => {
       (await db.select({ k: column }).from(table).where(eq(table.tenant, tenant))).map((r) => String(r.k)).sort();
     expect(await keys(t.bridgeRequests, t.bridgeRequests.requestId)).toEqual(['live', 'recent']);
     expect(await keys(t.bridgeSessions, t.bridgeSessions.idHash)).toEqual(['live', 'recent']);
+    expect(await keys(t.connectorFlows, t.connectorFlows.idHash)).toEqual(['live', 'recent']);
     expect(await keys(t.authRequests, t.authRequests.requestId)).toEqual(['live', 'recent']);
     expect(await keys(t.associations, t.associations.handle)).toEqual(['live', 'recent']);
     expect(await keys(t.opSessions, t.opSessions.idHash)).toEqual(['live', 'recent']);

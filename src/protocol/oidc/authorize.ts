@@ -50,6 +50,8 @@ export interface AuthorizationRequest {
   loginHint?: string;
   /** `ui_locales` (OIDC Core §3.1.2.1): language tags in preference order, passed on to the bridge's pages. */
   uiLocales?: string;
+  /** idbridge extension `idp_hint`: the id of the bridge connector to sign in with, skipping the login page. */
+  idpHint?: string;
   acrValues: string[];
   /** The raw `id_token_hint`, unverified; check it with `verifyIdTokenHint` before relying on it. */
   idTokenHint?: string;
@@ -83,6 +85,7 @@ const PARAMETERS = [
   'prompt',
   'max_age',
   'login_hint',
+  'idp_hint',
   'id_token_hint',
   'acr_values',
   'ui_locales',
@@ -333,6 +336,9 @@ export async function parseAuthorizationRequest(
   if (maxAge !== undefined) request.maxAge = maxAge;
   if (loginHint !== undefined) request.loginHint = loginHint;
   if (uiLocales) request.uiLocales = uiLocales;
+  // A hint only: a value that cannot be a connector id is ignored (the login page is shown).
+  const idpHint = get('idp_hint');
+  if (idpHint !== undefined && /^[a-z][a-z0-9_-]{0,31}$/.test(idpHint)) request.idpHint = idpHint;
   if (idTokenHint !== undefined) request.idTokenHint = idTokenHint;
   if (openid2Realm !== undefined) request.openid2Realm = openid2Realm;
   return request;

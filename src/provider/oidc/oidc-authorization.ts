@@ -91,6 +91,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
       clientName: request.client.name,
       // prompt=create (Initiating User Registration 1.0): the bridge opens its sign-up side.
       signUp: request.prompt.includes('create'),
+      // An upstream connector at the bridge, picked by the relying party (docs/connectors.md).
+      ...(request.idpHint ? { idpHint: request.idpHint } : {}),
+      ...(request.acrValues.length > 0 ? { acrValues: request.acrValues } : {}),
     });
     logger.log('info', 'oidc_authorize', { request_id: requestId, client_id: request.client.clientId });
     return answer;
@@ -152,7 +155,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
       scopes: request.scopes,
       claims: claimsForScopes(claimsSource(subject.publicId, attributes), request.scopes, { customScopes: this.release.scopes }),
       authTime,
-      acr: ACR_PASSWORD,
+      // An upstream connector's acr as the bridge checked it; the bridge's password otherwise. A
+      // federated sign-in reused from a bridge session no longer knows its upstream acr: none then.
+      acr: auth.acr ?? (auth.amr?.includes('fed') ? null : ACR_PASSWORD),
       amr: auth.amr ?? ['pwd'],
       sid: subject.sid,
       // Migration from OpenID 2.0: the same claimed identifier the OpenID 2.0 provider asserts.
@@ -177,9 +182,9 @@ export class OidcAuthorization implements RelyingPartyResponder {
     return authorizationResponse(request, { code }, this.issuer);
   }
 
-  async deny(auth: AuthRequest): Promise<RelyingPartyAnswer> {
+  async deny(auth: AuthRequest, description = 'The user denied the request.'): Promise<RelyingPartyAnswer> {
     const request = authorizationRequest(auth);
-    return authorizationResponse(request, { error: 'access_denied', error_description: 'The user denied the request.' }, this.issuer);
+    return authorizationResponse(request, { error: 'access_denied', error_description: description }, this.issuer);
   }
 
   async interactionRequired(auth: AuthRequest, reason: 'login' | 'consent'): Promise<RelyingPartyAnswer> {
