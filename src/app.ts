@@ -75,6 +75,7 @@ import { uiContext, uiFactory } from './http/ui.js';
 import { resolveTheme, themeContrastWarnings, type Theme } from './views/theme.js';
 import { ApiTokens } from './api/api-tokens.js';
 import type { AttributeValidator } from './api/user-resource.js';
+import { scimRoutes } from './api/scim/scim-routes.js';
 import { usersRoutes } from './api/users-routes.js';
 import { UsersApi, type UserEmailLinks } from './api/users-service.js';
 import { IdbridgeError } from './errors.js';
@@ -623,6 +624,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   }
   // Users live at the bridge's database: the bridge (or the all-in-one process) serves the Users API.
   if (config.role !== 'identity') app.route('/', usersRoutes({ users: services.usersApi, tokens: services.apiTokens, audit: services.audit, adminToken: config.identity.adminToken }));
+  if (config.role !== 'identity') app.route('/', scimRoutes({ users: services.usersApi, tokens: services.apiTokens, adminToken: config.identity.adminToken, publicUrl: config.publicUrl }));
   if (config.role === 'bridge') app.get('/', bridgeHome);
   else app.get('/', (c) => c.redirect(config.identity.demo ? '/demo' : '/openid', 302));
 

@@ -15,7 +15,7 @@ import type { AuditStore } from './ports.js';
 import { toE164, UserCreateSchema, UserPatchSchema, UserSchema } from './user-resource.js';
 import type { UsersApi, VersionedUser } from './users-service.js';
 
-type ApiEnv = AppEnv & { Variables: AppEnv['Variables'] & { caller: ApiCaller } };
+export type ApiEnv = AppEnv & { Variables: AppEnv['Variables'] & { caller: ApiCaller } };
 
 export interface UsersRoutesDeps {
   users: UsersApi;
@@ -371,7 +371,8 @@ export function usersRoutes(deps: UsersRoutesDeps) {
   return app;
 }
 
-function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
+/** 403 `insufficient_scope` unless the authenticated caller has `scope` (shared with SCIM). */
+export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (!c.get('caller').scopes.has(scope)) {
       c.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scope}"`);
@@ -381,7 +382,8 @@ function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
   };
 }
 
-function authenticate(deps: UsersRoutesDeps): MiddlewareHandler<ApiEnv> {
+/** The bearer-token check of the API (API token or admin token), shared with SCIM; sets `caller`. */
+export function authenticate(deps: Pick<UsersRoutesDeps, 'tokens' | 'adminToken'>): MiddlewareHandler<ApiEnv> {
   const all: ReadonlySet<ApiScope> = new Set(API_SCOPES);
   return async (c, next) => {
     const m = /^Bearer ([!-~]{1,512})$/.exec(c.req.header('authorization') ?? '');

@@ -123,6 +123,17 @@ export class UsersApi {
     };
   }
 
+  /**
+   * A page by position (SCIM's 1-based `startIndex`/`count`) in the list's (create_time, id)
+   * order, with the total. Positions shift when rows are inserted meanwhile: the cursor list is
+   * the stable one; SCIM clients ask for this one.
+   */
+  async listByOffset(offset: number, limit: number): Promise<{ users: VersionedUser[]; total: number }> {
+    this.builtinOnly('listing users');
+    const [total, rows] = await Promise.all([this.deps.store.count(), limit > 0 ? this.deps.store.list({ offset, limit }) : Promise.resolve([])]);
+    return { users: await Promise.all(rows.map((u) => this.versioned(u))), total };
+  }
+
   // ---- writes ------------------------------------------------------------------------------
 
   async create(body: UserCreate, caller: ApiCaller): Promise<VersionedUser> {

@@ -8,8 +8,8 @@ import type { SealedCookies } from './cookies.js';
 import type { CsrfTokens } from './csrf.js';
 
 /** How errors raised in a route are rendered (set per router). */
-/** `problem`: RFC 9457 `application/problem+json` (the Users API). */
-export type ErrorFormat = 'html' | 'text' | 'json' | 'kv' | 'problem';
+/** `problem`: RFC 9457 `application/problem+json` (the Users API); `scim`: RFC 7644 §3.12 error JSON. */
+export type ErrorFormat = 'html' | 'text' | 'json' | 'kv' | 'problem' | 'scim';
 
 /** The browser identity every page request carries (from the sealed browser cookie). */
 export interface BrowserIdentity {

@@ -65,6 +65,8 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
       return c.json({ error: e.code, error_description: e.description, ...e.extra }, status);
     case 'problem':
       return c.body(JSON.stringify(problemDetails(e)), status, { 'content-type': 'application/problem+json' });
+    case 'scim':
+      return c.body(JSON.stringify(scimErrorDocument(e)), status, { 'content-type': 'application/scim+json; charset=utf-8' });
     case 'kv':
       // OpenID 2.0 direct error response (§5.1.2.2): every refused request is a 400, whatever
       // the reason (error_code tells which: payload_too_large, unsupported-type, …); server
@@ -129,6 +131,27 @@ export function problemDetails(e: IdbridgeError): Record<string, unknown> {
     detail: e.description,
     code: e.code,
     ...e.extra,
+  };
+}
+
+/** The SCIM error types of RFC 7644 §3.12 (`scimType`), carried in an error's `extra.scimType`. */
+const SCIM_TYPES = new Set(['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive']);
+
+/**
+ * An RFC 7644 §3.12 error: `status` is the HTTP status as a string, `scimType` (400 and 409 only)
+ * the SCIM error type. A duplicate (the Users API's `conflict` naming a field) is `uniqueness`;
+ * other 400s without a type are `invalidValue`. Nothing else of the error leaves (no field names
+ * of the REST API's vocabulary).
+ */
+export function scimErrorDocument(e: IdbridgeError): Record<string, unknown> {
+  let scimType = SCIM_TYPES.has(e.extra['scimType'] ?? '') ? e.extra['scimType'] : undefined;
+  if (!scimType && e.status === 409 && e.code === 'conflict' && e.extra['field']) scimType = 'uniqueness';
+  if (!scimType && e.status === 400) scimType = 'invalidValue';
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+    status: String(e.status),
+    ...(scimType ? { scimType } : {}),
+    detail: e.description,
   };
 }
 
