@@ -369,8 +369,8 @@ export function createServices(deps: AppDeps): AppServices {
   const emailTokens = new EmailTokens(new EmailTokenRepository(db, config.tenant), clock);
   const limits = new ActionLimits(new ThrottleRepository(db, config.tenant), clock, deriveSecret(config.secret, 'action-limits').then(utf8));
   const mailLinks = {
-    verifyEmail: (token: string) => `${config.publicUrl}/verify-email?token=${token}`,
-    resetPassword: (token: string) => `${config.publicUrl}/reset-password?token=${token}`,
+    verifyEmail: (token: string, locale: string) => `${config.publicUrl}/verify-email?token=${token}&ui_locales=${encodeURIComponent(locale)}`,
+    resetPassword: (token: string, locale: string) => `${config.publicUrl}/reset-password?token=${token}&ui_locales=${encodeURIComponent(locale)}`,
   };
   const registration = new Registration({ config: config.registration, store: userStore, directory, hasher, tokens: emailTokens, mail, limits, links: mailLinks, clock, logger });
   const emailVerification = new EmailVerification({ config: config.registration, store: userStore, directory, tokens: emailTokens, registration, limits, clock, logger });
