@@ -172,6 +172,28 @@ export const en = {
   'consent.allow': 'Allow',
   'consent.deny': 'Deny',
 
+  // Consent items and remembered grants (provider/consent-labels.ts, views/consent-label.ts)
+  'consent.scope.openid': 'Your account identifier',
+  'consent.scope.profile': 'Your profile (name, nickname, birth date, gender, language, time zone)',
+  'consent.scope.email': 'Your email address',
+  'consent.scope.phone': 'Your phone number',
+  'consent.scope.address': 'Your postal code and country',
+  'consent.scope.offline_access': 'Access while you are not signed in',
+  'consent.scope.custom': 'Your {fields}',
+  'attribute.nickname': 'Nickname',
+  'attribute.email': 'Email address',
+  'attribute.fullname': 'Full name',
+  'attribute.dob': 'Date of birth',
+  'attribute.gender': 'Gender',
+  'attribute.postcode': 'Postal code',
+  'attribute.country': 'Country',
+  'attribute.language': 'Language',
+  'attribute.timezone': 'Time zone',
+  'attribute.email_verified': 'Whether your email address is verified',
+  'attribute.phone': 'Phone number',
+  'attribute.customer_id': 'Customer number',
+  'attribute.updated_at': 'When your profile was last updated',
+
   // Account (account-routes.tsx)
   'account.apps.title': 'Connected apps',
   'account.apps.none': 'You have not let any app skip the consent page.',

@@ -1,4 +1,5 @@
 import type { ConsentPolicy } from '../provider/responder.js';
+import { consentLabelText } from './consent-label.js';
 import { Layout } from './layout.js';
 import type { Ui } from './ui.js';
 
@@ -34,8 +35,12 @@ export function ConsentPage(props: ConsentPageProps) {
           <ul class="attributes" aria-labelledby="consent-items">
             {policy.items.map((item) => (
               <li>
-                <strong>{item.label}</strong>
-                {item.value !== undefined ? `: ${item.value}` : ''}
+                <strong>{consentLabelText(item.label, t)}</strong>
+                {item.value !== undefined
+                  ? `: ${item.value}`
+                  : item.values
+                    ? `: ${item.values.map((v) => `${consentLabelText(v.label, t)}: ${v.value}`).join('; ')}`
+                    : ''}
               </li>
             ))}
           </ul>

@@ -203,3 +203,17 @@ describe('pages in the language of the browser or the relying party', () => {
     }
   });
 });
+
+describe('consent labels', () => {
+  it('every labelled scope and standard attribute has a message in English and German', async () => {
+    const { LABELLED_SCOPES } = await import('../../src/provider/consent-labels.js');
+    const { EXTENDED_FIELDS, SREG_FIELDS } = await import('../../src/users/profile.js');
+    const { BUILTIN_CATALOGUES, translator } = await import('../../src/i18n/translate.js');
+    const { consentLabelText } = await import('../../src/views/consent-label.js');
+    const de = translator('de', BUILTIN_CATALOGUES['de']!);
+    for (const scope of LABELLED_SCOPES) expect(Object.hasOwn(BUILTIN_CATALOGUES['de']!, `consent.scope.${scope}`)).toBe(true);
+    for (const attribute of [...SREG_FIELDS, ...EXTENDED_FIELDS]) expect(Object.hasOwn(BUILTIN_CATALOGUES['de']!, `attribute.${attribute}`)).toBe(true);
+    expect(consentLabelText({ scope: 'email' }, de)).toBe('Ihre E-Mail-Adresse');
+    expect(consentLabelText({ fields: [{ attribute: 'phone' }, { text: 'Lieblingskaffee' }] }, de)).toBe('Ihre Angaben: Telefonnummer, Lieblingskaffee');
+  });
+});
