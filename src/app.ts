@@ -353,8 +353,8 @@ export function createServices(deps: AppDeps): AppServices {
   const emailTokens = new EmailTokens(new EmailTokenRepository(db, config.tenant), clock);
   const limits = new ActionLimits(new ThrottleRepository(db, config.tenant), clock, deriveSecret(config.secret, 'action-limits').then(utf8));
   const mailLinks = {
-    verifyEmail: (token: string) => `${config.publicUrl}/verify-email?token=${token}`,
-    resetPassword: (token: string) => `${config.publicUrl}/reset-password?token=${token}`,
+    verifyEmail: (token: string, locale: string) => `${config.publicUrl}/verify-email?token=${token}&ui_locales=${encodeURIComponent(locale)}`,
+    resetPassword: (token: string, locale: string) => `${config.publicUrl}/reset-password?token=${token}&ui_locales=${encodeURIComponent(locale)}`,
   };
   const registration = new Registration({ config: config.registration, store: userStore, directory, hasher, tokens: emailTokens, mail, limits, links: mailLinks, clock, logger });
   const emailVerification = new EmailVerification({ config: config.registration, store: userStore, directory, tokens: emailTokens, registration, limits, clock, logger });
@@ -384,7 +384,7 @@ export function createServices(deps: AppDeps): AppServices {
     hashes: builtinHashes,
     revocation: deps.usersApi?.revocation ?? userRevocation,
     mail: deps.usersApi?.mail ?? mail,
-    links: deps.usersApi?.emailLinks ?? apiEmailLinks(emailTokens, mailLinks, config.registration),
+    links: deps.usersApi?.emailLinks ?? apiEmailLinks(emailTokens, mailLinks, config.registration, config.languages.default),
     audit,
     // With a profile section, custom attributes are the model's fields and pass its rules; without
     // one there is no model to check against and any attribute of the right shape is kept.
@@ -654,18 +654,21 @@ function clientIp(c: Context, trustProxy: boolean, remote: ((c: Context) => stri
  */
 function apiEmailLinks(
   tokens: EmailTokens,
-  links: { verifyEmail(token: string): string; resetPassword(token: string): string },
+  links: { verifyEmail(token: string, locale: string): string; resetPassword(token: string, locale: string): string },
   ttl: { verificationTtlSeconds: number; resetTtlSeconds: number },
+  defaultLocale: string,
 ): UserEmailLinks {
   return {
     async issue(user, kind) {
+      // The page behind the link opens in the user's language, like the mail (docs/languages.md).
+      const locale = user.profile.language ?? defaultLocale;
       if (kind === 'verify-email') {
         const token = await tokens.issue('verify-email', user.id, user.email, ttl.verificationTtlSeconds);
-        return { link: links.verifyEmail(token), expiresInMinutes: Math.round(ttl.verificationTtlSeconds / 60) };
+        return { link: links.verifyEmail(token, locale), expiresInMinutes: Math.round(ttl.verificationTtlSeconds / 60) };
       }
       const seconds = kind === 'set-password' ? ttl.verificationTtlSeconds : ttl.resetTtlSeconds;
       const token = await tokens.issue('reset-password', user.id, user.email, seconds);
-      return { link: links.resetPassword(token), expiresInMinutes: Math.round(seconds / 60) };
+      return { link: links.resetPassword(token, locale), expiresInMinutes: Math.round(seconds / 60) };
     },
   };
 }

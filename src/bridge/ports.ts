@@ -17,6 +17,11 @@ export interface BridgeRequest {
   loginHint: string | null;
   /** The relying party's display name, when the identity service sent one. */
   clientName: string | null;
+  /**
+   * The relying party's page languages (OIDC `ui_locales`, from the Verify URL), kept so that the
+   * pages after /verify (login and sign-up POSTs, status, mails) stay in them.
+   */
+  uiLocales: string | null;
   postbackAttempts: number;
   manualRetries: number;
   leaseUntil: number | null;
@@ -25,7 +30,7 @@ export interface BridgeRequest {
   expiresAt: number;
 }
 
-export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'loginHint' | 'clientName' | 'createdAt' | 'expiresAt'>;
+export type NewBridgeRequest = Pick<BridgeRequest, 'requestId' | 'realm' | 'requestedAttributes' | 'browserHash' | 'loginHint' | 'clientName' | 'uiLocales' | 'createdAt' | 'expiresAt'>;
 
 /**
  * Storage of bridge requests. Every state change is one conditional update that succeeds for

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { Message } from '../i18n/translate.js';
 import type { BridgeConfig, VerificationPolicy } from '../config.js';
 import { backLinkTo, IdbridgeError } from '../errors.js';
 import type { CompletionForm, ProfileCompletion } from '../identity/profile-completion.js';
@@ -24,13 +25,20 @@ import type { VerifyParams } from './verify-params.js';
  */
 const BRIDGE_LOGOUT = { purpose: 'bridge-logout', ttlSeconds: 120 };
 
+/**
+ * Why the login form is shown again (the page translates it): wrong credentials, a blocked
+ * account, the directory unavailable, or input the form refused before any check.
+ */
+export type LoginProblem = 'incorrect' | 'blocked' | 'unavailable' | 'too_long' | 'missing';
+
 /** What the HTTP layer should do next for a bridge request. */
 export type SignInStep =
   | {
       kind: 'login';
       request: BridgeRequest;
       status?: number;
-      message?: string;
+      /** A sign-in problem, or a catalogue message from another way of signing in (a connector). */
+      message?: LoginProblem | Message;
       identifier?: string;
       /** Seconds, with a 503. */
       retryAfter?: number;
@@ -98,6 +106,7 @@ export class BridgeSignIn {
       requestedAttributes: params.requestedAttributes,
       loginHint: params.loginHint ?? null,
       clientName: params.clientName ?? null,
+      uiLocales: params.uiLocales ?? null,
       browserHash,
       createdAt: now,
       expiresAt: now + config.requestTtlSeconds * 1000,
@@ -168,7 +177,7 @@ export class BridgeSignIn {
       // "temporarily unavailable" with the form kept, and the details go to the log only.
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       logger.log('error', 'directory_unavailable', { request_id: requestId, reason: error.reason, detail: error.detail });
-      return { step: { kind: 'login', request, status: 503, message: error.description, identifier, retryAfter: error.retryAfter } };
+      return { step: { kind: 'login', request, status: 503, message: 'unavailable', identifier, retryAfter: error.retryAfter } };
     }
     if (attempt.kind === 'locked') {
       logger.log('warn', 'login_throttled', { request_id: requestId, retry_after: attempt.retryAfter });
@@ -182,11 +191,11 @@ export class BridgeSignIn {
     if (!result.ok) {
       if (result.reason === 'blocked') {
         logger.log('warn', 'login_blocked', { request_id: requestId });
-        return { step: { kind: 'login', request, status: 403, message: 'This account is blocked. Please contact the site.', identifier } };
+        return { step: { kind: 'login', request, status: 403, message: 'blocked', identifier } };
       }
       logger.log('info', 'login_failed', { request_id: requestId });
       return {
-        step: { kind: 'login', request, status: 401, message: 'The email/username or password is incorrect.', identifier },
+        step: { kind: 'login', request, status: 401, message: 'incorrect', identifier },
       };
     }
 
@@ -259,7 +268,7 @@ export class BridgeSignIn {
     this.assertUnexpired(request, clock.now());
     if (user.blocked) {
       logger.log('warn', 'login_blocked', { request_id: requestId });
-      return { step: { kind: 'login', request, status: 403, message: 'This account is blocked. Please contact the site.' } };
+      return { step: { kind: 'login', request, status: 403, message: 'blocked' } };
     }
     await this.deps.directory.recordLogin(user.id, clock.now());
     logger.log('info', 'login_succeeded', { request_id: requestId, user_id: user.id, amr: auth.amr.join(' ') });

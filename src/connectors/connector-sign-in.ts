@@ -29,7 +29,7 @@ export type ConnectorOutcome =
   /** map-existing without a match: nothing was created; the relying party is told access_denied / cancel. */
   | { kind: 'refused'; requestId: string; label: string; message: string }
   /** Anything else: the user sees why; with a request, the login page again (nothing stored). */
-  | { kind: 'failed'; requestId: string | null; reason: ConnectorFailureReason; message: string; status: number };
+  | { kind: 'failed'; requestId: string | null; reason: ConnectorFailureReason; label: string; message: string; status: number };
 
 export interface ConnectorSignInDeps {
   connectors: readonly ConnectorConfig[];
@@ -375,7 +375,7 @@ export class ConnectorSignIn {
 
   private failure(config: ConnectorConfig, requestId: string | null, reason: ConnectorFailureReason, detail?: string): ConnectorOutcome {
     this.deps.logger.log(reason === 'upstream_denied' ? 'info' : 'warn', 'connector_failed', { connector: config.id, request_id: requestId, reason, detail });
-    return { kind: 'failed', requestId, reason, message: failureMessage(reason, config.label), status: STATUS[reason] };
+    return { kind: 'failed', requestId, reason, label: config.label, message: failureMessage(reason, config.label), status: STATUS[reason] };
   }
 }
 

@@ -50,3 +50,8 @@ export class ConnectorFailure extends Error {
 export function failureMessage(reason: ConnectorFailureReason, label: string): string {
   return MESSAGES[reason](label);
 }
+
+/** The catalogue message for `reason` (src/i18n: `connector.failure.<reason>`), for pages in the user's language. */
+export function failureMessageId(reason: ConnectorFailureReason, label: string): { id: `connector.failure.${ConnectorFailureReason}`; values: { provider: string } } {
+  return { id: `connector.failure.${reason}`, values: { provider: label } };
+}

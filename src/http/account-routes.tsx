@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { invalidRequest } from '../errors.js';
 import type { ConnectedApps } from '../provider/connected-apps.js';
+import { consentLabelText } from '../views/consent-label.js';
 import { MessagePage } from '../views/message-page.js';
 import { browserIdentity } from './browser.js';
 import type { AppEnv } from './context.js';
@@ -28,7 +29,7 @@ export function accountRoutes(apps: ConnectedApps) {
             <li>
               <strong>{a.label}</strong> <span class="since">{t('account.apps.since', { date: new Date(a.since).toISOString().slice(0, 10) })}</span>
               <ul aria-label={t('account.apps.sharedWith', { app: a.label })}>
-                {a.grantLabels.length > 0 ? a.grantLabels.map((label) => <li>{label}</li>) : <li>{t('account.apps.identifierOnly')}</li>}
+                {a.grantLabels.length > 0 ? a.grantLabels.map((label) => <li>{consentLabelText(label, t)}</li>) : <li>{t('account.apps.identifierOnly')}</li>}
               </ul>
               <form method="post" action="/account/apps/revoke" class="form">
                 <input type="hidden" name="csrf" value={c.get('browser').csrfToken} />

@@ -1,14 +1,18 @@
 import { Hono, type Context } from 'hono';
 import { parseDeviceEntries } from '../bridge/login-throttle.js';
-import type { SignInStep } from '../bridge/sign-in.js';
+import type { BridgeRequest } from '../bridge/ports.js';
+import type { LoginProblem, SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
 import { parseVerifyParams, type VerifyParams } from '../bridge/verify-params.js';
 import { invalidRequest } from '../errors.js';
+import type { Message, MessageId, Translate } from '../i18n/translate.js';
+import type { FieldErrors } from '../identity/registration.js';
 import { forgotPasswordHref, signUpOffered } from '../identity/availability.js';
 import { displayRealm, LoginPage, type SignUpPanelProps } from '../views/login-page.js';
 import { CheckMailPage } from '../views/signup-pages.js';
 import { ConnectorButtons, ConnectorChoices } from '../views/connector-buttons.js';
 import { MessagePage, RetryForm } from '../views/message-page.js';
+import type { Ui } from '../views/ui.js';
 import { ProfileCompletionPage } from '../views/profile-completion-page.js';
 import { browserIdentity } from './browser.js';
 import { BRIDGE_COOKIES } from './cookie-names.js';
@@ -56,12 +60,12 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number, co
     if (identifier.length > 320 || password.length > 1024) {
       const step = await signIn.status(requestId, c.get('browser').hash);
       if (step.kind !== 'login') return render(c, step);
-      return render(c, { ...step, status: 400, message: 'The email/username or password is too long.' });
+      return render(c, { ...step, status: 400, message: 'too_long' });
     }
     if (!identifier || !password) {
       const step = await signIn.status(requestId, c.get('browser').hash);
       if (step.kind !== 'login') return render(c, step);
-      return render(c, { ...step, status: 400, message: 'Please enter your email or username and your password.', identifier });
+      return render(c, { ...step, status: 400, message: 'missing', identifier });
     }
     const result = await signIn.login(
       requestId,
@@ -196,13 +200,37 @@ export function requireRequestId(value: string | undefined): string {
 }
 
 /**
- * Render a sign-in step (shared with the sign-up routes). `signUp`: the sign-up side's values and
- * messages after a refused submit.
+ * Speak the sign-in's language from here on: the relying party's `ui_locales` stored with the
+ * request (the Verify URL had it; later pages — the login and sign-up POSTs, status links — do
+ * not), then Accept-Language, then the default. Replaces `c.get('ui')`, so error pages and the
+ * flow's mails that follow use it too. Without stored `ui_locales` the request's own negotiation
+ * stands (it may have come with `ui_locales` in the URL, e.g. from a page that carried it).
  */
-export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignUpPanelProps, 'passwordMinLength'>) {
+export function adoptRequestLocale(c: Context<AppEnv>, request: Pick<BridgeRequest, 'uiLocales'>): Ui {
+  if (request.uiLocales) {
+    c.set('ui', c.get('http').ui({ uiLocales: request.uiLocales, acceptLanguage: c.req.header('accept-language') }));
+    c.header('content-language', c.get('ui').locale);
+  }
+  return c.get('ui');
+}
+
+const LOGIN_PROBLEMS: Record<LoginProblem, MessageId> = {
+  incorrect: 'login.problem.incorrect',
+  blocked: 'login.problem.blocked',
+  unavailable: 'login.problem.unavailable',
+  too_long: 'login.problem.too_long',
+  missing: 'login.problem.missing',
+};
+
+/**
+ * Render a sign-in step (shared with the sign-up routes), in the sign-in's language
+ * ({@link adoptRequestLocale}). `signUp`: the sign-up side's values and messages after a refused
+ * submit (message ids, translated here).
+ */
+export function render(c: Context<AppEnv>, step: SignInStep, signUp?: SignUpPanelValues) {
   const { config } = c.get('http');
   const { csrfToken } = c.get('browser');
-  const ui = c.get('ui');
+  const ui = 'request' in step ? adoptRequestLocale(c, step.request) : c.get('ui');
   const { t } = ui;
   switch (step.kind) {
     case 'redirect':
@@ -212,16 +240,16 @@ export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignU
       return c.html(
         <ConnectorChoices.Provider value={c.get('http').connectorChoices ?? []}>
           <LoginPage
-            siteName={config.siteName}
+            ui={ui}
             requestId={step.request.requestId}
             csrfToken={csrfToken}
             realm={step.request.realm}
             clientName={step.request.clientName}
             identifier={step.identifier}
-            message={step.message}
+            message={step.message === undefined ? undefined : typeof step.message === 'string' ? t(LOGIN_PROBLEMS[step.message]) : t(step.message.id, step.message.values)}
             screen={step.screen}
-            signUp={signUpOffered(config) ? { ...signUp, passwordMinLength: config.registration.passwordMinLength } : undefined}
-            forgotHref={forgotPasswordHref(config, step.request.requestId)}
+            signUp={signUpOffered(config) ? { ...signUpPanel(signUp, t), passwordMinLength: config.registration.passwordMinLength } : undefined}
+            forgotHref={forgotPasswordHref(config, step.request.requestId, ui.locale)}
             alternatives={<ConnectorButtons requestId={step.request.requestId} csrfToken={csrfToken} />}
           />
         </ConnectorChoices.Provider>,
@@ -229,14 +257,7 @@ export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignU
       );
     case 'verify_email':
       return c.html(
-        <CheckMailPage
-          siteName={config.siteName}
-          csrfToken={csrfToken}
-          email={step.email}
-          requestId={step.request.requestId}
-          title="Confirm your email first"
-          message="Please confirm your email address before signing in. Use the link we sent to"
-        />,
+        <CheckMailPage ui={ui} csrfToken={csrfToken} email={step.email} requestId={step.request.requestId} verifyFirst />,
         403,
       );
     case 'locked': {
@@ -292,4 +313,18 @@ export function render(c: Context<AppEnv>, step: SignInStep, signUp?: Omit<SignU
         503,
       );
   }
+}
+
+/** The sign-up side's values after a refused submit, with its problems still as message ids. */
+export interface SignUpPanelValues {
+  email?: string;
+  fullname?: string;
+  errors?: FieldErrors;
+}
+
+function signUpPanel(values: SignUpPanelValues | undefined, t: Translate): Omit<SignUpPanelProps, 'passwordMinLength'> {
+  if (!values) return {};
+  const errors: NonNullable<SignUpPanelProps['errors']> = {};
+  for (const [name, message] of Object.entries(values.errors ?? {}) as Array<[keyof FieldErrors, Message]>) errors[name] = t(message.id, message.values);
+  return { ...(values.email !== undefined ? { email: values.email } : {}), ...(values.fullname !== undefined ? { fullname: values.fullname } : {}), errors };
 }

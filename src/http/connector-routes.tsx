@@ -4,7 +4,8 @@ import type { BridgeSignIn } from '../bridge/sign-in.js';
 import type { VerifyParams } from '../bridge/verify-params.js';
 import type { ConnectorAccounts } from '../connectors/account-connections.js';
 import type { ConnectorOutcome, ConnectorSignIn } from '../connectors/connector-sign-in.js';
-import { ConnectorFailure, failureMessage } from '../connectors/failure.js';
+import { ConnectorFailure, failureMessageId } from '../connectors/failure.js';
+import type { Message } from '../i18n/translate.js';
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import { ConnectionsPage, LinkProofPage } from '../views/connector-pages.js';
 import { MessagePage } from '../views/message-page.js';
@@ -61,11 +62,11 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
     } catch (error) {
       if (!(error instanceof ConnectorFailure)) throw error;
       // Upstream down (discovery failed): the login form again, with the reason.
-      return loginAgain(c, requestId, 502, failureMessage(error.reason, connectors.label(connectorId)));
+      return loginAgain(c, requestId, 502, failureMessageId(error.reason, connectors.label(connectorId)));
     }
   };
 
-  const loginAgain = async (c: Context<AppEnv>, requestId: string, status: number, message: string) => {
+  const loginAgain = async (c: Context<AppEnv>, requestId: string, status: number, message: Message) => {
     const step = await signIn.status(requestId, c.get('browser').hash);
     if (step.kind !== 'login') return render(c, step);
     return render(c, { ...step, status, message });
@@ -101,9 +102,9 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
         );
       }
       case 'failed':
-        if (outcome.requestId) return loginAgain(c, outcome.requestId, outcome.status, outcome.message);
+        if (outcome.requestId) return loginAgain(c, outcome.requestId, outcome.status, failureMessageId(outcome.reason, outcome.label));
         return c.html(
-          <MessagePage siteName={config.siteName} title="Sign-in method not linked" message={outcome.message}>
+          <MessagePage siteName={config.siteName} title="Sign-in method not linked" message={translated(c, failureMessageId(outcome.reason, outcome.label))}>
             <p class="links">
               <a href="/account/connections">Back to your sign-in methods</a>
             </p>
@@ -184,7 +185,7 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
       return c.redirect(await connectors.begin(id, { requestId: null, browserHash: c.get('browser').hash, userId }), 302);
     } catch (error) {
       if (!(error instanceof ConnectorFailure)) throw error;
-      return connectionsPage(c, userId, failureMessage(error.reason, connectors.label(id)), 502);
+      return connectionsPage(c, userId, translated(c, failureMessageId(error.reason, connectors.label(id))), 502);
     }
   });
   app.post('/account/connections/:id/unlink', async (c) => {
@@ -210,4 +211,9 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
 function connectorId(value: string | undefined): string {
   if (!value || !CONNECTOR_ID.test(value)) throw new IdbridgeError('not_found', 'This sign-in option is not available.');
   return value;
+}
+
+/** A catalogue message in the page's language. */
+function translated(c: Context<AppEnv>, message: Message): string {
+  return c.get('ui').t(message.id, message.values);
 }

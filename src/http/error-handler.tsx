@@ -9,8 +9,9 @@ import type { AppEnv } from './context.js';
 
 /**
  * Error codes with their own page (catalogue keys `error.<code>.title` / `.message`). The others get
- * the fallback page. Codes without a message key (too_many_requests, directory_unavailable) show
- * the error's own description, which is already written for the user.
+ * the fallback page. The error's `description` is English detail written where the error is
+ * raised (also the API's and the log's text): it is shown under the translated message on
+ * English pages only, so a page in another language never switches to English half-way.
  */
 const PAGE_CODES = new Set([
   'invalid_request', 'not_found', 'method_not_allowed', 'payload_too_large', 'csrf_failed', 'unauthorized', 'forbidden',
@@ -18,7 +19,6 @@ const PAGE_CODES = new Set([
   'signin_incomplete', 'account_blocked', 'invalid_client', 'unauthorized_client', 'unsupported_response_type',
   'invalid_scope', 'access_denied', 'server_error', 'directory_unavailable',
 ]);
-const WITHOUT_MESSAGE = new Set(['too_many_requests', 'directory_unavailable']);
 
 /** Turn anything thrown into an IdbridgeError; unknown errors become a detail-free server_error. */
 export function toIdbridgeError(error: unknown): IdbridgeError {
@@ -79,10 +79,11 @@ export function renderError(c: Context<AppEnv>, e: IdbridgeError): Response | Pr
       const { t } = ui;
       const known = PAGE_CODES.has(e.code);
       const title = known ? t(`error.${e.code}.title` as MessageId) : t('error.fallback.title');
-      const message = !known ? t('error.fallback.message') : WITHOUT_MESSAGE.has(e.code) ? e.description : t(`error.${e.code}.message` as MessageId);
+      const message = known ? t(`error.${e.code}.message` as MessageId) : t('error.fallback.message');
+      const english = ui.locale.toLowerCase().split('-')[0] === 'en';
       return c.html(
         <MessagePage ui={ui} title={title} message={message}>
-          {e.description !== message ? <p class="details">{e.description}</p> : null}
+          {english && e.description !== message ? <p class="details">{e.description}</p> : null}
           {e.backTo ? (
             <p class="actions">
               <a class="button" href={e.backTo.url}>

@@ -6,10 +6,10 @@ import type { EmailVerification } from '../identity/email-verification.js';
 import type { FlowContext } from '../identity/flow-context.js';
 import type { PasswordReset } from '../identity/password-reset.js';
 import type { Registration } from '../identity/registration.js';
-import { CheckMailPage, ConfirmEmailPage, ForgotPage, ResetPage } from '../views/signup-pages.js';
+import { BackToSignIn, CheckMailPage, ConfirmEmailPage, ForgotPage, ResetPage } from '../views/signup-pages.js';
 import { MessagePage } from '../views/message-page.js';
 import { browserIdentity } from './browser.js';
-import { readBridgeSession, render, requireRequestId, writeBridgeSession } from './bridge-routes.js';
+import { adoptRequestLocale, readBridgeSession, render, requireRequestId, writeBridgeSession } from './bridge-routes.js';
 import { BRIDGE_COOKIES } from './cookie-names.js';
 import type { AppEnv } from './context.js';
 import { assertCsrf } from './csrf-guard.js';
@@ -36,7 +36,8 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
   const app = new Hono<AppEnv>();
   for (const path of ['/signup', '/forgot', '/reset-password', '/verify-email', '/verify-email/*']) app.use(path, browserIdentity(BRIDGE_COOKIES.browser));
 
-  const page = (c: Context<AppEnv>) => ({ siteName: c.get('http').config.siteName, csrfToken: c.get('browser').csrfToken });
+  // Read when rendering: `ui` may have been replaced by the sign-in's language (adoptRequestLocale).
+  const page = (c: Context<AppEnv>) => ({ ui: c.get('ui'), csrfToken: c.get('browser').csrfToken });
   const continueWith = async (c: Context<AppEnv>, result: LoginResult) => {
     if (result.sessionToken) await writeBridgeSession(c, result.sessionToken, deps.sessionTtlSeconds);
     return render(c, result.step);
@@ -44,10 +45,8 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
   const limited = (c: Context<AppEnv>, retryAfter: number) => {
     c.header('retry-after', String(retryAfter));
     const minutes = Math.max(1, Math.ceil(retryAfter / 60));
-    return c.html(
-      <MessagePage siteName={page(c).siteName} title="Too many attempts" message={`Too many attempts. Please try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`} />,
-      429,
-    );
+    const { ui } = page(c);
+    return c.html(<MessagePage ui={ui} title={ui.t('limited.title')} message={ui.t('limited.message', { count: minutes })} />, 429);
   };
 
   app.post('/signup', async (c) => {
@@ -58,6 +57,8 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
     // The request must be this browser's and pending before anything is created for it.
     const step = await signIn.status(requestId, browserHash);
     if (step.kind !== 'login') return render(c, step);
+    // From here on (pages, errors, the verification mail) in the sign-in's language.
+    adoptRequestLocale(c, step.request);
     if (!signUpOffered(c.get('http').config)) return render(c, { ...step, screen: 'signup', status: 403 });
     const email = single(form, 'email');
     const fullname = single(form, 'fullname');
@@ -83,19 +84,13 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
     const form = await formParams(c);
     await assertCsrf(c, single(form, 'csrf'));
     const outcome = await verification.confirm(single(form, 'token'));
-    const { siteName } = page(c);
+    const { ui } = page(c);
+    const { t } = ui;
     if (outcome.kind === 'invalid_link') {
-      return c.html(
-        <MessagePage
-          siteName={siteName}
-          title="This link no longer works"
-          message="The confirmation link is invalid, was already used or has expired. Sign in to get a new one."
-        />,
-        400,
-      );
+      return c.html(<MessagePage ui={ui} title={t('link.invalid.title')} message={t('confirmEmail.invalidLink')} />, 400);
     }
     if (outcome.kind === 'address_taken') {
-      return c.html(<MessagePage siteName={siteName} title="Address not changed" message="This email address now belongs to another account, so it could not be confirmed for yours." />, 409);
+      return c.html(<MessagePage ui={ui} title={t('confirmEmail.taken.title')} message={t('confirmEmail.taken.message')} />, 409);
     }
     if (outcome.requestId) {
       // The sign-up's own browser with its sign-in still pending: carry on to the relying party.
@@ -105,9 +100,7 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
         if (!(error instanceof IdbridgeError && CANNOT_CONTINUE.has(error.code))) throw error;
       }
     }
-    return c.html(
-      <MessagePage siteName={siteName} title="Email confirmed" message={`Your email address is confirmed. You can now sign in with your ${siteName} account from the site you were using.`} />,
-    );
+    return c.html(<MessagePage ui={ui} title={t('confirmEmail.done.title')} message={t('confirmEmail.done.message', { siteName: ui.theme.productName })} />);
   });
 
   app.post('/verify-email/resend', async (c) => {
@@ -117,7 +110,10 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
     const requestId = raw === undefined ? undefined : requireRequestId(raw);
     const outcome = await verification.resend(single(form, 'email'), flowContext(c, requestId));
     if (outcome.kind === 'limited') return limited(c, outcome.retryAfter);
-    if (outcome.kind === 'invalid') return c.html(<MessagePage siteName={page(c).siteName} title="Check your email" message={outcome.message} />, 400);
+    if (outcome.kind === 'invalid') {
+      const { ui } = page(c);
+      return c.html(<MessagePage ui={ui} title={ui.t('checkMail.title')} message={ui.t(outcome.message.id, outcome.message.values)} />, 400);
+    }
     return c.html(<CheckMailPage {...page(c)} email={single(form, 'email')!.trim().toLowerCase()} requestId={requestId} resent />);
   });
 
@@ -129,7 +125,8 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
       // The site's own accounts: its own reset page, never a URL from the request (no open redirect).
       const site = forgotPasswordHref(config, requestId);
       if (site) return c.redirect(site, 302);
-      return c.html(<MessagePage siteName={config.siteName} title="Reset your password" message={`Please reset your password on the ${config.siteName} website.`} />, 404);
+      const { ui } = page(c);
+      return c.html(<MessagePage ui={ui} title={ui.t('forgot.title')} message={ui.t('forgot.elsewhere', { siteName: ui.theme.productName })} />, 404);
     }
     return c.html(<ForgotPage {...page(c)} requestId={requestId} />);
   });
@@ -142,19 +139,14 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
     if (!directoryWritable(c.get('http').config)) throw new IdbridgeError('not_found', 'Passwords are reset on the site itself.');
     const email = single(form, 'email');
     const outcome = await reset.request(email, flowContext(c, requestId));
-    if (outcome.kind === 'invalid') return c.html(<ForgotPage {...page(c)} requestId={requestId} email={email?.slice(0, 254)} message={outcome.message} />, 400);
+    const { ui } = page(c);
+    if (outcome.kind === 'invalid') {
+      return c.html(<ForgotPage {...page(c)} requestId={requestId} email={email?.slice(0, 254)} message={ui.t(outcome.message.id, outcome.message.values)} />, 400);
+    }
     if (outcome.kind === 'limited') return limited(c, outcome.retryAfter);
     return c.html(
-      <MessagePage
-        siteName={page(c).siteName}
-        title="Check your email"
-        message="If an account uses this address, we sent it a link to choose a new password. The link works for one hour, on any device."
-      >
-        {requestId ? (
-          <p class="links">
-            <a href={`/verify/status?request_id=${encodeURIComponent(requestId)}`}>Back to sign in</a>
-          </p>
-        ) : null}
+      <MessagePage ui={ui} title={ui.t('checkMail.title')} message={ui.t('forgot.sent')}>
+        {requestId ? <BackToSignIn ui={ui} requestId={requestId} /> : null}
       </MessagePage>,
     );
   });
@@ -172,19 +164,17 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
     const outcome = await reset.reset(token, single(form, 'password') ?? '', single(form, 'confirm') ?? '');
     if (outcome.kind === 'invalid_link') return invalidResetLink(c);
     if (outcome.kind === 'invalid') {
-      return c.html(<ResetPage {...page(c)} token={(token ?? "").slice(0, 64)} message={outcome.message} passwordMinLength={c.get('http').config.registration.passwordMinLength} />, 400);
+      const message = c.get('ui').t(outcome.message.id, outcome.message.values);
+      return c.html(<ResetPage {...page(c)} token={(token ?? '').slice(0, 64)} message={message} passwordMinLength={c.get('http').config.registration.passwordMinLength} />, 400);
     }
     // Every session ended, this browser's too: its cookie goes as well.
     c.get('http').cookies.clear(c, BRIDGE_COOKIES.session);
     // "Continue signing in" only where that sign-in can continue: its own browser, still pending.
     const resumable = outcome.requestId !== null && (await resumableSignIn(outcome.requestId, c.get('browser').hash));
+    const { ui } = page(c);
     return c.html(
-      <MessagePage siteName={page(c).siteName} title="Password changed" message="Your password was changed and you were signed out everywhere. Sign in with your new password.">
-        {resumable ? (
-          <p class="links">
-            <a href={`/verify/status?request_id=${encodeURIComponent(outcome.requestId!)}`}>Continue signing in</a>
-          </p>
-        ) : null}
+      <MessagePage ui={ui} title={ui.t('reset.done.title')} message={ui.t('reset.done.message')}>
+        {resumable ? <BackToSignIn ui={ui} requestId={outcome.requestId!} label="reset.done.continue" /> : null}
       </MessagePage>,
     );
   });
@@ -199,10 +189,11 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
   }
 
   function invalidResetLink(c: Context<AppEnv>) {
+    const { ui } = page(c);
     return c.html(
-      <MessagePage siteName={page(c).siteName} title="This link no longer works" message="The reset link is invalid, was already used or has expired. Please ask for a new one.">
+      <MessagePage ui={ui} title={ui.t('link.invalid.title')} message={ui.t('reset.invalidLink')}>
         <p class="links">
-          <a href="/forgot">Ask for a new link</a>
+          <a href={`/forgot?ui_locales=${encodeURIComponent(ui.locale)}`}>{ui.t('reset.askAgain')}</a>
         </p>
       </MessagePage>,
       400,
@@ -212,12 +203,16 @@ export function signUpRoutes(deps: SignUpRoutesDeps) {
   return app;
 }
 
-/** The flow context of this request: client network, mail language, and after-response work. */
+/**
+ * The flow context of this request: client network, mail language, and after-response work. The
+ * mail language is this page's: the sign-in's stored `ui_locales` once adopted (sign-up), else
+ * `ui_locales` carried on the form's URL (forgot, resend, the pages behind mailed links), else
+ * Accept-Language, else the default (docs/languages.md).
+ */
 function flowContext(c: Context<AppEnv>, requestId: string | undefined): FlowContext {
   return {
     clientIp: c.get('http').clientIp(c),
-    // The mail helper's locale negotiation replaces this; English until then.
-    locale: 'en',
+    locale: c.get('ui').locale,
     ...(requestId ? { requestId } : {}),
     defer: (task) => {
       try {

@@ -13,6 +13,15 @@ export type MessageId = MessageKey | PluralKey;
 export type MessageValues = Record<string, string | number>;
 
 /**
+ * A message to be shown, not yet translated: what domain code returns (a form problem, a refusal)
+ * so that it stays free of any language; the handler translates it with the page's locale.
+ */
+export interface Message {
+  id: MessageId;
+  values?: MessageValues;
+}
+
+/**
  * Translate a message into one locale. Values are inserted as given: the caller escapes for its
  * output (JSX escapes on its own; mail HTML escapes the finished sentence).
  */

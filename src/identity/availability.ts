@@ -15,8 +15,15 @@ export function signUpOffered(config: Pick<Config, 'directory' | 'registration'>
   return config.registration.enabled && directoryWritable(config);
 }
 
-/** Where "Forgot your password?" goes for a pending sign-in, or undefined (no link at all). */
-export function forgotPasswordHref(config: Pick<Config, 'directory' | 'registration'>, requestId: string | undefined): string | undefined {
+/**
+ * Where "Forgot your password?" goes for a pending sign-in, or undefined (no link at all). The
+ * bridge's own page gets the sign-in's page `locale` (as `ui_locales`), so it stays in it.
+ */
+export function forgotPasswordHref(config: Pick<Config, 'directory' | 'registration'>, requestId: string | undefined, locale?: string): string | undefined {
   if (!directoryWritable(config)) return config.registration.siteResetUrl;
-  return requestId ? `/forgot?request_id=${encodeURIComponent(requestId)}` : '/forgot';
+  const query = new URLSearchParams();
+  if (requestId) query.set('request_id', requestId);
+  if (locale) query.set('ui_locales', locale);
+  const search = query.toString();
+  return search ? `/forgot?${search}` : '/forgot';
 }

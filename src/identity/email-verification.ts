@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { RegistrationConfig } from '../config.js';
+import type { Message } from '../i18n/translate.js';
 import type { Logger } from '../log.js';
 import type { DirectoryUser, UserDirectory } from '../users/user.js';
 import { DuplicateUserError, type UserStore } from '../users/user-store.js';
@@ -16,7 +17,7 @@ export type ConfirmOutcome =
   /** An email change whose new address another account took meanwhile. */
   | { kind: 'address_taken' };
 
-export type EmailChangeOutcome = { kind: 'invalid'; message: string } | { kind: 'limited'; retryAfter: number } | { kind: 'sent'; email: string };
+export type EmailChangeOutcome = { kind: 'invalid'; message: Message } | { kind: 'limited'; retryAfter: number } | { kind: 'sent'; email: string };
 
 export interface EmailVerificationDeps {
   config: RegistrationConfig;
@@ -58,7 +59,7 @@ export class EmailVerification {
    * Send a new link to an unconfirmed address. The caller shows the same answer whatever
    * happened (sent, cooling down, no such account), so it reveals nothing; limited per network.
    */
-  async resend(rawEmail: string | undefined, context: FlowContext): Promise<{ kind: 'invalid'; message: string } | { kind: 'limited'; retryAfter: number } | { kind: 'done' }> {
+  async resend(rawEmail: string | undefined, context: FlowContext): Promise<{ kind: 'invalid'; message: Message } | { kind: 'limited'; retryAfter: number } | { kind: 'done' }> {
     const { config, limits, directory, tokens, registration, clock } = this.deps;
     const email = parseEmail(rawEmail);
     if (!email.ok) return { kind: 'invalid', message: email.message };
@@ -86,8 +87,8 @@ export class EmailVerification {
     const email = parseEmail(rawEmail);
     if (!email.ok) return { kind: 'invalid', message: email.message };
     const user = await store.findById(userId);
-    if (!user) return { kind: 'invalid', message: 'This account no longer exists.' };
-    if (user.email === email.email) return { kind: 'invalid', message: 'This is already your email address.' };
+    if (!user) return { kind: 'invalid', message: { id: 'problem.account.gone' } };
+    if (user.email === email.email) return { kind: 'invalid', message: { id: 'problem.email.unchanged' } };
     const limited = await limits.hit('email-change', userId, config.resetsPerAddressPerHour);
     if (!limited.ok) return { kind: 'limited', retryAfter: limited.retryAfter };
     const taken = await directory.findByEmail(email.email);

@@ -6,6 +6,10 @@ import type { Logger } from '../log.js';
  */
 export interface FlowContext {
   clientIp: string;
+  /**
+   * The language of mails the flow sends: the negotiated locale of the page that started it
+   * (a bridge request's stored `ui_locales`, then Accept-Language, then the default).
+   */
   locale: string;
   requestId?: string;
   /**

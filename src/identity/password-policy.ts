@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/translate.js';
 import { MAX_PASSWORD_LENGTH } from '../users/password-hasher.js';
 import { COMMON_PASSWORDS } from './data/common-passwords.js';
 
@@ -15,14 +16,14 @@ export function isCommonPassword(password: string): boolean {
 }
 
 /**
- * Why a new password (sign-up, reset) is refused, as a message for the form, or undefined when
- * it is acceptable. NIST SP 800-63B: a minimum length and a check against known-breached
+ * Why a new password (sign-up, reset) is refused, as a message id for the form (the handler
+ * translates it), or undefined when it is acceptable. NIST SP 800-63B: a minimum length and a check against known-breached
  * passwords, no composition rules.
  */
-export function newPasswordProblem(password: string, minLength: number): string | undefined {
-  if (password.length === 0) return 'Please choose a password.';
-  if (password.length < minLength) return `The password must be at least ${minLength} characters long.`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`;
-  if (isCommonPassword(password)) return 'This password is too common: it appears in lists of leaked passwords. Please choose another one.';
+export function newPasswordProblem(password: string, minLength: number): Message | undefined {
+  if (password.length === 0) return { id: 'problem.password.missing' };
+  if (password.length < minLength) return { id: 'problem.password.tooShort', values: { count: minLength } };
+  if (password.length > MAX_PASSWORD_LENGTH) return { id: 'problem.password.tooLong', values: { count: MAX_PASSWORD_LENGTH } };
+  if (isCommonPassword(password)) return { id: 'problem.password.common' };
   return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { RegistrationConfig } from '../config.js';
+import type { Message } from '../i18n/translate.js';
 import type { Logger } from '../log.js';
 import type { OutgoingMail } from '../mail/mailer.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
@@ -15,10 +16,10 @@ import { nameOf, parseEmail, type IdentityLinks } from './registration.js';
 /** No user has this id (ids are `u_` + random): the stand-in for an unknown address. */
 const UNKNOWN_USER = 'u_unknown';
 
-export type ResetRequestOutcome = { kind: 'invalid'; message: string } | { kind: 'limited'; retryAfter: number } | { kind: 'sent' };
+export type ResetRequestOutcome = { kind: 'invalid'; message: Message } | { kind: 'limited'; retryAfter: number } | { kind: 'sent' };
 
 export type ResetOutcome =
-  | { kind: 'invalid'; message: string }
+  | { kind: 'invalid'; message: Message }
   | { kind: 'invalid_link' }
   /** Done: the new password works, every session and refresh token of the user has ended. */
   | { kind: 'reset'; userId: string; requestId: string | null };
@@ -73,7 +74,7 @@ export class PasswordReset {
     // A new link replaces older ones: only the latest mail works.
     await tokens.invalidateAll(user.id, 'reset-password');
     const token = await tokens.issue('reset-password', user.id, user.email, config.resetTtlSeconds, context.requestId);
-    const values = { link: links.resetPassword(token), expiresInMinutes: Math.round(config.resetTtlSeconds / 60), ...nameOf(user) };
+    const values = { link: links.resetPassword(token, context.locale), expiresInMinutes: Math.round(config.resetTtlSeconds / 60), ...nameOf(user) };
     if (user.passwordHash === null) {
       // No password (connector-only): the mail names the providers; its link can set one.
       deferMail(context, logger, 'reset-password-no-password', () =>
@@ -100,7 +101,7 @@ export class PasswordReset {
     const { config, tokens, store, hasher, revocation, clock, logger } = this.deps;
     const problem = newPasswordProblem(password, config.passwordMinLength);
     if (problem) return { kind: 'invalid', message: problem };
-    if (password !== confirmation) return { kind: 'invalid', message: 'The two passwords do not match.' };
+    if (password !== confirmation) return { kind: 'invalid', message: { id: 'problem.password.mismatch' } };
     if (!(await tokens.peek(token, 'reset-password'))) return { kind: 'invalid_link' };
     const hash = await hasher.hash(password);
     const record = await tokens.consume(token, 'reset-password');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { RegistrationConfig } from '../config.js';
 import { IdbridgeError } from '../errors.js';
+import type { Message } from '../i18n/translate.js';
 import type { Logger } from '../log.js';
 import type { OutgoingMail } from '../mail/mailer.js';
 import { createUser } from '../users/create-user.js';
@@ -17,10 +18,13 @@ import { newPasswordProblem } from './password-policy.js';
 export const MAX_EMAIL_LENGTH = 254;
 export const MAX_FULLNAME_LENGTH = 256;
 
-/** Where a bridge-side link goes: the bridge's own pages (identity/links built by the app). */
+/**
+ * Where a bridge-side link goes: the bridge's own pages (identity/links built by the app). The
+ * link carries the mail's `locale`, so the page behind it speaks the mail's language.
+ */
 export interface IdentityLinks {
-  verifyEmail(token: string): string;
-  resetPassword(token: string): string;
+  verifyEmail(token: string, locale: string): string;
+  resetPassword(token: string, locale: string): string;
 }
 
 /** What the sign-up form sent, unparsed. */
@@ -30,8 +34,8 @@ export interface SignUpInput {
   fullname: string | undefined;
 }
 
-/** Per-field messages for the form, keyed by input name. */
-export type FieldErrors = Partial<Record<'email' | 'password' | 'fullname', string>>;
+/** Per-field messages for the form (message ids, translated by the page), keyed by input name. */
+export type FieldErrors = Partial<Record<'email' | 'password' | 'fullname', Message>>;
 
 export type SignUpOutcome =
   /** Bad input: the form again with these messages; nothing was stored. */
@@ -60,12 +64,12 @@ export interface RegistrationDeps {
 
 const emailSchema = z.email().max(MAX_EMAIL_LENGTH);
 
-/** Validate an address as the forms accept it (trimmed, lower-cased), or say what is wrong. */
-export function parseEmail(raw: string | undefined): { ok: true; email: string } | { ok: false; message: string } {
+/** Validate an address as the forms accept it (trimmed, lower-cased), or say what is wrong (a message id). */
+export function parseEmail(raw: string | undefined): { ok: true; email: string } | { ok: false; message: Message } {
   const value = (raw ?? '').trim();
-  if (!value) return { ok: false, message: 'Please enter your email address.' };
-  if (value.length > MAX_EMAIL_LENGTH) return { ok: false, message: `The email address must be at most ${MAX_EMAIL_LENGTH} characters long.` };
-  if (!emailSchema.safeParse(value).success) return { ok: false, message: 'Please enter a valid email address, like name@example.com.' };
+  if (!value) return { ok: false, message: { id: 'problem.email.missing' } };
+  if (value.length > MAX_EMAIL_LENGTH) return { ok: false, message: { id: 'problem.email.tooLong', values: { count: MAX_EMAIL_LENGTH } } };
+  if (!emailSchema.safeParse(value).success) return { ok: false, message: { id: 'problem.email.invalid' } };
   return { ok: true, email: value.toLowerCase() };
 }
 
@@ -88,9 +92,9 @@ export class Registration {
     const passwordProblem = newPasswordProblem(password, config.passwordMinLength);
     if (passwordProblem) errors.password = passwordProblem;
     const fullname = (input.fullname ?? '').trim();
-    if (fullname.length > MAX_FULLNAME_LENGTH) errors.fullname = `The name must be at most ${MAX_FULLNAME_LENGTH} characters long.`;
+    if (fullname.length > MAX_FULLNAME_LENGTH) errors.fullname = { id: 'problem.fullname.tooLong', values: { count: MAX_FULLNAME_LENGTH } };
     // eslint-disable-next-line no-control-regex
-    else if (/[\u0000-\u001f\u007f]/.test(fullname)) errors.fullname = 'The name contains characters that cannot be used.';
+    else if (/[\u0000-\u001f\u007f]/.test(fullname)) errors.fullname = { id: 'problem.fullname.characters' };
     if (!email.ok || Object.keys(errors).length > 0) return { kind: 'invalid', errors };
 
     // Per network (mass sign-ups) and per address (mail bombing an address, known or not).
@@ -116,7 +120,9 @@ export class Registration {
     let user: DirectoryUser;
     try {
       user = await createUser(
-        { email: email.email, password, ...(fullname ? { fullname } : {}), emailVerified: false },
+        // The sign-up's page language becomes the account's `language`: later mails that no page
+        // asked for (the Users API, an email change) go out in it too.
+        { email: email.email, password, ...(fullname ? { fullname } : {}), language: context.locale, emailVerified: false },
         { store, hasher, now: clock.now() },
       );
     } catch (error) {
@@ -130,19 +136,26 @@ export class Registration {
     return { kind: 'signed_up', user };
   }
 
-  /** Issue a verification link for `email` (the user's address, or the new one of a change) and mail it. */
-  async sendVerification(user: DirectoryUser, email: string, context: FlowContext): Promise<void> {
+  /**
+   * Issue a verification link for `email` (the user's address, or the new one of a change) and
+   * mail it, in `locale`: by default the language of the page that asked (the user is at it).
+   */
+  async sendVerification(user: DirectoryUser, email: string, context: FlowContext, locale = context.locale): Promise<void> {
     const { tokens, config, mail, links, logger } = this.deps;
     const token = await tokens.issue('verify-email', user.id, email, config.verificationTtlSeconds, context.requestId);
-    const values = { link: links.verifyEmail(token), expiresInMinutes: Math.round(config.verificationTtlSeconds / 60), ...nameOf(user) };
-    deferMail(context, logger, 'verify-email', () => mail.send(email, 'verify-email', context.locale, values));
+    const values = { link: links.verifyEmail(token, locale), expiresInMinutes: Math.round(config.verificationTtlSeconds / 60), ...nameOf(user) };
+    deferMail(context, logger, 'verify-email', () => mail.send(email, 'verify-email', locale, values));
   }
 
-  /** Someone signed up with this account's address: tell its owner how to get in instead. */
+  /**
+   * Someone signed up with this account's address: tell its owner how to get in instead. The
+   * person at the page may not be the owner, so the owner's own `language` wins when set.
+   */
   private async mailOwner(owner: DirectoryUser, context: FlowContext): Promise<void> {
     const { tokens, config, mail, links, logger, store } = this.deps;
+    const locale = owner.profile.language ?? context.locale;
     if (!owner.emailVerified) {
-      await this.sendVerification(owner, owner.email, context);
+      await this.sendVerification(owner, owner.email, context, locale);
       return;
     }
     const stored = await store.findById(owner.id);
@@ -152,8 +165,8 @@ export class Registration {
       return;
     }
     const token = await tokens.issue('reset-password', owner.id, owner.email, config.resetTtlSeconds, context.requestId);
-    const values = { link: links.resetPassword(token), expiresInMinutes: Math.round(config.resetTtlSeconds / 60), ...nameOf(owner) };
-    deferMail(context, logger, 'reset-password', () => mail.send(owner.email, 'reset-password', context.locale, values));
+    const values = { link: links.resetPassword(token, locale), expiresInMinutes: Math.round(config.resetTtlSeconds / 60), ...nameOf(owner) };
+    deferMail(context, logger, 'reset-password', () => mail.send(owner.email, 'reset-password', locale, values));
   }
 }
 

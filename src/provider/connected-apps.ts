@@ -3,15 +3,15 @@ import { IdbridgeError } from '../errors.js';
 import type { ClientStore, GrantStore, OpSessionStore } from './oidc/ports.js';
 import type { ConsentStore } from './ports.js';
 import { sha256Base64Url } from '../util/bytes.js';
-import { grantLabel } from './consent-labels.js';
+import { grantLabel, type ConsentLabel } from './consent-labels.js';
 
 export interface ConnectedApp {
   audience: string;
   /** Client name for OIDC clients, the realm for OpenID 2.0 sites. */
   label: string;
   grants: string[];
-  /** The grants as the consent page labelled them. */
-  grantLabels: string[];
+  /** The grants as the consent page labelled them (translated by the page). */
+  grantLabels: ConsentLabel[];
   since: number;
 }
 

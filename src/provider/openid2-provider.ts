@@ -20,6 +20,7 @@ import {
 } from '../protocol/openid2/index.js';
 import { attributeLabel, isSregField, type AttributeName, type CustomRelease, type Attributes, type SregProfile } from '../users/profile.js';
 import type { AuthRequest, IdentityStore } from './ports.js';
+import { attributeConsentLabel } from './consent-labels.js';
 import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type SiteCheck, type Subject } from './responder.js';
 import { sharedAttributes } from './return-flow.js';
 import type { RelyingPartyDiscovery } from './rp-discovery.js';
@@ -113,7 +114,7 @@ export class OpenId2Provider implements RelyingPartyResponder {
       audience: auth.realm,
       audienceLabel: auth.realm.replace(/\/$/, ''),
       grants: shared.map(([field]) => field),
-      items: shared.map(([field, value]) => ({ label: attributeLabel(field, this.deps.release?.labels), value })),
+      items: shared.map(([field, value]) => ({ label: attributeConsentLabel(field, this.deps.release?.labels), value })),
       skip: auth.noPrompt === true,
       trusted: this.deps.config.bridge.trustedRealms.includes(auth.realm),
       force: false,

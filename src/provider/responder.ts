@@ -1,3 +1,4 @@
+import type { ConsentLabel } from './consent-labels.js';
 import { IdbridgeError } from '../errors.js';
 import type { Attributes } from '../users/profile.js';
 import type { AuthRequest } from './ports.js';
@@ -26,8 +27,11 @@ export interface ConsentPolicy {
   audienceLabel: string;
   /** What is granted, as remembered (attribute names, scopes). */
   grants: string[];
-  /** What the user is shown: a label and, where known, the value that will be shared. */
-  items: Array<{ label: string; value?: string }>;
+  /**
+   * What the user is shown: a label (translated by the page) and, where known, the value that will
+   * be shared — one value, or several labelled ones (a scope that shares several fields).
+   */
+  items: Array<{ label: ConsentLabel; value?: string; values?: Array<{ label: ConsentLabel; value: string }> }>;
   /** Skip the page (trusted realm or client, `no_prompt`). */
   skip: boolean;
   /**

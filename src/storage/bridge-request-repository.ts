@@ -42,6 +42,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
         browserHash: sql.placeholder('browserHash'),
         loginHint: sql.placeholder('loginHint'),
         clientName: sql.placeholder('clientName'),
+        uiLocales: sql.placeholder('uiLocales'),
         state: 'pending',
         createdAt: sql.placeholder('now'),
         updatedAt: sql.placeholder('now'),
@@ -123,6 +124,7 @@ export class BridgeRequestRepository implements BridgeRequestStore {
       browserHash: request.browserHash,
       loginHint: request.loginHint,
       clientName: request.clientName,
+      uiLocales: request.uiLocales,
       now: request.createdAt,
       expiresAt: request.expiresAt,
     });
@@ -201,6 +203,7 @@ function toRequest(row: Row): BridgeRequest {
     acr: row.acr,
     loginHint: row.loginHint,
     clientName: row.clientName,
+    uiLocales: row.uiLocales,
     postbackAttempts: row.postbackAttempts,
     manualRetries: row.manualRetries,
     leaseUntil: row.leaseUntil,

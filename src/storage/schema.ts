@@ -80,6 +80,8 @@ export const bridgeRequests = sqliteTable(
     loginHint: text('login_hint'),
     /** The relying party's display name (idbridge extension `client_name`), shown on the login page. */
     clientName: text('client_name'),
+    /** The relying party's page languages (`ui_locales`), so every page of this sign-in speaks them. */
+    uiLocales: text('ui_locales'),
     postbackAttempts: integer('postback_attempts').notNull().default(0),
     manualRetries: integer('manual_retries').notNull().default(0),
     /** While `posting`: until when the current postback owns the request (a crashed one is retaken). */

@@ -1,4 +1,5 @@
 import type { ConsentPolicy } from '../provider/responder.js';
+import { consentLabelText } from './consent-label.js';
 import { Layout } from './layout.js';
 import type { Ui } from './ui.js';
 
@@ -31,11 +32,15 @@ export function ConsentPage(props: ConsentPageProps) {
       {policy.items.length > 0 ? (
         <>
           <p id="consent-items">{t('consent.willReceive')}</p>
-          <ul class="attributes" aria-labelledby="consent-items">
+          <ul class="attributes" aria-label={t('consent.itemsLabel')}>
             {policy.items.map((item) => (
               <li>
-                <strong>{item.label}</strong>
-                {item.value !== undefined ? `: ${item.value}` : ''}
+                <strong>{consentLabelText(item.label, t)}</strong>
+                {item.value !== undefined
+                  ? `: ${item.value}`
+                  : item.values
+                    ? `: ${item.values.map((v) => `${consentLabelText(v.label, t)}: ${v.value}`).join('; ')}`
+                    : ''}
               </li>
             ))}
           </ul>

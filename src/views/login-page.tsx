@@ -1,12 +1,13 @@
 import type { Child } from 'hono/jsx';
 import { Layout } from './layout.js';
+import type { Ui } from './ui.js';
 
 /** The sign-up side of the login page. */
 export interface SignUpPanelProps {
   /** Values to keep after a refused submit (never the password). */
   email?: string;
   fullname?: string;
-  /** Per-field messages, keyed by input name. */
+  /** Per-field messages (translated), keyed by input name. */
   errors?: Partial<Record<'email' | 'password' | 'fullname', string>>;
   /** The configured minimum password length (shown, and the browser's own hint). */
   passwordMinLength: number;
@@ -18,7 +19,8 @@ export interface SignUpPanelProps {
 }
 
 export interface LoginPageProps {
-  siteName: string;
+  /** Locale, translations and theme (the sign-in's stored `ui_locales` first; see bridge-routes render). */
+  ui: Ui;
   requestId: string;
   csrfToken: string;
   /** The relying party's realm, shown so the user knows who is asking. */
@@ -26,7 +28,7 @@ export interface LoginPageProps {
   /** The relying party's name (OIDC clients), shown instead of the realm when known. */
   clientName?: string | null;
   identifier?: string;
-  /** A message for the sign-in form (wrong password, unavailable). */
+  /** A message for the sign-in form (wrong password, unavailable), translated. */
   message?: string;
   /** Which side to show (both are on this one URL; the links switch without JavaScript). */
   screen?: 'signin' | 'signup';
@@ -42,32 +44,35 @@ export interface LoginPageProps {
 export function LoginPage(props: LoginPageProps) {
   const signUp = props.screen === 'signup' && props.signUp ? props.signUp : undefined;
   const here = `/verify/status?request_id=${encodeURIComponent(props.requestId)}`;
+  const { ui } = props;
+  const { t } = ui;
+  const siteName = ui.theme.productName;
   return (
-    <Layout title={signUp ? 'Create account' : 'Sign in'} siteName={props.siteName}>
-      <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
+    <Layout title={signUp ? t('login.title.signup') : t('login.title.signin')} ui={ui}>
+      <h1>{signUp ? t('login.heading.signup') : t('login.heading.signin')}</h1>
       {props.clientName || props.realm ? (
         <p class="realm">
-          <span>to continue to</span> <strong class="realm-url">{props.clientName || displayRealm(props.realm!)}</strong>
+          <span>{t('login.continueTo')}</span> <strong class="realm-url">{props.clientName || displayRealm(props.realm!)}</strong>
         </p>
       ) : (
-        <p class="realm">with your {props.siteName} account</p>
+        <p class="realm">{t('login.withAccount', { siteName })}</p>
       )}
       {signUp ? <SignUpForm {...props} panel={signUp} /> : <SignInForm {...props} />}
       {props.signUp ? (
         <p class="links switch">
           {signUp ? (
             <>
-              Already have an account? <a href={`${here}&screen=signin`}>Sign in</a>
+              {t('login.haveAccount')} <a href={`${here}&screen=signin`}>{t('login.toSignIn')}</a>
             </>
           ) : (
             <>
-              New here? <a href={`${here}&screen=signup`}>Create an account</a>
+              {t('login.newHere')} <a href={`${here}&screen=signup`}>{t('login.toSignUp')}</a>
             </>
           )}
         </p>
       ) : props.screen === 'signup' ? (
         // Asked for directly (prompt=create, a link), but this directory takes no new accounts.
-        <p class="links switch">New accounts cannot be created here. Please sign in with an existing {props.siteName} account.</p>
+        <p class="links switch">{t('login.signUpClosed', { siteName })}</p>
       ) : null}
     </Layout>
   );
@@ -75,6 +80,7 @@ export function LoginPage(props: LoginPageProps) {
 
 function SignInForm(props: LoginPageProps) {
   const errorId = 'login-error';
+  const { t } = props.ui;
   return (
     <>
       {props.message ? (
@@ -85,7 +91,7 @@ function SignInForm(props: LoginPageProps) {
       <form method="post" action="/login" class="form">
         <input type="hidden" name="request_id" value={props.requestId} />
         <input type="hidden" name="csrf" value={props.csrfToken} />
-        <label for="identifier">Email or username</label>
+        <label for="identifier">{t('login.identifier')}</label>
         <input
           id="identifier"
           name="identifier"
@@ -99,7 +105,7 @@ function SignInForm(props: LoginPageProps) {
           autofocus={!props.identifier}
           aria-describedby={props.message ? errorId : undefined}
         />
-        <label for="password">Password</label>
+        <label for="password">{t('login.password')}</label>
         <input
           id="password"
           name="password"
@@ -110,11 +116,11 @@ function SignInForm(props: LoginPageProps) {
           autofocus={Boolean(props.identifier)}
           aria-describedby={props.message ? errorId : undefined}
         />
-        <button type="submit">Sign in</button>
+        <button type="submit">{t('login.submit')}</button>
       </form>
       {props.forgotHref ? (
         <p class="links">
-          <a href={props.forgotHref}>Forgot your password?</a>
+          <a href={props.forgotHref}>{t('login.forgot')}</a>
         </p>
       ) : null}
       {props.alternatives}
@@ -124,6 +130,7 @@ function SignInForm(props: LoginPageProps) {
 
 function SignUpForm(props: LoginPageProps & { panel: SignUpPanelProps }) {
   const { panel } = props;
+  const { t } = props.ui;
   const errors = panel.errors ?? {};
   const invalid = Object.keys(errors).length > 0;
   /** Error text tied to its field (aria-describedby) and announced (role=alert on the summary). */
@@ -139,13 +146,13 @@ function SignUpForm(props: LoginPageProps & { panel: SignUpPanelProps }) {
     <>
       {invalid ? (
         <p class="alert" role="alert">
-          Please correct the marked fields.
+          {t('signup.correctFields')}
         </p>
       ) : null}
       <form method="post" action="/signup" class="form" novalidate={invalid}>
         <input type="hidden" name="request_id" value={props.requestId} />
         <input type="hidden" name="csrf" value={props.csrfToken} />
-        <label for="signup-fullname">Full name</label>
+        <label for="signup-fullname">{t('signup.fullname')}</label>
         <input
           id="signup-fullname"
           name="fullname"
@@ -157,7 +164,7 @@ function SignUpForm(props: LoginPageProps & { panel: SignUpPanelProps }) {
           aria-describedby={describedBy('fullname')}
         />
         {fieldError('fullname')}
-        <label for="signup-email">Email</label>
+        <label for="signup-email">{t('signup.email')}</label>
         <input
           id="signup-email"
           name="email"
@@ -173,7 +180,7 @@ function SignUpForm(props: LoginPageProps & { panel: SignUpPanelProps }) {
           aria-describedby={describedBy('email')}
         />
         {fieldError('email')}
-        <label for="signup-password">Password</label>
+        <label for="signup-password">{t('signup.password')}</label>
         <input
           id="signup-password"
           name="password"
@@ -186,11 +193,11 @@ function SignUpForm(props: LoginPageProps & { panel: SignUpPanelProps }) {
           aria-describedby={describedBy('password', 'signup-password-hint')}
         />
         <p class="hint" id="signup-password-hint">
-          At least {panel.passwordMinLength} characters. Common passwords are not accepted.
+          {t('password.hint', { count: panel.passwordMinLength })}
         </p>
         {fieldError('password')}
         {panel.extraFields}
-        <button type="submit">Create account</button>
+        <button type="submit">{t('signup.submit')}</button>
       </form>
     </>
   );

@@ -72,7 +72,7 @@ describe('sign-up end to end: prompt=create → register → verify → openid-c
     const link = linkIn(await outbox.next('carol@example.com', 'verify-email'));
     expect(link.origin).toBe(idp.url);
     const confirm = await browser.get(link.toString());
-    const done = await follow(browser, await browser.submit(await confirm.text(), {}, 'form[action="/verify-email"]', link.toString()), link.toString());
+    const done = await follow(browser, await browser.submit(await confirm.text(), {}, 'form[action^="/verify-email?"]', link.toString()), link.toString());
     expect(done.url.startsWith(redirectUri)).toBe(true);
 
     const tokens = await client.authorizationCodeGrant(config, new URL(done.url), { pkceCodeVerifier: pending.verifier, expectedState: pending.state, idTokenExpected: true });
@@ -89,11 +89,11 @@ describe('sign-up end to end: prompt=create → register → verify → openid-c
     // A second browser resets the password.
     const phone = new TestBrowser(idp.url);
     const forgot = await phone.get(`${idp.url}/forgot`);
-    expect((await phone.submit(await forgot.text(), { email: 'carol@example.com' }, 'form[action="/forgot"]', `${idp.url}/forgot`)).status).toBe(200);
+    expect((await phone.submit(await forgot.text(), { email: 'carol@example.com' }, 'form[action^="/forgot?"]', `${idp.url}/forgot`)).status).toBe(200);
     const reset = linkIn(await outbox.next('carol@example.com', 'reset-password'));
     const form = await (await phone.get(reset.toString())).text();
     const newPassword = 'otter brambles 88 softly';
-    expect((await phone.submit(form, { password: newPassword, confirm: newPassword }, 'form[action="/reset-password"]', reset.toString())).status).toBe(200);
+    expect((await phone.submit(form, { password: newPassword, confirm: newPassword }, 'form[action^="/reset-password?"]', reset.toString())).status).toBe(200);
 
     await expect(client.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
 
@@ -130,7 +130,7 @@ describe('sign-up end to end: prompt=create → register → verify → openid-c
     expect(page(await checkMail.text())('h1').text()).toBe('Check your email');
     const link = linkIn(await outbox.next('dave@example.com', 'verify-email'));
     const confirm = await visit(browser, site, link.toString());
-    let hop = await walkOn(browser, site, await browser.submit(confirm.html, {}, 'form[action="/verify-email"]', confirm.url), `${idp.url}/verify-email`);
+    let hop = await walkOn(browser, site, await browser.submit(confirm.html, {}, 'form[action^="/verify-email?"]', confirm.url), `${idp.url}/verify-email`);
     expect(isConsentPage(hop)).toBe(true);
     hop = await submitAndFollow(browser, site, hop, { decision: 'approve' });
     const location = rpRedirect(site, hop)!;

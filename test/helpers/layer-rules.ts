@@ -42,7 +42,7 @@ export const LAYERS: LayerRules = {
     views: { layers: ['views', 'bridge', 'provider', 'protocol', 'users', 'identity', 'connectors', 'i18n', 'util', 'config', 'errors'], packages: ['hono'] },
     // The two halves of a sign-in, which never import each other (they may run in different deployments).
     // …and identity's profile completion (the bridge's sign-in asks for missing fields before the postback).
-    bridge: { layers: ['bridge', 'users', 'identity', 'util', ...KERNEL], packages: ['zod'] },
+    bridge: { layers: ['bridge', 'users', 'identity', 'i18n', 'util', ...KERNEL], packages: ['zod'] },
     provider: { layers: ['provider', 'protocol', 'users', 'util', ...KERNEL], packages: ['jose', 'zod'] },
     users: { layers: ['users', 'protocol', 'util', ...KERNEL], packages: ['zod'] },
     // Adapters: storage implements ports; it sees their declarations and the data they carry.

@@ -82,7 +82,7 @@ describe('sign-in and sign-up on one URL', () => {
       expect($('form[action="/login"]')).toHaveLength(1);
       const link = $('a[href*="screen=signup"]').attr('href')!;
       expect(link).toBe(`/verify/status?request_id=${requestId}&screen=signup`);
-      expect($('a[href^="/forgot"]').attr('href')).toBe(`/forgot?request_id=${requestId}`);
+      expect($('a[href^="/forgot"]').attr('href')).toBe(`/forgot?request_id=${requestId}&ui_locales=en`);
       const signup = page(await (await b.get(link)).text());
       expect(signup('form[action="/signup"] input[name=request_id]').attr('value')).toBe(requestId);
       expect(signup('input[name=email][type=email]')).toHaveLength(1);
@@ -221,13 +221,13 @@ describe('verification policy', () => {
       expect(link.origin).toBe(BASE);
       const confirmPage = await (await phone.get(`${link.pathname}${link.search}`)).text();
       expect((await t.services.directory.findByEmail('new@example.com'))!.emailVerified).toBe(false);
-      const confirmed = await phone.submit(confirmPage, {}, 'form[action="/verify-email"]');
+      const confirmed = await phone.submit(confirmPage, {}, 'form[action^="/verify-email?"]');
       expect(confirmed.status).toBe(200);
       expect(page(await confirmed.text())('h1').text()).toBe('Email confirmed');
       expect((await t.services.directory.findByEmail('new@example.com'))!.emailVerified).toBe(true);
 
       // Used once only.
-      const again = await phone.submit(confirmPage, {}, 'form[action="/verify-email"]');
+      const again = await phone.submit(confirmPage, {}, 'form[action^="/verify-email?"]');
       expect(again.status).toBe(400);
       expect(page(await again.text())('h1').text()).toBe('This link no longer works');
 
@@ -244,7 +244,7 @@ describe('verification policy', () => {
       await t.signUp(b, { email: 'same@example.com', password: PASSWORD });
       const link = linkIn(await t.mail.next('same@example.com', 'verify-email'));
       const confirmPage = await (await b.get(`${link.pathname}${link.search}`)).text();
-      const out = await t.follow(b, await b.submit(confirmPage, {}, 'form[action="/verify-email"]'));
+      const out = await t.follow(b, await b.submit(confirmPage, {}, 'form[action^="/verify-email?"]'));
       toRp(out.location);
     } finally {
       t.close();
@@ -281,13 +281,13 @@ describe('verification policy', () => {
       const checkMail = await res.text();
       await t.mail.next('again@example.com', 'verify-email');
       t.clock.advance(61_000);
-      const resent = await b.submit(checkMail, {}, 'form[action="/verify-email/resend"]');
+      const resent = await b.submit(checkMail, {}, 'form[action^="/verify-email/resend?"]');
       expect(resent.status).toBe(200);
       await t.mail.next('again@example.com', 'verify-email', 2);
       // Within the cooldown: the same page, no mail.
       const html = await resent.text();
-      expect((await b.submit(html, {}, 'form[action="/verify-email/resend"]')).status).toBe(200);
-      const unknown = await b.submit(html, { email: 'nobody@example.com' }, 'form[action="/verify-email/resend"]');
+      expect((await b.submit(html, {}, 'form[action^="/verify-email/resend?"]')).status).toBe(200);
+      const unknown = await b.submit(html, { email: 'nobody@example.com' }, 'form[action^="/verify-email/resend?"]');
       expect(page(await unknown.text())('[role=status]').text()).toBe(page(html)('[role=status]').text());
       await t.mail.settle();
       expect(t.mail.to('again@example.com')).toHaveLength(2);
@@ -414,7 +414,7 @@ describe('forgot / reset password', () => {
     const user = await createUser({ email: 'ann@example.com', password: PASSWORD, fullname: 'Ann' }, { store: t.services.userStore, hasher: t.services.hasher, now: t.clock.now() });
     const forgot = async (b: TestBrowser, email: string) => {
       const html = await (await b.get('/forgot')).text();
-      return b.submit(html, { email }, 'form[action="/forgot"]');
+      return b.submit(html, { email }, 'form[action^="/forgot?"]');
     };
     return { ...t, user, forgot };
   }
@@ -443,7 +443,7 @@ describe('forgot / reset password', () => {
       const form = await (await b.get('/forgot')).text();
       const time = async (email: string) => {
         const started = performance.now();
-        const res = await b.submit(form, { email }, 'form[action="/forgot"]');
+        const res = await b.submit(form, { email }, 'form[action^="/forgot?"]');
         await res.text();
         return performance.now() - started;
       };
@@ -481,7 +481,7 @@ describe('forgot / reset password', () => {
       });
       const b = t.browser();
       const html = await (await b.get('/forgot')).text();
-      expect((await b.submit(html, { email: 'social@example.com' }, 'form[action="/forgot"]')).status).toBe(200);
+      expect((await b.submit(html, { email: 'social@example.com' }, 'form[action^="/forgot?"]')).status).toBe(200);
       const mail = await t.mail.next('social@example.com');
       expect(mail.template).toBe('reset-password-no-password');
     } finally {
@@ -523,7 +523,7 @@ describe('forgot / reset password', () => {
       const link = linkIn(await t.mail.next('ann@example.com', 'reset-password'));
       const phone = t.browser();
       const form = await (await phone.get(`${link.pathname}${link.search}`)).text();
-      expect(page(form)('form[action="/reset-password"]')).toHaveLength(1);
+      expect(page(form)('form[action^="/reset-password?"]')).toHaveLength(1);
       const newPassword = 'a brand new tangerine 7';
       for (const [fields, message] of [
         [{ password: '', confirm: '' }, /choose a password/],
@@ -531,16 +531,16 @@ describe('forgot / reset password', () => {
         [{ password: 'iloveyou2', confirm: 'iloveyou2' }, /too common/],
         [{ password: newPassword, confirm: 'something else 123' }, /do not match/],
       ] as const) {
-        const res = await phone.submit(form, fields, 'form[action="/reset-password"]');
+        const res = await phone.submit(form, fields, 'form[action^="/reset-password?"]');
         expect(res.status).toBe(400);
         expect(page(await res.text())('#reset-error').text()).toMatch(message);
       }
       expect((await t.login(t.browser(), 'ann@example.com', PASSWORD)).location).toBeDefined();
 
-      const done = await phone.submit(form, { password: newPassword, confirm: newPassword }, 'form[action="/reset-password"]');
+      const done = await phone.submit(form, { password: newPassword, confirm: newPassword }, 'form[action^="/reset-password?"]');
       expect(done.status).toBe(200);
       expect(page(await done.text())('h1').text()).toBe('Password changed');
-      const reused = await phone.submit(form, { password: 'another fine password', confirm: 'another fine password' }, 'form[action="/reset-password"]');
+      const reused = await phone.submit(form, { password: 'another fine password', confirm: 'another fine password' }, 'form[action^="/reset-password?"]');
       expect(reused.status).toBe(400);
       expect(page(await reused.text())('h1').text()).toBe('This link no longer works');
 
@@ -564,12 +564,12 @@ describe('forgot / reset password', () => {
         const forgotHref = page(html)('a[href^="/forgot"]').attr('href')!;
         const forgotPage = await (await b.get(forgotHref)).text();
         expect(page(forgotPage)('input[name=request_id]').attr('value')).toBe(requestId);
-        await b.submit(forgotPage, { email: 'ann@example.com' }, 'form[action="/forgot"]');
+        await b.submit(forgotPage, { email: 'ann@example.com' }, 'form[action^="/forgot?"]');
         const link = linkIn(await t.mail.next('ann@example.com', 'reset-password', same ? 1 : 2));
         const opener = same ? b : t.browser();
         const form = await (await opener.get(`${link.pathname}${link.search}`)).text();
         const password = same ? 'first new password 123' : 'second new password 456';
-        const done = page(await (await opener.submit(form, { password, confirm: password }, 'form[action="/reset-password"]')).text());
+        const done = page(await (await opener.submit(form, { password, confirm: password }, 'form[action^="/reset-password?"]')).text());
         expect(done('h1').text()).toBe('Password changed');
         expect(done('a[href^="/verify/status"]').length).toBe(same ? 1 : 0);
       }
@@ -591,7 +591,7 @@ describe('forgot / reset password', () => {
       const form = await (await b.get(`/reset-password?token=${token}`)).text();
       t.clock.advance(3600 * 1000 + 1000);
       expect((await b.get(`/reset-password?token=${token}`)).status).toBe(400);
-      const late = await b.submit(form, { password: 'a brand new tangerine 7', confirm: 'a brand new tangerine 7' }, 'form[action="/reset-password"]');
+      const late = await b.submit(form, { password: 'a brand new tangerine 7', confirm: 'a brand new tangerine 7' }, 'form[action^="/reset-password?"]');
       expect(late.status).toBe(400);
       expect((await t.login(t.browser(), 'ann@example.com', PASSWORD)).location).toBeDefined();
     } finally {

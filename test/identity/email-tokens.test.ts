@@ -1,6 +1,7 @@
 /** Mailed link tokens on real SQLite: hashed at rest, single use under races, purpose-bound, expiring. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/entry/node/database.js';
+import { BUILTIN_CATALOGUES, translator } from '../../src/i18n/translate.js';
 import { EmailTokens } from '../../src/identity/email-tokens.js';
 import { isCommonPassword, newPasswordProblem } from '../../src/identity/password-policy.js';
 import { EmailTokenRepository } from '../../src/storage/email-token-repository.js';
@@ -51,11 +52,17 @@ describe('EmailTokens', () => {
 
 describe('new password policy', () => {
   it('refuses short, overlong and common passwords (any case) with a clear message', () => {
-    expect(newPasswordProblem('', 8)).toMatch(/choose a password/);
-    expect(newPasswordProblem('abc12', 8)).toMatch(/at least 8/);
-    expect(newPasswordProblem('a'.repeat(11), 12)).toMatch(/at least 12/);
-    expect(newPasswordProblem('x'.repeat(1025), 8)).toMatch(/at most 1024/);
-    expect(newPasswordProblem('PassWord123', 8)).toMatch(/too common/);
+    // Message ids the page translates; English shown for what the user reads.
+    const en = (password: string, min: number) => {
+      const problem = newPasswordProblem(password, min);
+      return problem ? translator('en', BUILTIN_CATALOGUES['en']!)(problem.id, problem.values) : undefined;
+    };
+    expect(en('', 8)).toMatch(/choose a password/);
+    expect(en('abc12', 8)).toMatch(/at least 8/);
+    expect(en('a'.repeat(11), 12)).toMatch(/at least 12/);
+    expect(en('x'.repeat(1025), 8)).toMatch(/at most 1024/);
+    expect(en('PassWord123', 8)).toMatch(/too common/);
+    expect(newPasswordProblem('abc12', 8)).toEqual({ id: 'problem.password.tooShort', values: { count: 8 } });
     expect(isCommonPassword('12345678')).toBe(true);
     expect(isCommonPassword('juniper lantern 19 quietly')).toBe(false);
     expect(newPasswordProblem('juniper lantern 19 quietly', 8)).toBeUndefined();

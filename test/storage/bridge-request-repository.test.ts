@@ -22,6 +22,7 @@ async function withRequest(expiresAt = NOW + 60_000) {
     browserHash: 'b',
     loginHint: null,
     clientName: null,
+    uiLocales: null,
     createdAt: NOW,
     expiresAt,
   });
@@ -34,7 +35,7 @@ const ID = 'req-0123456789abcdef';
 describe('BridgeRequestRepository transitions', () => {
   it('createOrGet inserts once and returns the stored request to a second caller', async () => {
     const repo = await withRequest();
-    const again = await repo.createOrGet({ requestId: ID, realm: 'x', requestedAttributes: [], browserHash: 'other', loginHint: null, clientName: null, createdAt: NOW, expiresAt: NOW + 1 });
+    const again = await repo.createOrGet({ requestId: ID, realm: 'x', requestedAttributes: [], browserHash: 'other', loginHint: null, clientName: null, uiLocales: null, createdAt: NOW, expiresAt: NOW + 1 });
     expect(again.created).toBe(false);
     expect(again.request).toMatchObject({ realm: 'https://rp.example/', browserHash: 'b', state: 'pending', requestedAttributes: ['email'] });
   });

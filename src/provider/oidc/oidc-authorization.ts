@@ -6,9 +6,9 @@ import { authorizationError } from '../../protocol/oidc/authorization-error.js';
 import { parseAuthorizationRequest, type AuthorizationRequest } from '../../protocol/oidc/authorize.js';
 import { claimsForScopes, type UserClaimsSource } from '../../protocol/oidc/claims.js';
 import { SUPPORTED_SCOPES } from '../../protocol/oidc/discovery.js';
-import { attributeLabel, isCustomAttributeName, NO_CUSTOM_RELEASE, type AttributeName, type Attributes, type CustomRelease } from '../../users/profile.js';
+import { isCustomAttributeName, NO_CUSTOM_RELEASE, type AttributeName, type Attributes, type CustomRelease } from '../../users/profile.js';
 import { randomToken, sha256Base64Url } from '../../util/bytes.js';
-import { SCOPE_LABELS } from '../consent-labels.js';
+import { attributeConsentLabel, scopeConsentLabel } from '../consent-labels.js';
 import { openId2Urls } from '../openid2-provider.js';
 import type { AuthRequest } from '../ports.js';
 import { wrongResponder, type ConsentPolicy, type RelyingPartyAnswer, type RelyingPartyResponder, type Subject } from '../responder.js';
@@ -107,10 +107,10 @@ export class OidcAuthorization implements RelyingPartyResponder {
       const custom = this.release.scopes.get(scope);
       // One value speaks for itself under the scope's label; several are labelled. Custom fields
       // are always labelled: the scope's name is the operator's, not a sentence.
-      const values =
-        shown.length === 1 && !custom ? [shared.get(shown[0]!)!] : shown.map((a) => `${attributeLabel(a, this.release.labels)}: ${shared.get(a)}`);
-      const label = SCOPE_LABELS[scope] ?? (custom ? `Your ${custom.map((a) => attributeLabel(a, this.release.labels)).join(', ')}` : scope);
-      return { label, value: values.length > 0 ? values.join('; ') : undefined };
+      const label = scopeConsentLabel(scope, this.release);
+      if (shown.length === 1 && !custom) return { label, value: shared.get(shown[0]!)! };
+      if (shown.length === 0) return { label };
+      return { label, values: shown.map((a) => ({ label: attributeConsentLabel(a, this.release.labels), value: shared.get(a)! })) };
     });
     const force = request.prompt.includes('consent');
     return {

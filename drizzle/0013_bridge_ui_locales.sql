@@ -1,0 +1,1 @@
+ALTER TABLE `bridge_requests` ADD `ui_locales` text;
