@@ -521,3 +521,32 @@ describe('deleting the account', () => {
     }
   });
 });
+
+describe('around the page', () => {
+  it('signs out with the page\'s own form', async () => {
+    const t = await setup();
+    try {
+      await t.createUser('ada@example.com');
+      const b = await t.signedIn('ada@example.com');
+      const res = await t.submit(b, '/signout', {});
+      expect(res.status).toBe(200);
+      expect((await b.get('/account')).headers.get('location')).toBe('/account/signin');
+    } finally {
+      t.close();
+    }
+  });
+
+  it('on a bridge of its own: linked from the home page, connected apps managed at the identity service', async () => {
+    const t = await setup({ IDBRIDGE_ROLE: 'bridge', IDBRIDGE_POSTBACK_URL: 'http://127.0.0.1:9/ows_auth', IDBRIDGE_RETURN_URL: 'http://127.0.0.1:9/ows_return' });
+    try {
+      await t.createUser('ada@example.com');
+      expect(page(await (await t.app.request(`${BASE}/`)).text())('a[href="/account"]')).toHaveLength(1);
+      const b = await t.signedIn('ada@example.com');
+      const $ = page(await t.accountPage(b));
+      expect($('#apps-heading').parent().find('a').attr('href')).toBe('http://127.0.0.1:9/account/apps');
+      expect($('form[action="/account/connected-apps/withdraw"]')).toHaveLength(0);
+    } finally {
+      t.close();
+    }
+  });
+});
