@@ -4,6 +4,7 @@
  * to an in-process outbox; tests open their links.
  */
 import { describe, expect, it } from 'vitest';
+import { ProfileCompletion } from '../../src/identity/profile-completion.js';
 import { testApp } from '../helpers/app.js';
 import { page, TestBrowser } from '../helpers/browser.js';
 import { testConfig } from '../helpers/config.js';
@@ -391,7 +392,7 @@ describe('editing the profile', () => {
       expect(html).not.toContain('<script>alert(1)</script>');
       expect(page(html)('#account-profile-fullname').attr('value')).toBe('<script>alert(1)</script>');
       // Every optional field was on the form: completion does not offer them again.
-      expect(await t.services.signIn['deps'].profile.formFor(user)).toBeNull();
+      expect(await new ProfileCompletion({ model: t.services.profileModel, store: t.services.userStore, clock: t.clock }).formFor(user)).toBeNull();
 
       expect((await t.submit(b, '/account/profile', { fullname: 'Ada', phone: '', coffee: '' })).status).toBe(303);
       user = (await t.services.userStore.findById(id))!;
