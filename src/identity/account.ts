@@ -226,6 +226,7 @@ export class Account {
    */
   async saveProfile(user: StoredUser, input: Readonly<Record<string, unknown>>, locale: string): Promise<{ kind: 'done' } | { kind: 'invalid'; errors: ProfileFieldError[]; values: Record<string, string> }> {
     const fields = this.visibleFields();
+    if (fields.length === 0) return { kind: 'done' }; // nothing to edit: no write
     const result = validateProfile(this.deps.model, input, locale, { fields });
     if (!result.ok) return { kind: 'invalid', errors: result.errors, values: result.values };
     const standard: Record<string, string> = {};
