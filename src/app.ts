@@ -15,7 +15,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health-routes.js';
 import { jsonLogger, type Logger } from './log.js';
 import { ProfileCompletion } from './identity/profile-completion.js';
-import { buildProfileModel, customRelease, profileAttributeValidator } from './identity/profile-model.js';
+import { buildProfileModel, customRelease, profileAttributeValidator, type ProfileModel } from './identity/profile-model.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { janrainRoutes } from './http/identity-routes.js';
 import { openId2Routes } from './http/openid2-routes.js';
@@ -31,6 +31,9 @@ import { adminRoutes, adminTokenAuth } from './http/admin-routes.js';
 import { importRoutes, isImportUpload } from './api/import-routes.js';
 import type { ImportJobs } from './import/ports.js';
 import { accountRoutes } from './http/account-routes.js';
+import { accountPageRoutes } from './http/account-page-routes.js';
+import { Account } from './identity/account.js';
+import { AccountSignIn } from './bridge/account-sign-in.js';
 import { ConnectedApps } from './provider/connected-apps.js';
 import { oidcRoutes } from './http/oidc-routes.js';
 import { GrantRepository } from './storage/grant-repository.js';
@@ -238,6 +241,13 @@ export interface AppServices {
   userRevocation: UserRevocation;
   /** The identity service's part of {@link userRevocation} (what `/ows_revoke` runs). */
   identityRevocation: IdentityRevocation;
+  /** The account page's operations (issue 11 §6). */
+  account: Account;
+  /** The account page's own sign-in and its current-password check (under the login throttle). */
+  accountSignIn: AccountSignIn;
+  profileModel: ProfileModel;
+  /** Whether users may delete their account on the account page (the Users API can write the directory). */
+  accountDeletable: boolean;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -267,16 +277,17 @@ export function createServices(deps: AppDeps): AppServices {
   const profileModel = buildProfileModel(config.profile);
   const release = customRelease(profileModel, config.publicUrl);
   const bridgeSessions = new BridgeSessions(new BridgeSessionRepository(db, config.tenant), clock, config.bridge.sessionTtlSeconds);
+  const loginThrottle = new LoginThrottle(
+    new ThrottleRepository(db, config.tenant),
+    config.bridge.throttle,
+    clock,
+    deriveSecret(config.secret, 'login-throttle').then(utf8),
+  );
   const signIn = new BridgeSignIn({
     config: config.bridge,
     requests,
     sessions: bridgeSessions,
-    throttle: new LoginThrottle(
-      new ThrottleRepository(db, config.tenant),
-      config.bridge.throttle,
-      clock,
-      deriveSecret(config.secret, 'login-throttle').then(utf8),
-    ),
+    throttle: loginThrottle,
     directory,
     clock,
     logger,
@@ -404,7 +415,29 @@ export function createServices(deps: AppDeps): AppServices {
     clock,
     logger,
   });
+  const accountSignIn = new AccountSignIn({ throttle: loginThrottle, directory, sessions: bridgeSessions, verification: config.registration.verification, clock, logger });
+  const account = new Account({
+    store: userStore,
+    profiles: new ProfileRepository(userStore, links),
+    passwords: accountSignIn,
+    sessions: bridgeSessions,
+    revocation: userRevocation,
+    hasher,
+    tokens: emailTokens,
+    verification: emailVerification,
+    reset: passwordReset,
+    // The Users API's write path: revocation with consents, the delete, the audit entry (actor `self`).
+    deleteUser: (userId) => usersApi.delete(userId, undefined, { actor: 'self', scopes: new Set() }),
+    model: profileModel,
+    passwordMinLength: config.registration.passwordMinLength,
+    clock,
+    logger,
+  });
   return {
+    account,
+    accountSignIn,
+    profileModel,
+    accountDeletable: deps.users === undefined && config.directory.kind === 'builtin',
     emailTokens,
     registration,
     emailVerification,
@@ -594,6 +627,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
     app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds, connectors.direct));
     app.route('/', connectors.routes);
   }
+  if (config.role !== 'identity') app.route('/', accountPageRoutes({ account: services.account, signIn: services.accountSignIn, sessions: services.bridgeSessions, directory: services.directory, model: services.profileModel, apps: config.role === 'all' ? { kind: 'local', service: services.connectedApps } : { kind: 'remote', manageUrl: new URL('/account/apps', config.bridge.returnUrl).toString() }, canDelete: services.accountDeletable, sessionTtlSeconds: config.bridge.sessionTtlSeconds, passwordMinLength: config.registration.passwordMinLength }));
   if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
   // Users live with the bridge, and so does their import.
   if (config.role !== 'identity') app.route('/', importRoutes(deps.importJobs, adminTokenAuth(config.identity.adminToken)));

@@ -80,6 +80,16 @@ export interface BridgeSession {
   /** Authentication methods (RFC 8176), e.g. `pwd`. */
   amr: string[];
   expiresAt: number;
+  /** When it was last used (null: not since it started). Refreshed at most every few minutes. */
+  lastUsedAt?: number | null;
+  /** A coarse device description ("Firefox · Windows"), when one was recorded. */
+  device?: string | null;
+}
+
+/** One of a user's sessions as the account page lists it. */
+export interface StoredBridgeSession extends BridgeSession {
+  idHash: string;
+  createdAt: number;
 }
 
 /** Server-side bridge sessions, looked up by the SHA-256 of the random session id. */
@@ -89,6 +99,12 @@ export interface BridgeSessionStore {
   delete(idHash: string): Promise<void>;
   /** Delete every session of the user, except the one with `exceptIdHash` (the browser doing it). */
   deleteForUser(userId: string, exceptIdHash?: string): Promise<void>;
+  /** The user's unexpired sessions, newest first. */
+  listForUser(userId: string, now: number): Promise<StoredBridgeSession[]>;
+  /** Delete one session, only if it is this user's; true when one was deleted. */
+  deleteOne(userId: string, idHash: string): Promise<boolean>;
+  /** Record a use (and a device description, when given and none is stored yet). */
+  touch(idHash: string, now: number, device?: string): Promise<void>;
 }
 
 export interface ThrottleCounter {

@@ -41,6 +41,10 @@ export function accountRoutes(apps: ConnectedApps) {
             </li>
           ))}
         </ul>
+        {/* The rest of the account lives with the users, at the bridge (the Verify URL's server). */}
+        <p class="links">
+          <a href={new URL('/account', c.get('http').config.identity.verifyUrl).toString()}>{t('account.link')}</a>
+        </p>
       </MessagePage>,
     );
   });

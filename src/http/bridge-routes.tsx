@@ -180,7 +180,12 @@ function continueUrl(c: Context<AppEnv>, value: string | undefined): string | un
 export function bridgeHome(c: Context<AppEnv>) {
   const ui = c.get('ui');
   const siteName = ui.theme.productName;
-  return c.html(<MessagePage ui={ui} title={ui.t('bridge.home.title', { siteName })} message={ui.t('bridge.home.message', { siteName })} />,
+  return c.html(
+    <MessagePage ui={ui} title={ui.t('bridge.home.title', { siteName })} message={ui.t('bridge.home.message', { siteName })}>
+      <p class="links">
+        <a href="/account">{ui.t('account.link')}</a>
+      </p>
+    </MessagePage>,
   );
 }
 

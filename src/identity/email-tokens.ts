@@ -57,6 +57,11 @@ export class EmailTokens {
     await this.store.find(await sha256Base64Url(randomToken(256)), purpose, this.clock.now());
   }
 
+  /** The user's newest usable link of this purpose (the account page's "waiting for confirmation"). */
+  latestUsableFor(userId: string, purpose: EmailTokenPurpose): Promise<EmailTokenRecord | null> {
+    return this.store.latestUsableFor(userId, purpose, this.clock.now());
+  }
+
   lastSentAt(email: string, purpose: EmailTokenPurpose): Promise<number | null> {
     return this.store.lastSentAt(email, purpose);
   }

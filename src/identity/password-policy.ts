@@ -15,6 +15,18 @@ export function isCommonPassword(password: string): boolean {
   return commonPasswords().has(password.toLowerCase());
 }
 
+/** Why a new password is refused, as a code (pages that translate their messages), or undefined. */
+export type NewPasswordIssue = 'empty' | 'too_short' | 'too_long' | 'common';
+
+/** The policy of {@link newPasswordProblem} as a code. */
+export function newPasswordIssue(password: string, minLength: number): NewPasswordIssue | undefined {
+  if (password.length === 0) return 'empty';
+  if (password.length < minLength) return 'too_short';
+  if (password.length > MAX_PASSWORD_LENGTH) return 'too_long';
+  if (isCommonPassword(password)) return 'common';
+  return undefined;
+}
+
 /**
  * Why a new password (sign-up, reset) is refused, as a message id for the form (the handler
  * translates it), or undefined when it is acceptable. NIST SP 800-63B: a minimum length and a check against known-breached

@@ -8,6 +8,8 @@ export interface ProfileChanges {
   custom: Record<string, string>;
   /** The complete, new list of optional fields offered so far (`attributes.$offered`). */
   offered: readonly string[];
+  /** Fields to empty (the account page: a value the user removed): standard columns set to null, custom keys removed. */
+  cleared?: readonly string[];
 }
 
 /**
@@ -58,6 +60,8 @@ export interface EmailTokenStore {
   consumeAllFor(userId: string, purpose: EmailTokenPurpose, now: number): Promise<void>;
   /** When the last link of this purpose was sent to this address (the resend cooldown). */
   lastSentAt(email: string, purpose: EmailTokenPurpose): Promise<number | null>;
+  /** The user's newest unused, unexpired link of this purpose (an email change waiting for its confirmation), or null. */
+  latestUsableFor(userId: string, purpose: EmailTokenPurpose, now: number): Promise<EmailTokenRecord | null>;
 }
 
 /** A counter per key within a window (the login throttle's table, reused for action limits). */

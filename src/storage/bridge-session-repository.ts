@@ -1,5 +1,5 @@
-import { and, eq, gt, ne, sql } from 'drizzle-orm';
-import type { BridgeSession, BridgeSessionStore } from '../bridge/ports.js';
+import { and, desc, eq, gt, ne, sql } from 'drizzle-orm';
+import type { BridgeSession, BridgeSessionStore, StoredBridgeSession } from '../bridge/ports.js';
 import { once, type Database } from './database.js';
 import { bridgeSessions } from './schema.js';
 
@@ -22,6 +22,7 @@ export class BridgeSessionRepository implements BridgeSessionStore {
         amr: sql.placeholder('amr'),
         createdAt: sql.placeholder('now'),
         expiresAt: sql.placeholder('expiresAt'),
+        device: sql.placeholder('device'),
       })
       .prepare(),
   );
@@ -35,13 +36,38 @@ export class BridgeSessionRepository implements BridgeSessionStore {
   );
 
   async create(idHash: string, session: BridgeSession, now: number): Promise<void> {
-    await this.insertSession().run({ idHash, userId: session.userId, authTime: session.authTime, amr: session.amr.join(' '), now, expiresAt: session.expiresAt });
+    await this.insertSession().run({ idHash, userId: session.userId, authTime: session.authTime, amr: session.amr.join(' '), now, expiresAt: session.expiresAt, device: session.device ?? null });
   }
 
   async find(idHash: string, now: number): Promise<BridgeSession | null> {
     const rows = await this.liveByHash().all({ idHash, now });
     const row = rows[0];
-    return row ? { userId: row.userId, authTime: row.authTime, amr: row.amr.split(' ').filter(Boolean), expiresAt: row.expiresAt } : null;
+    return row ? toSession(row) : null;
+  }
+
+  async listForUser(userId: string, now: number): Promise<StoredBridgeSession[]> {
+    const rows = await this.db
+      .select()
+      .from(bridgeSessions)
+      .where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.userId, userId), gt(bridgeSessions.expiresAt, now)))
+      .orderBy(desc(bridgeSessions.createdAt))
+      .limit(100);
+    return rows.map((row) => ({ ...toSession(row), idHash: row.idHash, createdAt: row.createdAt }));
+  }
+
+  async deleteOne(userId: string, idHash: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(bridgeSessions)
+      .where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.userId, userId), eq(bridgeSessions.idHash, idHash)))
+      .returning({ idHash: bridgeSessions.idHash });
+    return rows.length > 0;
+  }
+
+  async touch(idHash: string, now: number, device?: string): Promise<void> {
+    await this.db
+      .update(bridgeSessions)
+      .set({ lastUsedAt: now, ...(device === undefined ? {} : { device: sql`coalesce(${bridgeSessions.device}, ${device})` }) })
+      .where(and(eq(bridgeSessions.tenant, this.tenant), eq(bridgeSessions.idHash, idHash)));
   }
 
   async delete(idHash: string): Promise<void> {
@@ -59,4 +85,15 @@ export class BridgeSessionRepository implements BridgeSessionStore {
         ),
       );
   }
+}
+
+function toSession(row: typeof bridgeSessions.$inferSelect): BridgeSession {
+  return {
+    userId: row.userId,
+    authTime: row.authTime,
+    amr: row.amr.split(' ').filter(Boolean),
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    device: row.device,
+  };
 }

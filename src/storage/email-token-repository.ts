@@ -43,6 +43,16 @@ export class EmailTokenRepository implements EmailTokenStore {
     return rows[0]?.at ?? null;
   }
 
+  async latestUsableFor(userId: string, purpose: EmailTokenPurpose, now: number): Promise<EmailTokenRecord | null> {
+    const rows = await this.db
+      .select()
+      .from(emailTokens)
+      .where(and(eq(emailTokens.tenant, this.tenant), eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, now)))
+      .orderBy(desc(emailTokens.createdAt))
+      .limit(1);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
   private usable(tokenHash: string, purpose: EmailTokenPurpose, now: number) {
     return and(
       eq(emailTokens.tenant, this.tenant),

@@ -105,6 +105,10 @@ export const bridgeSessions = sqliteTable(
     amr: text('amr').notNull().default('pwd'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
+    /** When the session was last used (coarse: refreshed at most every few minutes); null: never since it started. */
+    lastUsedAt: integer('last_used_at'),
+    /** A coarse device description ("Firefox on Windows") for the account page; never the raw User-Agent. */
+    device: text('device'),
   },
   (t) => [
     primaryKey({ columns: [t.tenant, t.idHash] }),

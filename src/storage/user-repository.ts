@@ -113,17 +113,23 @@ export class UserRepository implements UsersApiStore {
   /** One UPDATE of the columns and the attributes JSON; false when the user has no row. */
   async saveProfile(userId: string, changes: ProfileChanges, now: number): Promise<boolean> {
     const columns: Partial<Record<keyof typeof PROFILE_COLUMNS, string>> = {};
+    const cleared: Partial<Record<keyof typeof PROFILE_COLUMNS, null>> = {};
     for (const [name, value] of Object.entries(changes.standard)) {
       if (Object.hasOwn(PROFILE_COLUMNS, name)) columns[name as keyof typeof PROFILE_COLUMNS] = value;
     }
     // A null-prototype object: field names are the operator's, `$offered` is ours.
-    const patch: Record<string, string> = Object.assign(Object.create(null), changes.custom);
+    const patch: Record<string, string | null> = Object.assign(Object.create(null), changes.custom);
+    for (const name of changes.cleared ?? []) {
+      // json_patch (RFC 7396) removes a key whose patch value is null.
+      if (Object.hasOwn(PROFILE_COLUMNS, name)) cleared[name as keyof typeof PROFILE_COLUMNS] = null;
+      else if (!name.startsWith('$')) patch[name] = null;
+    }
     patch['$offered'] = changes.offered.join(',');
     // One statement: json_patch merges into the stored object, so keys of other fields (written by
     // another tab or the Users API in the meantime) are kept.
     const result = await this.db
       .update(users)
-      .set({ ...columns, attributes: sql`json_patch(${users.attributes}, ${JSON.stringify(patch)})`, updateTime: now })
+      .set({ ...cleared, ...columns, attributes: sql`json_patch(${users.attributes}, ${JSON.stringify(patch)})`, updateTime: now })
       .where(and(eq(users.tenant, this.tenant), eq(users.id, userId)))
       .returning({ id: users.id });
     return result.length > 0;

@@ -1,8 +1,9 @@
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config, type LoadOptions } from '../../src/config.js';
 
 /** A test configuration: cheap scrypt, fast retries, in-memory database unless overridden. */
-export function testConfig(env: Record<string, string | undefined> = {}): Config {
-  return loadConfig({
+export function testConfig(env: Record<string, string | undefined> = {}, options: LoadOptions = {}): Config {
+  return loadConfig(
+    {
     IDBRIDGE_ENV: 'test',
     IDBRIDGE_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     IDBRIDGE_DATABASE: ':memory:',
@@ -18,5 +19,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     IDBRIDGE_POSTBACK_TIMEOUT_MS: '2000',
     IDBRIDGE_API_KEY: 'k'.repeat(32),
     ...env,
-  });
+    },
+    options,
+  );
 }
