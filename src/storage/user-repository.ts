@@ -2,15 +2,30 @@ import { and, asc, count, eq, or, sql } from 'drizzle-orm';
 import { DuplicateUserError, type NewUser, type StoredUser, type UserStore } from '../users/user-store.js';
 import { once, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
+import { UserWrites } from './user-writes.js';
 
 type UserRow = typeof users.$inferSelect;
 
-/** {@link UserStore} on the `users` table. */
+/**
+ * {@link UserStore} on the `users` table.
+ *
+ * Every write goes through {@link UserWrites.write}, which records the change notification in the
+ * webhook outbox in the same transaction (`user.created`, `user.login`, …). The repository keeps
+ * only a read-only view of the database, so a new write method cannot bypass the outbox: it has
+ * to call `this.writes.write({ userId, at, statement: (db) => db.update(users)…, event })`.
+ */
 export class UserRepository implements UserStore {
+  private readonly db: Pick<Database, 'select'>;
+  private readonly writes: UserWrites;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly tenant: string,
-  ) {}
+    options: { newEventId?: () => string } = {},
+  ) {
+    this.db = db;
+    this.writes = new UserWrites(db, tenant, options.newEventId);
+  }
 
   private readonly byId = once(() =>
     this.db.select().from(users).where(and(eq(users.tenant, this.tenant), eq(users.id, sql.placeholder('id')))).limit(1).prepare(),
@@ -26,21 +41,27 @@ export class UserRepository implements UserStore {
 
   async insert(user: NewUser): Promise<void> {
     try {
-      await this.db.insert(users).values({
-        tenant: this.tenant,
-        id: user.id,
-        email: user.email,
-        username: user.username,
-        passwordHash: user.passwordHash,
-        ...user.profile,
-        phone: user.phone,
-        customerId: user.customerId,
-        externalId: user.externalId,
-        attributes: JSON.stringify(user.attributes ?? {}),
-        emailVerified: user.emailVerified,
-        blocked: user.blocked,
-        createTime: user.createTime,
-        updateTime: user.createTime,
+      await this.writes.write({
+        userId: user.id,
+        at: user.createTime,
+        event: 'user.created',
+        statement: (db) =>
+          db.insert(users).values({
+              tenant: this.tenant,
+              id: user.id,
+              email: user.email,
+              username: user.username,
+              passwordHash: user.passwordHash,
+              ...user.profile,
+              phone: user.phone,
+              customerId: user.customerId,
+              externalId: user.externalId,
+              attributes: JSON.stringify(user.attributes ?? {}),
+              emailVerified: user.emailVerified,
+              blocked: user.blocked,
+              createTime: user.createTime,
+              updateTime: user.createTime,
+          }),
       });
     } catch (error) {
       const message = sqlErrorMessage(error);
@@ -81,18 +102,35 @@ export class UserRepository implements UserStore {
   }
 
   async recordLogin(id: string, at: number): Promise<void> {
-    // One statement: concurrent sign-ins cannot lose a count.
-    await this.db
-      .update(users)
-      .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: at })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+    await this.writes.write({
+      userId: id,
+      at,
+      event: 'user.login',
+      // One statement: concurrent sign-ins cannot lose a count.
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: at })
+          .where(and(eq(users.tenant, this.tenant), eq(users.id, id))),
+    });
   }
 
+  /**
+   * The transparent re-hash at sign-in (stronger cost or format). Sends no notification: nothing a
+   * receiver can see changed (the User resource carries no hash), and the sign-in that caused it
+   * already sends `user.login`. A password the user chose (reset, change) is a different write.
+   */
   async updatePasswordHash(id: string, hash: string, at: number): Promise<void> {
-    await this.db
-      .update(users)
-      .set({ passwordHash: hash, updateTime: at })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+    await this.writes.write({
+      userId: id,
+      at,
+      event: { silent: 'password-hash upgrade at sign-in: not a user-visible change' },
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ passwordHash: hash, updateTime: at })
+          .where(and(eq(users.tenant, this.tenant), eq(users.id, id))),
+    });
   }
 }
 

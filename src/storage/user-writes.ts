@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm';
+import type { UserEventType } from '../users/user-events.js';
+import { randomToken } from '../util/bytes.js';
+import { atomicWrite, type WriteStep } from './atomic-write.js';
+import type { Database } from './database.js';
+
+/**
+ * One change of a user row and the notification it produces. The event is not optional: a write
+ * either names its event type or says, in words, why the change is not one receivers should hear
+ * about (`{ silent: 'why' }`), so a new write method cannot forget the outbox by accident.
+ */
+export interface UserChange {
+  userId: string;
+  /** When it happened (ms): the event's `occurred_at`. */
+  at: number;
+  /**
+   * The one INSERT/UPDATE/DELETE of `users` that makes the change, built on the `db` given and not
+   * run (`(db) => db.update(users).set(…).where(…)`). It must touch at most the row of `userId`.
+   */
+  statement: (db: Database) => WriteStep;
+  event: UserEventType | { silent: string };
+}
+
+/**
+ * The one way to change the `users` table (see {@link UserChange}). The change and its outbox row
+ * are written in one transaction ({@link atomicWrite}):
+ * - the event is a snapshot of the user row taken inside that transaction: after the change, or
+ *   before it for `user.deleted` (the row is gone afterwards);
+ * - it is written only when the change changed a row (SQLite's `changes()`), so a conditional
+ *   update that matched nothing (wrong ETag, unknown id) leaves no event;
+ * - a failing change leaves no event, and a failing event insert undoes the change.
+ */
+export class UserWrites {
+  constructor(
+    private readonly db: Database,
+    private readonly tenant: string,
+    private readonly newEventId: () => string = () => `evt_${randomToken(128)}`,
+  ) {}
+
+  /** Apply the change; returns the number of user rows it changed (0 or 1). */
+  async write(change: UserChange): Promise<number> {
+    const statement = change.statement(this.db);
+    if (typeof change.event !== 'string') {
+      const [changed] = await atomicWrite(this.db, [statement]);
+      return changed ?? 0;
+    }
+    const id = this.newEventId();
+    if (change.event === 'user.deleted') {
+      // Snapshot first, then delete; take the event back if the delete matched nothing.
+      const [, changed] = await atomicWrite(this.db, [
+        this.insertEvent(id, change.userId, change.event, change.at, sql`1`),
+        statement,
+        sql`delete from webhook_events where tenant = ${this.tenant} and id = ${id} and changes() = 0`,
+      ]);
+      return changed ?? 0;
+    }
+    const [changed] = await atomicWrite(this.db, [statement, this.insertEvent(id, change.userId, change.event, change.at, sql`changes() > 0`)]);
+    return changed ?? 0;
+  }
+
+  /**
+   * INSERT … SELECT of the event from the user row, so the snapshot is the row as the transaction
+   * sees it. The per-user sequence is one more than the user's last event; events are purged
+   * keeping each user's latest (see the outbox repository), so it never restarts.
+   */
+  private insertEvent(id: string, userId: string, type: UserEventType, at: number, condition: ReturnType<typeof sql>): WriteStep {
+    return sql`insert into webhook_events (tenant, id, user_id, sequence, type, occurred_at, data)
+      select u.tenant, ${id}, u.id,
+        coalesce((select max(e.sequence) from webhook_events e where e.tenant = u.tenant and e.user_id = u.id), 0) + 1,
+        ${type}, ${at},
+        json_object(
+          'id', u.id, 'email', u.email, 'username', u.username,
+          'nickname', u.nickname, 'fullname', u.fullname, 'dob', u.dob, 'gender', u.gender,
+          'postcode', u.postcode, 'country', u.country, 'language', u.language, 'timezone', u.timezone,
+          'phone', u.phone, 'customer_id', u.customer_id, 'external_id', u.external_id,
+          'attributes', case when json_valid(u.attributes) then json(u.attributes) else json('{}') end,
+          'email_verified', u.email_verified, 'blocked', u.blocked,
+          'logins_count', u.logins_count, 'login_time', u.login_time,
+          'create_time', u.create_time, 'update_time', u.update_time)
+      from users u
+      where u.tenant = ${this.tenant} and u.id = ${userId} and ${condition}`;
+  }
+}
