@@ -1,11 +1,11 @@
-import { is, SQL } from 'drizzle-orm';
 import type { Database } from './database.js';
 
 /**
  * One statement of an atomic write: a Drizzle INSERT/UPDATE/DELETE builder made on the database
- * but not yet run (not awaited), or raw SQL.
+ * but not yet run (not awaited). Raw SQL goes in as `db.insert(t).select(sql\`…\`)` or a `sql`
+ * condition in a builder: Drizzle 0.45 cannot batch `db.run(sql)` with parameters on D1.
  */
-export type WriteStep = SQL | { run(): unknown };
+export type WriteStep = { run(): unknown };
 
 /**
  * Run `steps` in order as one transaction on either runtime: better-sqlite3 (a synchronous
@@ -24,13 +24,12 @@ export async function atomicWrite(db: Database, steps: readonly WriteStep[]): Pr
     // better-sqlite3: the transaction function must be synchronous; `.run()` of a builder made on
     // `db` runs on the same connection, inside the transaction.
     return handle.transaction(
-      () => steps.map((step) => changesOf(is(step, SQL) ? handle.run(step) : (step as { run(): unknown }).run())),
+      () => steps.map((step) => changesOf(step.run())),
       { behavior: 'immediate' },
     );
   }
   if (typeof handle.batch === 'function') {
-    const items = steps.map((step) => (is(step, SQL) ? handle.run(step) : step));
-    const results = await handle.batch(items);
+    const results = await handle.batch([...steps]);
     return results.map(changesOf);
   }
   throw new Error('atomicWrite: this database driver has neither synchronous transactions nor batches');
@@ -39,7 +38,6 @@ export async function atomicWrite(db: Database, steps: readonly WriteStep[]): Pr
 interface SyncOrBatch {
   resultKind?: 'sync' | 'async';
   transaction<T>(run: () => T, config?: { behavior?: 'deferred' | 'immediate' | 'exclusive' }): T;
-  run(query: SQL): unknown;
   batch?(items: unknown[]): Promise<unknown[]>;
 }
 

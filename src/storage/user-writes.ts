@@ -1,8 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { UserEventType } from '../users/user-events.js';
 import { randomToken } from '../util/bytes.js';
 import { atomicWrite, type WriteStep } from './atomic-write.js';
 import type { Database } from './database.js';
+import { webhookEvents } from './schema.js';
 
 /**
  * One change of a user row and the notification it produces. The event is not optional: a write
@@ -50,7 +51,7 @@ export class UserWrites {
       const [, changed] = await atomicWrite(this.db, [
         this.insertEvent(id, change.userId, change.event, change.at, sql`1`),
         statement,
-        sql`delete from webhook_events where tenant = ${this.tenant} and id = ${id} and changes() = 0`,
+        this.db.delete(webhookEvents).where(and(eq(webhookEvents.tenant, this.tenant), eq(webhookEvents.id, id), sql`changes() = 0`)),
       ]);
       return changed ?? 0;
     }
@@ -63,9 +64,9 @@ export class UserWrites {
    * sees it. The per-user sequence is one more than the user's last event; events are purged
    * keeping each user's latest (see the outbox repository), so it never restarts.
    */
-  private insertEvent(id: string, userId: string, type: UserEventType, at: number, condition: ReturnType<typeof sql>): WriteStep {
-    return sql`insert into webhook_events (tenant, id, user_id, sequence, type, occurred_at, data)
-      select u.tenant, ${id}, u.id,
+  private insertEvent(id: string, userId: string, type: UserEventType, at: number, condition: SQL): WriteStep {
+    // Columns in table order (tenant, id, user_id, sequence, type, occurred_at, data, fanned_out_at).
+    return this.db.insert(webhookEvents).select(sql`select u.tenant, ${id}, u.id,
         coalesce((select max(e.sequence) from webhook_events e where e.tenant = u.tenant and e.user_id = u.id), 0) + 1,
         ${type}, ${at},
         json_object(
@@ -76,8 +77,9 @@ export class UserWrites {
           'attributes', case when json_valid(u.attributes) then json(u.attributes) else json('{}') end,
           'email_verified', u.email_verified, 'blocked', u.blocked,
           'logins_count', u.logins_count, 'login_time', u.login_time,
-          'create_time', u.create_time, 'update_time', u.update_time)
+          'create_time', u.create_time, 'update_time', u.update_time),
+        null
       from users u
-      where u.tenant = ${this.tenant} and u.id = ${userId} and ${condition}`;
+      where u.tenant = ${this.tenant} and u.id = ${userId} and ${condition}`);
   }
 }

@@ -6,24 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type NodeDatabase } from '../../src/entry/node/database.js';
 import { sqlErrorMessage } from '../../src/storage/database.js';
 import { UserRepository } from '../../src/storage/user-repository.js';
-import { DuplicateUserError, type NewUser } from '../../src/users/user-store.js';
+import { DuplicateUserError } from '../../src/users/user-store.js';
+import { newUser } from '../helpers/users.js';
 
-export function newUser(id: string, overrides: Partial<NewUser> = {}): NewUser {
-  return {
-    id,
-    email: `${id}@example.com`,
-    username: null,
-    passwordHash: 'scrypt$secret-hash',
-    profile: { fullname: 'Ada Lovelace' },
-    phone: null,
-    customerId: `cust-${id}`,
-    externalId: null,
-    emailVerified: false,
-    blocked: false,
-    createTime: 1_700_000_000_000,
-    ...overrides,
-  };
-}
 
 /** The driver's reason, looking through Drizzle's "Failed query" wrapper. */
 const failedWith = (pattern: RegExp) => (error: unknown) => pattern.test(sqlErrorMessage(error));
