@@ -57,6 +57,11 @@ import { PasswordHasher, type ScryptFunction } from './users/password-hasher.js'
 import type { UserDirectory } from './users/user.js';
 import { utf8 } from './util/bytes.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
+import { WebhookRepository } from './storage/webhook-repository.js';
+import { DeliveryWorker, type DeliveryPolicy } from './api/webhooks/delivery-worker.js';
+import { WebhookAdmin } from './api/webhooks/webhook-admin.js';
+import { webhookRoutes } from './api/webhook-routes.js';
+import { adminTokenAuth } from './http/admin-auth.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
 export interface AppDeps {
@@ -98,6 +103,8 @@ export interface AppDeps {
    * those caches hold for their short time bound.
    */
   dataVersion?: () => number;
+  /** Webhook delivery timing (tests); defaults in api/webhooks/delivery-worker.ts. */
+  webhookPolicy?: Partial<DeliveryPolicy>;
 }
 
 export interface AppServices {
@@ -133,6 +140,10 @@ export interface AppServices {
    * runtime schedules it (Node: an interval, Workers: a cron trigger).
    */
   housekeeping: { run(): Promise<PurgeCounts> };
+  /** Webhook endpoints (CLI, `/api/v1/webhooks`). */
+  webhooks: WebhookAdmin;
+  /** Sends the outbox's change notifications; the runtime schedules `run()` like the housekeeping. */
+  webhookDelivery: DeliveryWorker;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -220,7 +231,22 @@ export function createServices(deps: AppDeps): AppServices {
     clock,
     logger,
   });
+  const webhookStore = new WebhookRepository(db, config.tenant);
+  const webhookSecrets = new SecretBox(secrets, SEAL_PURPOSE.webhookSecrets);
+  const webhooks = new WebhookAdmin({ store: webhookStore, seal: (s) => webhookSecrets.seal(s), clock, environment: config.environment });
+  const webhookDelivery = new DeliveryWorker({
+    store: webhookStore,
+    openSecret: (sealed) => webhookSecrets.open(sealed),
+    fetch: deps.fetch,
+    clock,
+    logger,
+    tenant: config.tenant,
+    random: deps.random,
+    policy: deps.webhookPolicy,
+  });
   return {
+    webhooks,
+    webhookDelivery,
     config,
     clock,
     logger,
@@ -327,6 +353,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   app.route('/', healthRoutes(readiness, logger));
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
+  if (config.role !== 'identity') app.route('/api/v1/webhooks', webhookRoutes(services.webhooks, adminTokenAuth(config.identity.adminToken)));
   if (config.role !== 'bridge') {
     app.route(
       '/',
