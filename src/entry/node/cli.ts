@@ -11,6 +11,7 @@ import { CancelledError } from './cli/password.js';
 import { secretRewrap } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
 import { userAdd, userList } from './cli/user.js';
+import { webhookAdd, webhookDeliveries, webhookList, webhookRemove } from './cli/webhook.js';
 
 const serve: Command = {
   name: 'serve',
@@ -21,7 +22,7 @@ const serve: Command = {
 };
 
 /** Every command, in the order `help` lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap];
+const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap, webhookAdd, webhookList, webhookRemove, webhookDeliveries];
 
 const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
 
