@@ -65,8 +65,10 @@ describe('idbridge webhook', () => {
       IDBRIDGE_SECRET: 'x'.repeat(64),
       IDBRIDGE_PUBLIC_URL: 'https://id.example.com',
       IDBRIDGE_SCRYPT_LN: '17',
+      IDBRIDGE_DATABASE: join(dir, 'production.sqlite'),
     });
-    expect(production.code).toBe(1);
+    expect(production.code, production.stderr).toBe(1);
+    expect(production.stderr, production.stderr).not.toContain('Invalid configuration');
     expect(production.stderr).toContain('url: must be https (http only to localhost, and not in production)');
     expect(run(['webhook', 'list', '--json']).stdout).toContain('"endpoints":[]');
   });
