@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type NodeDatabase } from '../../src/entry/node/database.js';
 import { sqlErrorMessage } from '../../src/storage/database.js';
 import { UserRepository } from '../../src/storage/user-repository.js';
+import { users } from '../../src/storage/schema.js';
+import { UserWrites } from '../../src/storage/user-writes.js';
+import { and, eq } from 'drizzle-orm';
 import { DuplicateUserError } from '../../src/users/user-store.js';
 import { newUser } from '../helpers/users.js';
 
@@ -109,5 +112,40 @@ describe('user writes and the webhook outbox', () => {
     expect(writes.length).toBeGreaterThanOrEqual(3);
     expect(routed.length).toBe(writes.length);
     expect(source).not.toMatch(/this\.db\s*\.(insert|update|delete)\b/);
+  });
+
+  it('user.deleted snapshots the row before the delete; a delete that matched nothing leaves no event', async () => {
+    // The pattern the Users API's delete/update methods follow (see UserWrites).
+    await repo.insert(newUser('u1'));
+    const writes = new UserWrites(database.db, 'default');
+    const remove = (id: string) =>
+      writes.write({ userId: id, at: 7, event: 'user.deleted', statement: (db) => db.delete(users).where(and(eq(users.tenant, 'default'), eq(users.id, id))) });
+    expect(await remove('u1')).toBe(1);
+    expect(await remove('u1')).toBe(0);
+    expect(await remove('ghost')).toBe(0);
+    const rows = events();
+    expect(rows.map((e) => [e.type, e.sequence])).toEqual([
+      ['user.created', 1],
+      ['user.deleted', 2],
+    ]);
+    expect(JSON.parse(rows[1]!.data)).toMatchObject({ id: 'u1', email: 'u1@example.com' });
+    expect(userRows()).toEqual([]);
+  });
+
+  it('a conditional update that matched nothing (stale ETag) writes no event', async () => {
+    await repo.insert(newUser('u1'));
+    const writes = new UserWrites(database.db, 'default');
+    const block = (updateTime: number) =>
+      writes.write({
+        userId: 'u1',
+        at: 8,
+        event: 'user.blocked',
+        statement: (db) => db.update(users).set({ blocked: true, updateTime: 8 }).where(and(eq(users.tenant, 'default'), eq(users.id, 'u1'), eq(users.updateTime, updateTime))),
+      });
+    expect(await block(123)).toBe(0);
+    expect(await block(1_700_000_000_000)).toBe(1);
+    const rows = events();
+    expect(rows.map((e) => e.type)).toEqual(['user.created', 'user.blocked']);
+    expect(JSON.parse(rows[1]!.data)).toMatchObject({ blocked: 1, update_time: 8 });
   });
 });
