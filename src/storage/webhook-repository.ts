@@ -47,7 +47,7 @@ export class WebhookRepository implements WebhookStore {
     // Endpoints added after an event do not receive it. Idempotent (primary key, `or ignore`), so
     // two workers fanning out at once create each delivery once.
     const batch = sql`select id from webhook_events where tenant = ${this.tenant} and fanned_out_at is null order by occurred_at, id limit ${limit}`;
-    const [created] = await atomicWrite(this.db, [
+    const [, marked] = await atomicWrite(this.db, [
       this.db
         .insert(webhookDeliveries)
         .select(
@@ -62,7 +62,7 @@ export class WebhookRepository implements WebhookStore {
         .set({ fannedOutAt: now })
         .where(and(eq(webhookEvents.tenant, this.tenant), sql`${webhookEvents.id} in (${batch})`)),
     ]);
-    return created ?? 0;
+    return marked ?? 0;
   }
 
   async claim(options: { now: number; owner: string; leaseUntil: number; limit: number }): Promise<ClaimedDelivery[]> {

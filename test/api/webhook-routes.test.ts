@@ -42,7 +42,7 @@ describe('webhook management routes', () => {
 
   it('needs the admin token', async () => {
     const t = await app();
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }] as Array<Record<string, string>>) {
       const res = await t.app.request('/api/v1/webhooks', { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');

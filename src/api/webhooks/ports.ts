@@ -57,7 +57,7 @@ export interface WebhookStore {
   findEndpoint(id: string): Promise<WebhookEndpoint | null>;
   /** Removes the endpoint with its deliveries and log; false when there was none. */
   removeEndpoint(id: string): Promise<boolean>;
-  /** Create the deliveries of up to `limit` new events for the endpoints subscribed to them. */
+  /** Create the deliveries of up to `limit` new events for the endpoints subscribed to them; returns the events done. */
   fanOut(now: number, limit: number): Promise<number>;
   /**
    * Lease up to `limit` due deliveries for `owner` until `leaseUntil`: one conditional UPDATE,

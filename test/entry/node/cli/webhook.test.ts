@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../../src/entry/node/database.js';
+import { webhookEndpoints } from '../../../../src/storage/schema.js';
 import { UserRepository } from '../../../../src/storage/user-repository.js';
 import { newUser } from '../../../helpers/users.js';
 
@@ -28,9 +29,9 @@ describe('idbridge webhook', () => {
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
 
     const database = openDatabase(env.IDBRIDGE_DATABASE);
-    const stored = database.db.$client.prepare('select secret from webhook_endpoints').get() as { secret: string };
-    expect(stored.secret.startsWith('v1.')).toBe(true);
-    expect(stored.secret).not.toContain(endpoint.secret.slice(6));
+    const [stored] = (await database.db.select({ secret: webhookEndpoints.secret }).from(webhookEndpoints)) as Array<{ secret: string }>;
+    expect(stored!.secret.startsWith('v1.')).toBe(true);
+    expect(stored!.secret).not.toContain(endpoint.secret.slice(6));
     await new UserRepository(database.db, 'default').insert(newUser('u1', { createTime: Date.now() }));
     database.close();
 
