@@ -89,6 +89,11 @@ import { PasswordReset } from './identity/password-reset.js';
 import { signUpRoutes } from './http/signup-routes.js';
 import { revocationRoutes } from './http/revocation-routes.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
+import { WebhookRepository } from './storage/webhook-repository.js';
+import { DeliveryWorker, type DeliveryPolicy } from './api/webhooks/delivery-worker.js';
+import { WebhookAdmin } from './api/webhooks/webhook-admin.js';
+import { webhookRoutes } from './api/webhook-routes.js';
+import { adminTokenAuth } from './http/admin-auth.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
 export interface AppDeps {
@@ -151,6 +156,8 @@ export interface AppDeps {
   mailer?: Mailer;
   /** Operator files the entry point read (Node; Workers have no file system). */
   operatorFiles?: OperatorFiles;
+  /** Webhook delivery timing (tests); defaults in api/webhooks/delivery-worker.ts. */
+  webhookPolicy?: Partial<DeliveryPolicy>;
 }
 
 /** Files named by the configuration, read by the entry point and validated by the app. */
@@ -224,6 +231,10 @@ export interface AppServices {
   userRevocation: UserRevocation;
   /** The identity service's part of {@link userRevocation} (what `/ows_revoke` runs). */
   identityRevocation: IdentityRevocation;
+  /** Webhook endpoints (CLI, `/api/v1/webhooks`). */
+  webhooks: WebhookAdmin;
+  /** Sends the outbox's change notifications; the runtime schedules `run()` like the housekeeping. */
+  webhookDelivery: DeliveryWorker;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -387,6 +398,19 @@ export function createServices(deps: AppDeps): AppServices {
     clock,
     logger,
   });
+  const webhookStore = new WebhookRepository(db, config.tenant);
+  const webhookSecrets = new SecretBox(secrets, SEAL_PURPOSE.webhookSecrets);
+  const webhooks = new WebhookAdmin({ store: webhookStore, seal: (s) => webhookSecrets.seal(s), clock, environment: config.environment });
+  const webhookDelivery = new DeliveryWorker({
+    store: webhookStore,
+    openSecret: (sealed) => webhookSecrets.open(sealed),
+    fetch: deps.fetch,
+    clock,
+    logger,
+    tenant: config.tenant,
+    random: deps.random,
+    policy: deps.webhookPolicy,
+  });
   return {
     emailTokens,
     registration,
@@ -394,6 +418,8 @@ export function createServices(deps: AppDeps): AppServices {
     passwordReset,
     userRevocation,
     identityRevocation,
+    webhooks,
+    webhookDelivery,
     config,
     clock,
     logger,
@@ -532,6 +558,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
   if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
+  if (config.role !== 'identity') app.route('/api/v1/webhooks', webhookRoutes(services.webhooks, adminTokenAuth(config.identity.adminToken)));
   if (config.role !== 'bridge') {
     app.route(
       '/',

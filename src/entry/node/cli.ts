@@ -12,6 +12,7 @@ import { secretRewrap } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
 import { userAdd, userList } from './cli/user.js';
 import { auditList, tokenAdd, tokenList, tokenRevoke } from './cli/token.js';
+import { webhookAdd, webhookDeliveries, webhookList, webhookRemove } from './cli/webhook.js';
 
 const serve: Command = {
   name: 'serve',
@@ -22,7 +23,7 @@ const serve: Command = {
 };
 
 /** Every command, in the order `help` lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap, tokenAdd, tokenList, tokenRevoke, auditList];
+const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap, tokenAdd, tokenList, tokenRevoke, auditList, webhookAdd, webhookList, webhookRemove, webhookDeliveries];
 
 const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
 
