@@ -93,7 +93,6 @@ import { WebhookRepository } from './storage/webhook-repository.js';
 import { DeliveryWorker, type DeliveryPolicy } from './api/webhooks/delivery-worker.js';
 import { WebhookAdmin } from './api/webhooks/webhook-admin.js';
 import { webhookRoutes } from './api/webhook-routes.js';
-import { adminTokenAuth } from './http/admin-auth.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
 export interface AppDeps {
@@ -558,7 +557,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
 
   if (config.role !== 'identity') app.route('/', bridgeRoutes(services.signIn, config.bridge.sessionTtlSeconds));
   if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
-  if (config.role !== 'identity') app.route('/api/v1/webhooks', webhookRoutes(services.webhooks, adminTokenAuth(config.identity.adminToken)));
+  if (config.role !== 'identity') app.route('/api/v1/webhooks', webhookRoutes(services.webhooks, { tokens: services.apiTokens, adminToken: config.identity.adminToken }));
   if (config.role !== 'bridge') {
     app.route(
       '/',

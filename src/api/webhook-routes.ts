@@ -1,7 +1,8 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { IdbridgeError, invalidRequest } from '../errors.js';
-import type { AppEnv } from '../http/context.js';
 import { jsonBody } from '../http/params.js';
+import { bearerAuth, requireScope, type ApiEnv } from './api-auth.js';
+import type { ApiTokens } from './api-tokens.js';
 import type { DeliveryView, WebhookEndpoint } from './webhooks/ports.js';
 import type { WebhookAdmin } from './webhooks/webhook-admin.js';
 
@@ -29,17 +30,17 @@ export function deliveryView(d: DeliveryView) {
 }
 
 /**
- * Webhook endpoint management, mounted at `/api/v1/webhooks`. `auth` guards every route (the
- * admin bearer token today; API tokens with scopes can replace it without touching the routes).
+ * Webhook endpoint management, mounted at `/api/v1/webhooks`, behind the Users API's bearer
+ * tokens: an API token with the scope `webhooks:admin`, or the admin token (every scope).
  */
-export function webhookRoutes(admin: WebhookAdmin, auth: MiddlewareHandler<AppEnv>) {
-  const app = new Hono<AppEnv>();
+export function webhookRoutes(admin: WebhookAdmin, auth: { tokens: ApiTokens; adminToken: string | undefined }) {
+  const app = new Hono<ApiEnv>();
   app.use('*', async (c, next) => {
     c.set('errorFormat', 'json');
     c.header('cache-control', 'no-store');
     await next();
   });
-  app.use('*', auth);
+  app.use('*', bearerAuth(auth), requireScope('webhooks:admin'));
   app.get('/', async (c) => c.json({ endpoints: (await admin.list()).map(endpointView) }));
   app.post('/', async (c) => {
     const body = await jsonBody(c);

@@ -40,17 +40,39 @@ describe('webhook management routes', () => {
     t.close();
   });
 
-  it('needs the admin token', async () => {
+  it('needs the admin token or an API token with webhooks:admin (the Users API tokens)', async () => {
     const t = await app();
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }] as Array<Record<string, string>>) {
+    for (const [headers, challenge] of [
+      [{}, 'Bearer'],
+      [{ authorization: 'Bearer wrong' }, 'Bearer error="invalid_token"'],
+      [{ authorization: TOKEN }, 'Bearer'],
+    ] as Array<[Record<string, string>, string]>) {
       const res = await t.app.request('/api/v1/webhooks', { headers });
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(res.headers.get('www-authenticate')).toBe(challenge);
       expect(await res.json()).toMatchObject({ error: 'unauthorized' });
     }
+    const scoped = await t.services.apiTokens.create(['webhooks:admin']);
+    const ok = await t.app.request('/api/v1/webhooks', { headers: { authorization: `Bearer ${scoped.token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ endpoints: [] });
+    // A Users API token without the scope: 403, and nothing is created.
+    const users = await t.services.apiTokens.create(['users:read', 'users:write']);
+    const refused = await t.app.request('/api/v1/webhooks', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${users.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'https://hooks.example.com/x', events: ['user.created'] }),
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="webhooks:admin"');
+    expect(await refused.json()).toMatchObject({ error: 'insufficient_scope' });
+    expect(await t.services.webhooks.list()).toEqual([]);
+    await t.services.apiTokens.revoke(scoped.record.id);
+    expect((await t.app.request('/api/v1/webhooks', { headers: { authorization: `Bearer ${scoped.token}` } })).status).toBe(401);
     t.close();
+    // No admin token configured: the admin token cannot be guessed into existence.
     const off = await testApp();
-    expect((await off.app.request('/api/v1/webhooks', { headers: auth })).status).toBe(404);
+    expect((await off.app.request('/api/v1/webhooks', { headers: auth })).status).toBe(401);
     off.close();
   });
 

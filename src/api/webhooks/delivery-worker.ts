@@ -4,7 +4,7 @@ import { randomToken } from '../../util/bytes.js';
 import { parseRetryAfter } from '../../util/retry-policy.js';
 import type { AttemptRecord, ClaimedDelivery, WebhookStore } from './ports.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
-import { userResource } from './user-resource.js';
+import { snapshotResource } from './snapshot.js';
 
 /** How deliveries are attempted. Defaults: {@link DEFAULT_DELIVERY_POLICY}. */
 export interface DeliveryPolicy {
@@ -151,7 +151,7 @@ export class DeliveryWorker {
       type: delivery.type,
       occurred_at: new Date(delivery.occurredAt).toISOString(),
       sequence: delivery.sequence,
-      data: { user: userResource(this.deps.tenant, snapshot) },
+      data: { user: snapshotResource(this.deps.tenant, snapshot) },
     });
   }
 
