@@ -52,4 +52,20 @@ describe('user writes and the webhook outbox on D1', () => {
     expect(await logins()).toEqual([{ id: 'u1', logins_count: 1 }]);
     await db.run(sql`drop trigger outbox_down`);
   });
+
+  it('two events of one change, the audit row alongside, and a stale version writing nothing, in one batch', async () => {
+    const repo = new UserRepository(db, 'default');
+    await repo.insert(newUser('d1'));
+    const audit = { at: 10, actor: 'admin', operation: 'user.block', userId: 'd1', fields: ['blocked'] };
+    expect(await repo.setBlocked('d1', true, 10, { ifUpdateTime: 1 }, audit)).toBe('conflict');
+    expect(await repo.setBlocked('d1', true, 10, {}, audit)).toBe('updated');
+    await repo.confirmEmail('d1', 'moved@example.com', 11);
+    expect(await db.all(sql`select sequence, type from webhook_events where user_id = 'd1' order by sequence`)).toEqual([
+      { sequence: 1, type: 'user.created' },
+      { sequence: 2, type: 'user.blocked' },
+      { sequence: 3, type: 'user.updated' },
+      { sequence: 4, type: 'user.email_verified' },
+    ]);
+    expect(await db.all(sql`select operation, user_id from audit_log`)).toEqual([{ operation: 'user.block', user_id: 'd1' }]);
+  });
 });
