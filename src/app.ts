@@ -101,6 +101,10 @@ import { discoveryCache as newDiscoveryCache, Upstream } from './connectors/upst
 import { connectorRedirectUri, connectorRoutes } from './http/connector-routes.js';
 import { ConnectorFlowRepository, ConnectorLinkRepository, ConnectorUserRepository } from './storage/connector-repositories.js';
 import { deploymentSecrets, deriveSecret, SEAL_PURPOSE, SecretBox } from './util/secret-box.js';
+import { WebhookRepository } from './storage/webhook-repository.js';
+import { DeliveryWorker, type DeliveryPolicy } from './api/webhooks/delivery-worker.js';
+import { WebhookAdmin } from './api/webhooks/webhook-admin.js';
+import { webhookRoutes } from './api/webhook-routes.js';
 
 /** Everything the app needs from its runtime. Entry points (Node, Workers, tests) provide these. */
 export interface AppDeps {
@@ -165,6 +169,8 @@ export interface AppDeps {
   mailer?: Mailer;
   /** Operator files the entry point read (Node; Workers have no file system). */
   operatorFiles?: OperatorFiles;
+  /** Webhook delivery timing (tests); defaults in api/webhooks/delivery-worker.ts. */
+  webhookPolicy?: Partial<DeliveryPolicy>;
 }
 
 /** Files named by the configuration, read by the entry point and validated by the app. */
@@ -248,6 +254,10 @@ export interface AppServices {
   profileModel: ProfileModel;
   /** Whether users may delete their account on the account page (the Users API can write the directory). */
   accountDeletable: boolean;
+  /** Webhook endpoints (CLI, `/api/v1/webhooks`). */
+  webhooks: WebhookAdmin;
+  /** Sends the outbox's change notifications; the runtime schedules `run()` like the housekeeping. */
+  webhookDelivery: DeliveryWorker;
 }
 
 /** Build the domain services from the runtime dependencies (shared by the app and the CLI). */
@@ -433,6 +443,19 @@ export function createServices(deps: AppDeps): AppServices {
     clock,
     logger,
   });
+  const webhookStore = new WebhookRepository(db, config.tenant);
+  const webhookSecrets = new SecretBox(secrets, SEAL_PURPOSE.webhookSecrets);
+  const webhooks = new WebhookAdmin({ store: webhookStore, seal: (s) => webhookSecrets.seal(s), clock, environment: config.environment });
+  const webhookDelivery = new DeliveryWorker({
+    store: webhookStore,
+    openSecret: (sealed) => webhookSecrets.open(sealed),
+    fetch: deps.fetch,
+    clock,
+    logger,
+    tenant: config.tenant,
+    random: deps.random,
+    policy: deps.webhookPolicy,
+  });
   return {
     account,
     accountSignIn,
@@ -444,6 +467,8 @@ export function createServices(deps: AppDeps): AppServices {
     passwordReset,
     userRevocation,
     identityRevocation,
+    webhooks,
+    webhookDelivery,
     config,
     clock,
     logger,
@@ -631,6 +656,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: Hono<AppEnv>; ser
   if (config.role !== 'identity') app.route('/', signUpRoutes({ signIn: services.signIn, registration: services.registration, verification: services.emailVerification, reset: services.passwordReset, sessionTtlSeconds: config.bridge.sessionTtlSeconds }));
   // Users live with the bridge, and so does their import.
   if (config.role !== 'identity') app.route('/', importRoutes(deps.importJobs, adminTokenAuth(config.identity.adminToken)));
+  if (config.role !== 'identity') app.route('/api/v1/webhooks', webhookRoutes(services.webhooks, { tokens: services.apiTokens, adminToken: config.identity.adminToken }));
   if (config.role !== 'bridge') {
     app.route(
       '/',

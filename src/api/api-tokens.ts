@@ -3,8 +3,11 @@ import { invalidRequest } from '../errors.js';
 import { randomToken, sha256Base64Url, timingSafeEqualStrings } from '../util/bytes.js';
 import type { ApiTokenRecord, ApiTokenStore } from './ports.js';
 
-/** The scopes an API token can carry. */
-export const API_SCOPES = ['users:read', 'users:write', 'audit:read'] as const;
+/**
+ * The scopes an API token can carry. `webhooks:admin`: manage webhook endpoints
+ * (`/api/v1/webhooks`), which includes reading every user change their deliveries carry.
+ */
+export const API_SCOPES = ['users:read', 'users:write', 'audit:read', 'webhooks:admin'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export function isApiScope(value: string): value is ApiScope {

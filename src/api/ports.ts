@@ -4,7 +4,7 @@
  * webhooks outbox can join each write in one atomic unit.
  */
 import type { SregProfile } from '../users/profile.js';
-import type { StoredUser, UserStore } from '../users/user-store.js';
+import type { NewUser, StoredUser, UserStore } from '../users/user-store.js';
 
 /** The changeable columns of a user (what a merge patch can set); absent = unchanged, null = cleared. */
 export interface UserChanges {
@@ -47,11 +47,20 @@ export interface UsersApiStore extends UserStore {
   findByPhone(phone: string, limit: number): Promise<StoredUser[]>;
   /** Users in (create_time, id) order strictly after `after`; stable while rows are inserted. */
   listAfter(after: ListPosition | null, limit: number): Promise<StoredUser[]>;
-  /** Apply changes; throws DuplicateUserError on a taken email / username / customer / external id. */
-  update(id: string, changes: UserChanges, at: number, condition?: WriteCondition): Promise<WriteOutcome>;
-  delete(id: string, condition?: WriteCondition): Promise<WriteOutcome>;
-  setBlocked(id: string, blocked: boolean, at: number, condition?: WriteCondition): Promise<WriteOutcome>;
-  markEmailVerified(id: string, at: number, condition?: WriteCondition): Promise<WriteOutcome>;
+  /**
+   * Insert (as `UserStore.insert`); `audit`, when given, is written in the same transaction as
+   * the row and its `user.created` event. The same holds for `audit` of every write below: the
+   * entry exists exactly when the change does (nothing for a conflict or an unknown id).
+   */
+  insert(user: NewUser, audit?: AuditEntry): Promise<void>;
+  /** Apply changes (`user.updated`, `user.email_verified` when it turns true); throws DuplicateUserError on a taken email / username / customer / external id. */
+  update(id: string, changes: UserChanges, at: number, condition?: WriteCondition, audit?: AuditEntry): Promise<WriteOutcome>;
+  /** `user.deleted` (the payload is the user as it was). */
+  delete(id: string, at: number, condition?: WriteCondition, audit?: AuditEntry): Promise<WriteOutcome>;
+  /** `user.blocked` (both directions). */
+  setBlocked(id: string, blocked: boolean, at: number, condition?: WriteCondition, audit?: AuditEntry): Promise<WriteOutcome>;
+  /** `user.email_verified`. */
+  markEmailVerified(id: string, at: number, condition?: WriteCondition, audit?: AuditEntry): Promise<WriteOutcome>;
 }
 
 /** A stored API token (never the token itself). */

@@ -8,14 +8,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { IdbridgeError, invalidFields } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonBody } from '../http/params.js';
-import { timingSafeEqualStrings } from '../util/bytes.js';
-import { API_SCOPES, type ApiCaller, type ApiScope, type ApiTokens } from './api-tokens.js';
+import { bearerAuth, requireScope, type ApiEnv } from './api-auth.js';
+import { API_SCOPES, type ApiScope, type ApiTokens } from './api-tokens.js';
 import { renderDocsPage } from './docs-page.js';
 import type { AuditStore } from './ports.js';
 import { toE164, UserCreateSchema, UserPatchSchema, UserSchema } from './user-resource.js';
 import type { UsersApi, VersionedUser } from './users-service.js';
 
-export type ApiEnv = AppEnv & { Variables: AppEnv['Variables'] & { caller: ApiCaller } };
 
 export interface UsersRoutesDeps {
   users: UsersApi;
@@ -119,7 +118,7 @@ export function usersRoutes(deps: UsersRoutesDeps) {
     c.set('errorFormat', 'problem');
     await next();
   });
-  app.use('/api/v1/*', authenticate(deps));
+  app.use('/api/v1/*', bearerAuth(deps));
 
   const { users } = deps;
   const send = (c: Context, v: VersionedUser, status: 200 | 201 = 200) => {
@@ -369,39 +368,4 @@ export function usersRoutes(deps: UsersRoutesDeps) {
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/api/docs', (c) => c.html(renderDocsPage(openApiDocument() as unknown as Record<string, unknown>)));
   return app;
-}
-
-/** 403 `insufficient_scope` unless the authenticated caller has `scope` (shared with SCIM). */
-export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
-  return async (c, next) => {
-    if (!c.get('caller').scopes.has(scope)) {
-      c.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scope}"`);
-      throw new IdbridgeError('insufficient_scope', `This operation needs the scope ${scope}.`, { extra: { scope } });
-    }
-    await next();
-  };
-}
-
-/** The bearer-token check of the API (API token or admin token), shared with SCIM; sets `caller`. */
-export function authenticate(deps: Pick<UsersRoutesDeps, 'tokens' | 'adminToken'>): MiddlewareHandler<ApiEnv> {
-  const all: ReadonlySet<ApiScope> = new Set(API_SCOPES);
-  return async (c, next) => {
-    const m = /^Bearer ([!-~]{1,512})$/.exec(c.req.header('authorization') ?? '');
-    let who: ApiCaller | null = null;
-    if (m) {
-      const presented = m[1]!;
-      // Both checks always run, so the time does not tell an admin token from an API token.
-      const [admin, token] = await Promise.all([
-        deps.adminToken ? timingSafeEqualStrings(presented, deps.adminToken) : Promise.resolve(false),
-        deps.tokens.authenticate(presented),
-      ]);
-      who = admin ? { actor: 'admin', scopes: all } : token;
-    }
-    if (!who) {
-      c.header('www-authenticate', m ? 'Bearer error="invalid_token"' : 'Bearer');
-      throw new IdbridgeError('unauthorized', 'A valid bearer token (an API token or the admin token) is required.');
-    }
-    c.set('caller', who);
-    await next();
-  };
 }

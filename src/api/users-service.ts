@@ -1,8 +1,9 @@
 /**
  * The Users API's operations over ports: lookups, create (password, pre-hashed password, or an
  * invitation), merge-patch update, delete, and the actions. HTTP-free: the routes parse and render,
- * this decides. Every write goes through one {@link UsersApiStore} method, is followed by the audit
- * entry, and answers preconditions (the version a client read) with `precondition_failed`.
+ * this decides. Every write goes through one {@link UsersApiStore} method, which writes the audit
+ * entry (and the webhook event) in the same transaction as the change, and answers preconditions
+ * (the version a client read) with `precondition_failed`.
  */
 import type { Clock } from '../clock.js';
 import { IdbridgeError, invalidFields, type FieldIssue } from '../errors.js';
@@ -15,7 +16,7 @@ import type { UserRevocation } from '../users/user-revocation.js';
 import { DuplicateUserError, type StoredUser } from '../users/user-store.js';
 import { randomToken, sha256Base64Url } from '../util/bytes.js';
 import type { ApiCaller } from './api-tokens.js';
-import type { AuditStore, ListPosition, UsersApiStore, WriteOutcome } from './ports.js';
+import type { AuditEntry, AuditStore, ListPosition, UsersApiStore, WriteOutcome } from './ports.js';
 import { acceptAnyAttributes, toNewUser, toUserChanges, toUserResource, type AttributeValidator, type UserCreate, type UserPatch, type UserResource } from './user-resource.js';
 
 /**
@@ -144,13 +145,12 @@ export class UsersApi {
     else if (body.password_hash !== undefined) passwordHash = this.acceptHash(body.password_hash);
     const id = `u_${randomToken(128)}`;
     const now = this.deps.clock.now();
+    const fields = Object.keys(body).filter((k) => k !== 'send_invitation' && k !== 'locale').map((k) => (k === 'password_hash' ? 'password' : k));
     try {
-      await this.deps.store.insert(toNewUser(body, id, passwordHash, now));
+      await this.deps.store.insert(toNewUser(body, id, passwordHash, now), this.entry(caller, 'user.create', id, fields, now));
     } catch (error) {
       throw conflictOr(error);
     }
-    const fields = Object.keys(body).filter((k) => k !== 'send_invitation' && k !== 'locale').map((k) => (k === 'password_hash' ? 'password' : k));
-    await this.record(caller, 'user.create', id, fields);
     const created = await this.deps.store.findById(id);
     if (!created) throw notFound();
     if (passwordHash === null && body.send_invitation !== false) {
@@ -177,8 +177,9 @@ export class UsersApi {
       const { changes, fields } = toUserChanges(patch, current);
       if (fields.length === 0) return version;
       let outcome: WriteOutcome;
+      const now = this.deps.clock.now();
       try {
-        outcome = await this.deps.store.update(id, changes, this.deps.clock.now(), { ifUpdateTime: current.updateTime });
+        outcome = await this.deps.store.update(id, changes, now, { ifUpdateTime: current.updateTime }, this.entry(caller, 'user.update', id, fields, now));
       } catch (error) {
         throw conflictOr(error);
       }
@@ -188,7 +189,6 @@ export class UsersApi {
         if (attempt < 3) continue;
         throw new IdbridgeError('conflict', 'The user changed concurrently several times; retry the request.');
       }
-      await this.record(caller, 'user.update', id, fields);
       return this.get(id);
     }
   }
@@ -199,22 +199,24 @@ export class UsersApi {
     // Revoke first: if that fails nothing was deleted and the call can be repeated; deleted
     // first, a failed revocation would leave sessions of a user nobody can address any more.
     await this.deps.revocation.revokeAll(id, { consents: true });
-    const outcome = await this.deps.store.delete(id, { ifUpdateTime: current.updateTime });
+    const now = this.deps.clock.now();
+    const audit = this.entry(caller, 'user.delete', id, [], now);
+    const outcome = await this.deps.store.delete(id, now, { ifUpdateTime: current.updateTime }, audit);
     this.outcome(outcome, ifMatch);
     if (outcome === 'conflict') {
       // No precondition was asked for: the user changed meanwhile, delete it all the same.
-      this.outcome(await this.deps.store.delete(id), undefined);
+      this.outcome(await this.deps.store.delete(id, now, {}, audit), undefined);
     }
-    await this.record(caller, 'user.delete', id, []);
   }
 
   async setBlocked(id: string, blocked: boolean, ifMatch: string | undefined, caller: ApiCaller): Promise<VersionedUser> {
     this.writableOnly();
     const current = await this.conditionFor(id, ifMatch);
     if (current.blocked !== blocked) {
-      const outcome = await this.deps.store.setBlocked(id, blocked, this.deps.clock.now(), ifMatch === undefined ? {} : { ifUpdateTime: current.updateTime });
+      const now = this.deps.clock.now();
+      const audit = this.entry(caller, blocked ? 'user.block' : 'user.unblock', id, ['blocked'], now);
+      const outcome = await this.deps.store.setBlocked(id, blocked, now, ifMatch === undefined ? {} : { ifUpdateTime: current.updateTime }, audit);
       this.outcome(outcome, ifMatch);
-      await this.record(caller, blocked ? 'user.block' : 'user.unblock', id, ['blocked']);
     }
     // Blocked first, then revoked: no new session can start in between. Repeating a block
     // revokes again, so a failed revocation is retried by repeating the call.
@@ -226,9 +228,10 @@ export class UsersApi {
     this.writableOnly();
     const current = await this.conditionFor(id, ifMatch);
     if (!current.emailVerified) {
-      const outcome = await this.deps.store.markEmailVerified(id, this.deps.clock.now(), ifMatch === undefined ? {} : { ifUpdateTime: current.updateTime });
+      const now = this.deps.clock.now();
+      const audit = this.entry(caller, 'user.mark_email_verified', id, ['email_verified'], now);
+      const outcome = await this.deps.store.markEmailVerified(id, now, ifMatch === undefined ? {} : { ifUpdateTime: current.updateTime }, audit);
       this.outcome(outcome, ifMatch);
-      await this.record(caller, 'user.mark_email_verified', id, ['email_verified']);
     }
     return this.get(id);
   }
@@ -306,6 +309,12 @@ export class UsersApi {
     }
   }
 
+  /** The audit entry of a write; the store writes it with the change, in one transaction. */
+  private entry(caller: ApiCaller, operation: string, userId: string, fields: string[], at: number): AuditEntry {
+    return { at, actor: caller.actor, operation, userId, fields };
+  }
+
+  /** Audit entries of operations that write no user row (mails). */
   private async record(caller: ApiCaller, operation: string, userId: string, fields: string[]): Promise<void> {
     await this.deps.audit.append({ at: this.deps.clock.now(), actor: caller.actor, operation, userId, fields });
   }

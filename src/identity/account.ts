@@ -174,7 +174,7 @@ export class Account {
     if (errors.length > 0) return { kind: 'invalid', errors };
     const verdict = await this.deps.passwords.verify(user, current, attempt);
     if (verdict.kind !== 'ok') return verdict.kind === 'limited' ? verdict : { kind: 'invalid', errors: [{ field: 'current', code: 'current_wrong' }] };
-    await store.updatePasswordHash(user.id, await hasher.hash(password), clock.now());
+    await store.setPassword(user.id, await hasher.hash(password), clock.now());
     // Reset links mailed before now would set a password over this one: they stop working.
     await tokens.invalidateAll(user.id, 'reset-password');
     await revocation.revokeAll(user.id, { keepBridgeSession: session.token });

@@ -109,7 +109,8 @@ export class PasswordReset {
     const user = await store.findById(record.userId);
     if (!user) return { kind: 'invalid_link' };
     const now = clock.now();
-    await store.updatePasswordHash(user.id, hash, now);
+    // setPassword, not the silent re-hash: a reset is a change the platform hears about (user.updated).
+    await store.setPassword(user.id, hash, now);
     // The link reached the address: that confirms it, if it still is the account's.
     if (!user.emailVerified && user.email === record.email) await store.confirmEmail(user.id, user.email, now);
     await tokens.invalidateAll(user.id, 'reset-password');

@@ -1,5 +1,6 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { AuditEntry, AuditStore } from '../api/ports.js';
+import type { WriteStep } from './atomic-write.js';
 import type { Database } from './database.js';
 import { auditLog } from './schema.js';
 
@@ -29,6 +30,18 @@ export class AuditRepository implements AuditStore {
       .limit(options.limit);
     return rows.map((row) => ({ seq: row.seq, at: row.at, actor: row.actor, operation: row.operation, userId: row.userId, fields: parseFields(row.fields) }));
   }
+}
+
+/**
+ * The entry as one step of an atomic write (`UserWrites`' `alongside`), inserted only where
+ * `condition` holds, so an audit row exists exactly when the user change it records does.
+ */
+export function auditStep(db: Database, tenant: string, entry: AuditEntry, condition: SQL): WriteStep {
+  // Columns in table order (seq, tenant, at, actor, operation, user_id, fields); a null seq is
+  // assigned by SQLite (INTEGER PRIMARY KEY AUTOINCREMENT).
+  return db
+    .insert(auditLog)
+    .select(sql`select null, ${tenant}, ${entry.at}, ${entry.actor}, ${entry.operation}, ${entry.userId}, ${JSON.stringify(entry.fields)} where ${condition}`);
 }
 
 function parseFields(json: string): string[] {

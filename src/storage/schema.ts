@@ -560,3 +560,100 @@ export const connectorLinks = sqliteTable(
     uniqueIndex('connector_links_user').on(t.tenant, t.userId, t.connectorId),
   ],
 );
+
+/**
+ * The webhook outbox (change notifications, issue 12 §3): one row per change of a user, written in
+ * the same transaction as the change itself (`user-writes.ts`), so an event exists exactly when
+ * its change does. `data` is a snapshot of the user row taken inside that transaction (never the
+ * password hash); `sequence` counts the user's events (1, 2, 3…) so receivers can order them.
+ * `fanned_out_at` is set once the delivery worker created the deliveries for the endpoints
+ * subscribed at that time.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    tenant: text('tenant').notNull(),
+    /** The idempotency id receivers see (`Idbridge-Event-Id`), stable across retries. */
+    id: text('id').notNull(),
+    userId: text('user_id').notNull(),
+    sequence: integer('sequence').notNull(),
+    type: text('type').notNull(),
+    occurredAt: integer('occurred_at').notNull(),
+    /** JSON: the user row's columns after the change (before it, for `user.deleted`). */
+    data: text('data').notNull(),
+    fannedOutAt: integer('fanned_out_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.id] }),
+    uniqueIndex('webhook_events_user_sequence').on(t.tenant, t.userId, t.sequence),
+    index('webhook_events_fan_out').on(t.tenant, t.fannedOutAt),
+  ],
+);
+
+/** Receivers of change notifications (`idbridge webhook add`, `/api/v1/webhooks`). */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    tenant: text('tenant').notNull(),
+    id: text('id').notNull(),
+    url: text('url').notNull(),
+    /** Subscribed event types, comma-separated (`user.created,user.updated`). */
+    events: text('events').notNull(),
+    /** The signing secret, sealed (SecretBox, SEAL_PURPOSE.webhookSecrets): it must be recovered to sign. */
+    secret: text('secret').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] })],
+);
+
+/**
+ * One event for one endpoint. State machine: pending → delivered | failed. A worker claims a due
+ * row with one conditional UPDATE that sets a lease, so two processes never send the same attempt;
+ * `user_id` and `sequence` are copied from the event so the claim can keep each user's events in
+ * order per endpoint.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    tenant: text('tenant').notNull(),
+    endpointId: text('endpoint_id').notNull(),
+    eventId: text('event_id').notNull(),
+    userId: text('user_id').notNull(),
+    sequence: integer('sequence').notNull(),
+    /** pending | delivered | failed */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.endpointId, t.eventId] }),
+    index('webhook_deliveries_due').on(t.tenant, t.status, t.nextAttemptAt),
+    index('webhook_deliveries_order').on(t.tenant, t.endpointId, t.userId, t.sequence),
+  ],
+);
+
+/** The delivery log: one row per HTTP attempt (never the secret, never the request body). */
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    tenant: text('tenant').notNull(),
+    endpointId: text('endpoint_id').notNull(),
+    eventId: text('event_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    startedAt: integer('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    /** The receiver's HTTP status; null when there was no answer (see `error`). */
+    status: integer('status'),
+    /** timeout | connection_failed | redirect_not_followed | http_status | … */
+    error: text('error'),
+    /** The first characters of the receiver's answer, for debugging. */
+    response: text('response'),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.endpointId, t.eventId, t.attempt] })],
+);

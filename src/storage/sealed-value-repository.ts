@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { SEAL_PURPOSE } from '../util/secret-box.js';
 import type { Database } from './database.js';
-import { associations, settings, signingKeys } from './schema.js';
+import { associations, settings, signingKeys, webhookEndpoints } from './schema.js';
 
 /** The settings key of the check value: a known plaintext sealed under the deployment secret. */
 export const SECRET_CHECK_SETTING = 'secret_check';
@@ -78,6 +78,23 @@ export function sealedColumns(db: Database, tenant: string): SealedColumn[] {
           .set({ secret: sealed })
           .where(and(eq(associations.tenant, tenant), eq(associations.handle, handle), eq(associations.secret, value.sealed)))
           .returning({ handle: associations.handle });
+        return rows.length === 1;
+      },
+    },
+    {
+      purpose: SEAL_PURPOSE.webhookSecrets,
+      async list(limit) {
+        const query = db.select({ id: webhookEndpoints.id, value: webhookEndpoints.secret }).from(webhookEndpoints).where(eq(webhookEndpoints.tenant, tenant));
+        const rows = await (limit === undefined ? query : query.limit(limit));
+        return rows.map((r) => ({ name: `webhook_endpoints/${r.id}`, sealed: r.value }));
+      },
+      async replace(value, sealed) {
+        const id = value.name.slice('webhook_endpoints/'.length);
+        const rows = await db
+          .update(webhookEndpoints)
+          .set({ secret: sealed })
+          .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id), eq(webhookEndpoints.secret, value.sealed)))
+          .returning({ id: webhookEndpoints.id });
         return rows.length === 1;
       },
     },

@@ -1,9 +1,12 @@
-import { and, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm';
-import type { ListPosition, UserChanges, UsersApiStore, WriteCondition, WriteOutcome } from '../api/ports.js';
+import { and, asc, count, eq, gt, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { AuditEntry, ListPosition, UserChanges, UsersApiStore, WriteCondition, WriteOutcome } from '../api/ports.js';
 import type { ProfileChanges, ProfileStore } from '../identity/ports.js';
+import type { UserEventType } from '../users/user-events.js';
 import { DuplicateUserError, type NewUser, type StoredUser } from '../users/user-store.js';
-import { once, setPlaceholder, sqlErrorMessage, type Database } from './database.js';
+import { auditStep } from './audit-repository.js';
+import { once, sqlErrorMessage, type Database } from './database.js';
 import { users } from './schema.js';
+import { UserWrites, type UserChange } from './user-writes.js';
 
 type UserRow = typeof users.$inferSelect;
 
@@ -23,12 +26,25 @@ const PROFILE_COLUMNS = {
 /**
  * {@link UsersApiStore} (and so `UserStore`) on the `users` table, with the profile writes the
  * {@link ProfileStore} (storage/profile-store.ts) builds on.
+ *
+ * Every write goes through {@link UserWrites.write}, which records the change notification in the
+ * webhook outbox in the same transaction (`user.created`, `user.updated`, `user.login`, …). The
+ * repository keeps only a read-only view of the database, so a new write method cannot bypass the
+ * outbox: it has to call `this.writes.write({ userId, at, statement: (db) => db.update(users)…, event })`.
+ * The Users API's audit entry, when given, is written in that same transaction too (`alongside`).
  */
 export class UserRepository implements UsersApiStore {
+  private readonly db: Pick<Database, 'select'>;
+  private readonly writes: UserWrites;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly tenant: string,
-  ) {}
+    options: { newEventId?: () => string } = {},
+  ) {
+    this.db = db;
+    this.writes = new UserWrites(db, tenant, options.newEventId);
+  }
 
   private readonly byId = once(() =>
     this.db.select().from(users).where(and(eq(users.tenant, this.tenant), eq(users.id, sql.placeholder('id')))).limit(1).prepare(),
@@ -42,32 +58,30 @@ export class UserRepository implements UsersApiStore {
       .prepare(),
   );
 
-  /** Built once (see `once`): it runs on every sign-in. */
-  private readonly countLogin = once(() =>
-    this.db
-      .update(users)
-      .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: setPlaceholder('at') })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, sql.placeholder('id'))))
-      .prepare(),
-  );
-
-  async insert(user: NewUser): Promise<void> {
+  async insert(user: NewUser, audit?: AuditEntry): Promise<void> {
     try {
-      await this.db.insert(users).values({
-        tenant: this.tenant,
-        id: user.id,
-        email: user.email,
-        username: user.username,
-        passwordHash: user.passwordHash,
-        ...user.profile,
-        phone: user.phone,
-        customerId: user.customerId,
-        externalId: user.externalId,
-        attributes: JSON.stringify(user.attributes ?? {}),
-        emailVerified: user.emailVerified,
-        blocked: user.blocked,
-        createTime: user.createTime,
-        updateTime: user.createTime,
+      await this.writes.write({
+        userId: user.id,
+        at: user.createTime,
+        event: 'user.created',
+        statement: (db) =>
+          db.insert(users).values({
+            tenant: this.tenant,
+            id: user.id,
+            email: user.email,
+            username: user.username,
+            passwordHash: user.passwordHash,
+            ...user.profile,
+            phone: user.phone,
+            customerId: user.customerId,
+            externalId: user.externalId,
+            attributes: JSON.stringify(user.attributes ?? {}),
+            emailVerified: user.emailVerified,
+            blocked: user.blocked,
+            createTime: user.createTime,
+            updateTime: user.createTime,
+          }),
+        ...this.audited(audit),
       });
     } catch (error) {
       throw duplicateOr(error);
@@ -101,8 +115,17 @@ export class UserRepository implements UsersApiStore {
   }
 
   async recordLogin(id: string, at: number): Promise<void> {
-    // One statement: concurrent sign-ins cannot lose a count.
-    await this.countLogin().run({ id, at });
+    await this.writes.write({
+      userId: id,
+      at,
+      event: 'user.login',
+      // One statement: concurrent sign-ins cannot lose a count.
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ loginsCount: sql`${users.loginsCount} + 1`, loginTime: at })
+          .where(and(eq(users.tenant, this.tenant), eq(users.id, id))),
+    });
   }
 
   /** Whether the user has a row here (built-in and migrated users; not a site directory's). */
@@ -127,12 +150,19 @@ export class UserRepository implements UsersApiStore {
     patch['$offered'] = changes.offered.join(',');
     // One statement: json_patch merges into the stored object, so keys of other fields (written by
     // another tab or the Users API in the meantime) are kept.
-    const result = await this.db
-      .update(users)
-      .set({ ...cleared, ...columns, attributes: sql`json_patch(${users.attributes}, ${JSON.stringify(patch)})`, updateTime: now })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, userId)))
-      .returning({ id: users.id });
-    return result.length > 0;
+    // user.updated even when only `$offered` moved (the user was asked, said nothing): the row's
+    // update_time and attributes changed, and a receiver holding the User resource sees that.
+    const changed = await this.writes.write({
+      userId,
+      at: now,
+      event: 'user.updated',
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ ...cleared, ...columns, attributes: sql`json_patch(${users.attributes}, ${JSON.stringify(patch)})`, updateTime: now })
+          .where(and(eq(users.tenant, this.tenant), eq(users.id, userId))),
+    });
+    return changed === 1;
   }
 
   async findByEmail(email: string): Promise<StoredUser | null> {
@@ -173,7 +203,7 @@ export class UserRepository implements UsersApiStore {
     return rows.map(toStoredUser);
   }
 
-  async update(id: string, changes: UserChanges, at: number, condition: WriteCondition = {}): Promise<WriteOutcome> {
+  async update(id: string, changes: UserChanges, at: number, condition: WriteCondition = {}, audit?: AuditEntry): Promise<WriteOutcome> {
     const set: Partial<typeof users.$inferInsert> = {};
     if (changes.email !== undefined) set.email = changes.email;
     if (changes.emailVerified !== undefined) set.emailVerified = changes.emailVerified;
@@ -186,24 +216,36 @@ export class UserRepository implements UsersApiStore {
     for (const [field, value] of Object.entries(changes.profile ?? {})) {
       if (value !== undefined) (set as Record<string, unknown>)[field] = value;
     }
+    // Verifying the address is its own event (receivers may subscribe to it alone); anything
+    // else the patch changed, including un-verifying, is user.updated.
+    const events: UserEventType[] = [];
+    if (Object.keys(set).some((k) => k !== 'emailVerified') || changes.emailVerified === false) events.push('user.updated');
+    if (changes.emailVerified === true) events.push('user.email_verified');
     try {
-      return await this.conditionalUpdate(id, set, at, condition);
+      return await this.conditionalUpdate(id, set, at, condition, events.length > 0 ? events : 'user.updated', audit);
     } catch (error) {
       throw duplicateOr(error);
     }
   }
 
-  async delete(id: string, condition: WriteCondition = {}): Promise<WriteOutcome> {
-    const rows = await this.db.delete(users).where(this.target(id, condition)).returning({ id: users.id });
-    return rows.length > 0 ? 'updated' : this.missOutcome(id);
+  async delete(id: string, at: number, condition: WriteCondition = {}, audit?: AuditEntry): Promise<WriteOutcome> {
+    const changed = await this.writes.write({
+      userId: id,
+      at,
+      event: 'user.deleted',
+      statement: (db) => db.delete(users).where(this.target(id, condition)),
+      ...this.audited(audit),
+    });
+    return changed === 1 ? 'updated' : this.missOutcome(id);
   }
 
-  setBlocked(id: string, blocked: boolean, at: number, condition: WriteCondition = {}): Promise<WriteOutcome> {
-    return this.conditionalUpdate(id, { blocked }, at, condition);
+  /** `user.blocked` for both directions: the payload's `blocked` tells which. */
+  setBlocked(id: string, blocked: boolean, at: number, condition: WriteCondition = {}, audit?: AuditEntry): Promise<WriteOutcome> {
+    return this.conditionalUpdate(id, { blocked }, at, condition, 'user.blocked', audit);
   }
 
-  markEmailVerified(id: string, at: number, condition: WriteCondition = {}): Promise<WriteOutcome> {
-    return this.conditionalUpdate(id, { emailVerified: true }, at, condition);
+  markEmailVerified(id: string, at: number, condition: WriteCondition = {}, audit?: AuditEntry): Promise<WriteOutcome> {
+    return this.conditionalUpdate(id, { emailVerified: true }, at, condition, 'user.email_verified', audit);
   }
 
   /**
@@ -211,13 +253,31 @@ export class UserRepository implements UsersApiStore {
    * read is never seen again, even for two writes in the same millisecond) and, with a condition,
    * only touches the row while it still has the version the caller read.
    */
-  private async conditionalUpdate(id: string, set: Partial<typeof users.$inferInsert>, at: number, condition: WriteCondition): Promise<WriteOutcome> {
-    const rows = await this.db
-      .update(users)
-      .set({ ...set, updateTime: sql`max(${at}, ${users.updateTime} + 1)` })
-      .where(this.target(id, condition))
-      .returning({ id: users.id });
-    return rows.length > 0 ? 'updated' : this.missOutcome(id);
+  private async conditionalUpdate(
+    id: string,
+    set: Partial<typeof users.$inferInsert>,
+    at: number,
+    condition: WriteCondition,
+    event: UserChange['event'],
+    audit: AuditEntry | undefined,
+  ): Promise<WriteOutcome> {
+    const changed = await this.writes.write({
+      userId: id,
+      at,
+      event,
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ ...set, updateTime: sql`max(${at}, ${users.updateTime} + 1)` })
+          .where(this.target(id, condition)),
+      ...this.audited(audit),
+    });
+    return changed === 1 ? 'updated' : this.missOutcome(id);
+  }
+
+  /** The audit entry as a step of the same transaction, written only if the change happened. */
+  private audited(audit: AuditEntry | undefined): Pick<UserChange, 'alongside'> {
+    return audit ? { alongside: (db, happened) => auditStep(db, this.tenant, audit, happened) } : {};
   }
 
   private target(id: string, condition: WriteCondition): SQL | undefined {
@@ -238,23 +298,76 @@ export class UserRepository implements UsersApiStore {
     return rows[0] ? toStoredUser(rows[0]) : null;
   }
 
+  /**
+   * Two alternatives in one transaction, excluding each other, so the events say exactly what
+   * changed: the address was the user's and unverified → `user.email_verified`; the address is a
+   * new one (an email change confirmed by its link) → `user.updated` (the email changed) and
+   * `user.email_verified` (it is verified). Already the verified address: nothing changes, no event.
+   */
   async confirmEmail(id: string, email: string, at: number): Promise<void> {
+    const row = and(eq(users.tenant, this.tenant), eq(users.id, id));
     try {
-      await this.db
-        .update(users)
-        .set({ email, emailVerified: true, updateTime: at })
-        .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+      await this.writes.writeAll([
+        {
+          userId: id,
+          at,
+          event: 'user.email_verified',
+          statement: (db) =>
+            db
+              .update(users)
+              .set({ emailVerified: true, updateTime: at })
+              .where(and(row, eq(users.email, email), eq(users.emailVerified, false))),
+        },
+        {
+          userId: id,
+          at,
+          event: ['user.updated', 'user.email_verified'],
+          statement: (db) =>
+            db
+              .update(users)
+              .set({ email, emailVerified: true, updateTime: at })
+              .where(and(row, ne(users.email, email))),
+        },
+      ]);
     } catch (error) {
       if (sqlErrorMessage(error).includes('UNIQUE constraint failed')) throw new DuplicateUserError('email');
       throw error;
     }
   }
 
+  /**
+   * The transparent re-hash at sign-in (stronger cost or format). Sends no notification: nothing a
+   * receiver can see changed (the User resource carries no hash), and the sign-in that caused it
+   * already sends `user.login`. A password the user chose is {@link setPassword}.
+   */
   async updatePasswordHash(id: string, hash: string, at: number): Promise<void> {
-    await this.db
-      .update(users)
-      .set({ passwordHash: hash, updateTime: at })
-      .where(and(eq(users.tenant, this.tenant), eq(users.id, id)));
+    await this.writes.write({
+      userId: id,
+      at,
+      event: { silent: 'password-hash upgrade at sign-in: not a user-visible change' },
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ passwordHash: hash, updateTime: at })
+          .where(and(eq(users.tenant, this.tenant), eq(users.id, id))),
+    });
+  }
+
+  /**
+   * A password the user chose (reset link): `user.updated`. Unlike the re-hash, it is a change
+   * the platform may act on (sessions ended, `has_password` may turn true, security mail).
+   */
+  async setPassword(id: string, hash: string, at: number): Promise<void> {
+    await this.writes.write({
+      userId: id,
+      at,
+      event: 'user.updated',
+      statement: (db) =>
+        db
+          .update(users)
+          .set({ passwordHash: hash, updateTime: sql`max(${at}, ${users.updateTime} + 1)` })
+          .where(and(eq(users.tenant, this.tenant), eq(users.id, id))),
+    });
   }
 }
 

@@ -32,7 +32,10 @@ export interface UserStore {
   list(options: { limit: number; offset: number }): Promise<StoredUser[]>;
   count(): Promise<number>;
   recordLogin(id: string, at: number): Promise<void>;
+  /** The transparent re-hash at sign-in: no change notification (nothing visible changed). */
   updatePasswordHash(id: string, hash: string, at: number): Promise<void>;
+  /** A password the user chose (reset): notified as `user.updated`. */
+  setPassword(id: string, hash: string, at: number): Promise<void>;
   /**
    * Mark `email` confirmed: it becomes the user's address (an email change takes effect here)
    * and `email_verified` true. Throws {@link DuplicateUserError} when another user has it.

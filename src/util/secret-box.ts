@@ -6,6 +6,7 @@ export const SEAL_PURPOSE = {
   associations: 'openid2-associations',
   signingKeys: 'oidc-signing-keys',
   secretCheck: 'secret-check',
+  webhookSecrets: 'webhook-secrets',
 } as const;
 
 /** A sealed value that opens under none of the configured secrets (another secret, or tampered). */

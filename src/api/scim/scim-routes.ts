@@ -10,7 +10,7 @@ import { Hono, type Context } from 'hono';
 import { IdbridgeError, isIdbridgeError } from '../../errors.js';
 import { jsonBody, queryParams, single } from '../../http/params.js';
 import type { ApiTokens } from '../api-tokens.js';
-import { authenticate, requireScope, type ApiEnv } from '../users-routes.js';
+import { bearerAuth as authenticate, requireScope, type ApiEnv } from '../api-auth.js';
 import { checkPrecondition, type UsersApi, type VersionedUser } from '../users-service.js';
 import { listOf, MAX_RESULTS, serviceProviderConfig, userResourceType, userSchema } from './scim-discovery.js';
 import { scimError } from './scim-errors.js';

@@ -13,6 +13,7 @@ import { serveCommand } from './cli/serve.js';
 import { userAdd, userList } from './cli/user.js';
 import { auditList, tokenAdd, tokenList, tokenRevoke } from './cli/token.js';
 import { usersExport, usersImport } from './cli/users-import.js';
+import { webhookAdd, webhookDeliveries, webhookList, webhookRemove } from './cli/webhook.js';
 
 const serve: Command = {
   name: 'serve',
@@ -23,7 +24,7 @@ const serve: Command = {
 };
 
 /** Every command, in the order `help` lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, usersImport, usersExport, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap, tokenAdd, tokenList, tokenRevoke, auditList];
+const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, usersImport, usersExport, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap, tokenAdd, tokenList, tokenRevoke, auditList, webhookAdd, webhookList, webhookRemove, webhookDeliveries];
 
 const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
 

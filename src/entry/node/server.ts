@@ -124,6 +124,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Housekeeping every 10 minutes (it logs its own counts; a failed run is retried next time).
   const purge = setInterval(() => void services.housekeeping.run().catch(() => undefined), 10 * 60 * 1000);
   purge.unref();
+  // Change notifications (where users live): every 5 s; a stop waits for the run in progress.
+  const webhooks = config.role === 'identity' ? undefined : services.webhookDelivery.start(5_000);
 
   let closing: Promise<void> | undefined;
   return {
@@ -134,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       (closing ??= (async () => {
         clearInterval(purge);
         identityCheck.stop();
+        await webhooks?.stop();
         const started = Date.now();
         const { forced } = await drainer.drain(config.shutdownGraceSeconds * 1000);
         await importJobs.stop(); // after the batch in flight; resumed at the next start

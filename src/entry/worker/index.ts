@@ -45,11 +45,12 @@ export default {
     }
   },
 
-  /** Cron trigger: purge expired rows (the housekeeping logs its counts as one JSON line). */
-  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+  /** Cron trigger: purge expired rows and send due webhooks (each logs its counts as one JSON line). */
+  async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     try {
       const { services } = await (instance ??= build(env));
-      ctx.waitUntil(services.housekeeping.run());
+      if (controller.cron === '*/10 * * * *') ctx.waitUntil(services.housekeeping.run());
+      else ctx.waitUntil(services.webhookDelivery.run());
     } catch (error) {
       instance = undefined;
       const message = error instanceof ConfigError ? error.message : 'idbridge failed to start';
