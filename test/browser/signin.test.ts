@@ -293,7 +293,8 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
     await arrive(page, page.getByRole('heading', { level: 1, name: 'Sign in to another site?' }));
     expect(await page.locator('.realm-url').textContent()).toBe(audience);
     expect(await page.locator('p.realm').innerText()).toContain(`wants to sign you in with your ${SITE_NAME} account`);
-    const listed = await page.getByRole('list', { name: 'Information to be shared' }).getByRole('listitem').allInnerTexts();
+    // The list is named by its visible lead-in ("It will receive:", aria-labelledby), not a hidden aria-label.
+    const listed = await page.getByRole('list', { name: 'It will receive:' }).getByRole('listitem').allInnerTexts();
     expect(listed, listed.join(' | ')).toHaveLength(items.length);
     for (const pattern of items) expect(listed.filter((item) => pattern.test(item)), `${pattern} in ${listed.join(' | ')}`).toHaveLength(1);
     expect(await page.getByRole('button', { name: 'Allow' }).isVisible()).toBe(true);
