@@ -29,7 +29,7 @@ import { parseConfigDocument } from '../../src/config/document.js';
 import { startServer, type RunningServer } from '../../src/entry/node/server.js';
 import { memoryLogger } from '../../src/log.js';
 import { axeViolations, blocking, describeViolations, type A11yViolation } from '../helpers/axe.js';
-import { launchChromium, skipBrowserTests, VIEWPORTS } from '../helpers/chromium.js';
+import { atBothWidths, launchChromium, SCREENSHOTS, skipBrowserTests, VIEWPORTS } from '../helpers/chromium.js';
 import { testConfig } from '../helpers/config.js';
 import { OpenIdRelyingParty } from '../helpers/openid-rp.js';
 import { mailLink, SmtpInbox } from '../helpers/smtp-inbox.js';
@@ -37,7 +37,6 @@ import { freePort } from '../helpers/walk.js';
 
 const SITE_NAME = 'Example Forum';
 const CLIENT_NAME = 'Photo Gallery';
-const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const FIRST_PASSWORD = 'juniper lantern 19 quietly';
 const NEW_PASSWORD = 'otter brambles 88 softly';
 
@@ -63,7 +62,6 @@ describe.skipIf(skipBrowserTests)('the account journey in headless Chromium (rea
   const redirectUri = () => `${callback.base}/oidc/cb`;
   /** Every axe finding on the way (all impacts); serious and critical ones fail the test. */
   const findings: A11yViolation[] = [];
-  const pagesChecked = new Set<string>();
 
   const env = () => ({
     IDBRIDGE_ROLE: 'all',
@@ -115,13 +113,9 @@ describe.skipIf(skipBrowserTests)('the account journey in headless Chromium (rea
 
   /** axe and a screenshot at both widths (1280 and 375 px), then back to the desktop size. */
   async function record(page: Page, name: string): Promise<void> {
-    for (const viewport of ['desktop', 'phone'] as const) {
-      await page.setViewportSize(VIEWPORTS[viewport]);
-      findings.push(...(await axeViolations(page, `${name} at ${VIEWPORTS[viewport].width} px`)));
-      pagesChecked.add(name);
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${VIEWPORTS[viewport].width}.png`), fullPage: true });
-    }
-    await page.setViewportSize(VIEWPORTS.desktop);
+    await atBothWidths(page, name, async (width) => {
+      findings.push(...(await axeViolations(page, `${name} at ${width} px`)));
+    });
   }
 
   async function heading(page: Page, name: string | RegExp): Promise<void> {
