@@ -169,6 +169,102 @@ describe.skipIf(skipBrowserTests)('the account journey in headless Chromium (rea
     await submit(page, 'Sign in');
   }
 
+  /** The focused element and how its focus is drawn. */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      const style = el ? getComputedStyle(el) : undefined;
+      return {
+        tag: el?.tagName.toLowerCase() ?? '',
+        id: el?.id ?? '',
+        type: el?.getAttribute('type') ?? '',
+        text: (el?.innerText ?? el?.textContent ?? '').trim(),
+        outline: style ? `${style.outlineStyle} ${style.outlineWidth}` : '',
+        outlineWidth: style ? parseFloat(style.outlineWidth) : 0,
+        outlineStyle: style?.outlineStyle ?? 'none',
+      };
+    });
+
+  it('keyboard only: sign-up → confirm → consent → sign-in with Tab and Enter, the focus always visible', async () => {
+    const email = 'kim.keyboard@example.com';
+    const context = await newContext();
+    const seen: Array<Awaited<ReturnType<typeof focused>>> = [];
+    /** Press Tab until the focused element matches (at most 20 times), noting every stop. */
+    const tabTo = async (page: Page, what: string, match: (f: Awaited<ReturnType<typeof focused>>) => boolean) => {
+      for (let i = 0; i < 20; i++) {
+        const now = await focused(page);
+        if (now.tag !== 'body') seen.push(now);
+        if (match(now)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${what} on ${page.url()}; stops: ${seen.map((f) => `${f.tag}#${f.id}"${f.text}"`).join(', ')}`);
+    };
+    const press = async (page: Page, key: string) => {
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press(key)]);
+    };
+    try {
+      const page = await context.newPage();
+      const first = await authorize();
+      await page.goto(first.url);
+      await heading(page, 'Sign in');
+      await tabTo(page, 'the "Create an account" link', (f) => f.tag === 'a' && f.text === 'Create an account');
+      await press(page, 'Enter');
+      await heading(page, 'Create your account');
+      await tabTo(page, 'the name field', (f) => f.id === 'signup-fullname');
+      await page.keyboard.type('Kim Keyboard');
+      await page.keyboard.press('Tab');
+      await tabTo(page, 'the email field', (f) => f.id === 'signup-email');
+      await page.keyboard.type(email);
+      await page.keyboard.press('Tab');
+      await tabTo(page, 'the password field', (f) => f.id === 'signup-password');
+      await page.keyboard.type(FIRST_PASSWORD);
+      await page.keyboard.press('Tab');
+      await tabTo(page, 'the "Create account" button', (f) => f.tag === 'button' && f.text === 'Create account');
+      await press(page, 'Enter');
+      await heading(page, 'Check your email');
+
+      // Opening the mail's link is the mail program's business; the page itself by keyboard.
+      await page.goto(mailLink(await inbox.next(email, 'verify-email'), url).toString());
+      await heading(page, 'Confirm your email');
+      await tabTo(page, 'the "Confirm my email" button', (f) => f.tag === 'button' && f.text === 'Confirm my email');
+      await press(page, 'Enter');
+      await heading(page, 'Sign in to another site?');
+      // Not remembered (Space unticks), so the sign-in below shows the consent page again.
+      await tabTo(page, 'the remember checkbox', (f) => f.id === 'remember');
+      await page.keyboard.press('Space');
+      expect(await page.getByLabel('Remember my decision for this site').isChecked()).toBe(false);
+      await tabTo(page, 'the Allow button', (f) => f.tag === 'button' && f.text === 'Allow');
+      await Promise.all([page.waitForURL((u) => u.href.startsWith(`${callback.base}/`)), page.keyboard.press('Enter')]);
+      const signedUp = await redeem(page, first);
+
+      // Sign in again in a fresh browser, by keyboard: identifier (focused on arrival), Tab, password, Enter.
+      const later = await (await newContext()).newPage();
+      const second = await authorize();
+      await later.goto(second.url);
+      await heading(later, 'Sign in');
+      await tabTo(later, 'the identifier field', (f) => f.id === 'identifier');
+      await later.keyboard.type(email);
+      await later.keyboard.press('Tab');
+      await tabTo(later, 'the password field', (f) => f.id === 'password');
+      await later.keyboard.type(FIRST_PASSWORD);
+      await press(later, 'Enter');
+      await heading(later, 'Sign in to another site?');
+      await tabTo(later, 'the Allow button', (f) => f.tag === 'button' && f.text === 'Allow');
+      await Promise.all([later.waitForURL((u) => u.href.startsWith(`${callback.base}/`)), later.keyboard.press('Enter')]);
+      expect((await redeem(later, second)).claims.sub).toBe(signedUp.claims.sub);
+      await later.context().close();
+
+      // Every stop of the keyboard on an input, a button or a link drew a visible outline.
+      const stops = seen.filter((f) => ['input', 'button', 'a', 'select', 'textarea'].includes(f.tag));
+      expect(stops.filter((f) => f.tag === 'input').length).toBeGreaterThanOrEqual(5);
+      expect(stops.filter((f) => f.tag === 'button').length).toBeGreaterThanOrEqual(4);
+      const invisible = stops.filter((f) => f.outlineStyle === 'none' || f.outlineWidth < 2);
+      expect(invisible.map((f) => `${f.tag}#${f.id} "${f.text}": ${f.outline}`)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 40_000);
+
   it('register → verify → OIDC and OpenID 2.0 → reset → new password only → connected apps → profile completion after a restart', async () => {
     const email = 'carol.journey@example.com';
     const laptop = await newContext();
