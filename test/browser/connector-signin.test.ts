@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/entry/node/server.js';
 import { memoryLogger } from '../../src/log.js';
-import { launchChromium, skipBrowserTests } from '../helpers/chromium.js';
+import { expectAccessible } from '../helpers/axe.js';
+import { atBothWidths, launchChromium, skipBrowserTests, VIEWPORTS } from '../helpers/chromium.js';
 import { startUpstreamOp, type UpstreamOp } from '../helpers/upstream-op.js';
 import { freePort } from '../helpers/walk.js';
 
@@ -84,11 +85,14 @@ describe.skipIf(skipBrowserTests)('a connector sign-in in headless Chromium', ()
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
     }).toString();
-    const context = await browser.newContext();
+    // bypassCSP: the pages allow no script, and axe is one (test-only browser option).
+    const context = await browser.newContext({ bypassCSP: true, viewport: VIEWPORTS.desktop });
     const page = await context.newPage();
     await page.goto(authorize.toString());
     const button = page.getByRole('button', { name: 'Continue with Google' });
     await button.waitFor();
+    // The login page with its connector buttons: no serious or critical axe finding at either width.
+    await atBothWidths(page, 'connector-buttons', async () => void (await expectAccessible(page, 'connector buttons page')));
     await button.click();
     await page.waitForURL((u) => u.toString().startsWith(callbackUrl), { timeout: 15_000 });
     const answer = new URL(page.url());

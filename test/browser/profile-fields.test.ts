@@ -8,7 +8,8 @@ import { parseConfigDocument } from '../../src/config/document.js';
 import { startServer, type RunningServer } from '../../src/entry/node/server.js';
 import { memoryLogger } from '../../src/log.js';
 import { createUser } from '../../src/users/create-user.js';
-import { launchChromium, skipBrowserTests } from '../helpers/chromium.js';
+import { expectAccessible } from '../helpers/axe.js';
+import { atBothWidths, launchChromium, skipBrowserTests } from '../helpers/chromium.js';
 import { testConfig } from '../helpers/config.js';
 import { OpenIdRelyingParty } from '../helpers/openid-rp.js';
 import { freePort } from '../helpers/walk.js';
@@ -40,12 +41,14 @@ describe.skipIf(skipBrowserTests)('profile completion page in headless Chromium'
 
   it('shows a visible focus ring on the select and the checkbox, and ties the error to the field', async () => {
     const rp = new OpenIdRelyingParty({ returnUrl: 'http://rp.example.test/return', realm: 'http://rp.example.test/', stateless: true, extensions: [] });
-    const page = await (await browser.newContext({ viewport: { width: 375, height: 667 } })).newPage();
+    // bypassCSP: the pages allow no script, and axe is one (test-only browser option).
+    const page = await (await browser.newContext({ viewport: { width: 375, height: 667 }, bypassCSP: true })).newPage();
     await page.goto(await rp.authenticate(`${url}/openid`));
     await page.fill('input[name=identifier]', 'dee@example.com');
     await page.fill('input[name=password]', PASSWORD);
     await page.press('input[name=password]', 'Enter');
     await page.waitForSelector('form[action="/verify/profile"]');
+    await atBothWidths(page, 'profile-completion-select-checkbox', async () => void (await expectAccessible(page, 'profile completion (select, checkbox)')));
     for (const selector of ['#profile-coffee', '#profile-terms']) {
       await page.focus(selector);
       await page.keyboard.press('Shift+Tab');
@@ -59,6 +62,7 @@ describe.skipIf(skipBrowserTests)('profile completion page in headless Chromium'
     await page.$eval('form[action="/verify/profile"]', (form) => form.setAttribute('novalidate', ''));
     await page.click('button[value=save]');
     await page.waitForSelector('#profile-coffee-error');
+    await atBothWidths(page, 'profile-completion-select-checkbox-error', async () => void (await expectAccessible(page, 'profile completion with errors')));
     expect(await page.getAttribute('#profile-coffee', 'aria-describedby')).toBe('profile-coffee-error');
     expect(await page.getAttribute('#profile-coffee-error', 'role')).toBe('alert');
     const colour = await page.$eval('#profile-coffee-error', (el) => getComputedStyle(el).color);

@@ -15,7 +15,8 @@
  *   inside the viewport.
  * - No JavaScript needed: the login works with JavaScript disabled.
  *
- * Screenshots of every page at both sizes go to test-artifacts/screenshots/.
+ * Every page of ours is checked with axe-core (no serious or critical violation) before its
+ * screenshot (both sizes, NAME-WIDTH.png) goes to test-artifacts/screenshots/.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -27,7 +28,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/entry/node/server.js';
 import { memoryLogger } from '../../src/log.js';
 import { createUser } from '../../src/users/create-user.js';
-import { launchChromium, skipBrowserTests, VIEWPORTS, type ViewportName } from '../helpers/chromium.js';
+import { expectAccessible } from '../helpers/axe.js';
+import { launchChromium, SCREENSHOTS, skipBrowserTests, VIEWPORTS, type ViewportName } from '../helpers/chromium.js';
 import { testConfig } from '../helpers/config.js';
 import { freePort } from '../helpers/walk.js';
 
@@ -35,7 +37,6 @@ const SITE_NAME = 'Example Forum';
 const CLIENT_NAME = 'Photo Gallery';
 const PASSWORD = 'correct horse battery staple';
 const ALICE = { email: 'alice.liddell@wonderland.example.com', username: 'alice', fullname: 'Alice Liddell', nickname: 'ali' };
-const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 
 // ---------------------------------------------------------------------------------------------
 // Servers
@@ -80,8 +81,13 @@ function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: base64url(createHash('sha256').update(verifier).digest()) };
 }
 
-async function screenshot(page: Page, name: string, viewport: ViewportName): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-${viewport}.png`), fullPage: true });
+/**
+ * A screenshot (`NAME-WIDTH.png`) of one of our pages, after axe-core found no serious or critical
+ * violation on it (`axe: false` for a page that is not ours, or one shown with JavaScript off).
+ */
+async function screenshot(page: Page, name: string, viewport: ViewportName, options: { axe?: boolean } = {}): Promise<void> {
+  if (options.axe ?? true) await expectAccessible(page, `${name} at ${VIEWPORTS[viewport].width} px`);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-${VIEWPORTS[viewport].width}.png`), fullPage: true });
 }
 
 /** The id of the focused element (Playwright evaluates even when the page's own scripts are off). */
@@ -242,6 +248,9 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
       hasTouch: viewport === 'phone',
       javaScriptEnabled: options.javaScriptEnabled ?? true,
       locale: 'en-US',
+      // The pages allow no script at all; axe-core is one. A test-only browser option: the
+      // server's CSP header is unchanged (and asserted in the no-JavaScript test).
+      bypassCSP: true,
     });
     context.setDefaultTimeout(10_000);
     context.setDefaultNavigationTimeout(10_000);
@@ -293,7 +302,8 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
     await arrive(page, page.getByRole('heading', { level: 1, name: 'Sign in to another site?' }));
     expect(await page.locator('.realm-url').textContent()).toBe(audience);
     expect(await page.locator('p.realm').innerText()).toContain(`wants to sign you in with your ${SITE_NAME} account`);
-    const listed = await page.getByRole('list', { name: 'Information to be shared' }).getByRole('listitem').allInnerTexts();
+    // The list is named by its visible lead-in ("It will receive:", aria-labelledby), not a hidden aria-label.
+    const listed = await page.getByRole('list', { name: 'It will receive:' }).getByRole('listitem').allInnerTexts();
     expect(listed, listed.join(' | ')).toHaveLength(items.length);
     for (const pattern of items) expect(listed.filter((item) => pattern.test(item)), `${pattern} in ${listed.join(' | ')}`).toHaveLength(1);
     expect(await page.getByRole('button', { name: 'Allow' }).isVisible()).toBe(true);
@@ -338,7 +348,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
           const shown = await page.locator('body').innerText();
           expect(shown).toContain(`code=${code}`);
           expect(shown).toContain(`state=${state}`);
-          await screenshot(page, 'oidc-callback', viewport);
+          await screenshot(page, 'oidc-callback', viewport, { axe: false });
 
           // The code is real: the client redeems it with its PKCE verifier and gets our nonce back.
           const tokenResponse = await fetch(`${idpUrl}/token`, {
@@ -489,6 +499,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
           await expectLayout(page, 'logout confirmation', viewport);
           await Promise.all([page.waitForURL((url) => url.pathname === '/logout/cancelled'), page.getByRole('link', { name: 'Cancel' }).click()]);
           await arrive(page, page.getByRole('heading', { level: 1, name: 'You are still signed in' }));
+          await screenshot(page, 'logout-cancelled', viewport);
           // Still signed in: the confirmation again, and this time Sign out.
           await page.goto(`${idpUrl}/logout`);
           await Promise.all([page.waitForURL((url) => url.pathname === '/logout/done'), page.getByRole('button', { name: 'Sign out' }).click()]);
@@ -520,7 +531,7 @@ describe.skipIf(skipBrowserTests)('sign-in pages in headless Chromium', () => {
 
       await arrive(page, page.getByRole('button', { name: 'Allow' }));
       expect(await page.evaluate(() => document.scripts.length), 'the consent page has no <script>').toBe(0);
-      await screenshot(page, 'consent-nojs', 'phone');
+      await screenshot(page, 'consent-nojs', 'phone', { axe: false });
       await Promise.all([page.waitForURL((url) => url.href.startsWith(`${callback.url}?`)), page.getByRole('button', { name: 'Allow' }).click()]);
       const answer = new URL(page.url()).searchParams;
       expect(answer.get('state')).toBe(state);

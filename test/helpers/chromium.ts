@@ -3,8 +3,9 @@
  * (no bundled browser download). CI installs the package (.ci/run); on a developer machine
  * without it the browser suites are skipped, never in CI.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -38,4 +39,22 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Where the browser suites put their screenshots (gitignored; docs/screenshots/ has the README's few). */
+export const SCREENSHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
+
+/**
+ * Screenshots of the page as it is, at 1280 and 375 px wide (`NAME-1280.png`, `NAME-375.png`),
+ * running `each` (e.g. axe) at each width too; the viewport is restored afterwards.
+ */
+export async function atBothWidths(page: Page, name: string, each?: (width: number) => Promise<void>): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const before = page.viewportSize();
+  for (const viewport of ['desktop', 'phone'] as const) {
+    await page.setViewportSize(VIEWPORTS[viewport]);
+    await each?.(VIEWPORTS[viewport].width);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${VIEWPORTS[viewport].width}.png`), fullPage: true });
+  }
+  if (before) await page.setViewportSize(before);
 }

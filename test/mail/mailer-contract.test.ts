@@ -9,6 +9,7 @@ import { MailDeliveryError, type Mailer, type MailMessage } from '../../src/mail
 import { OutboxMailer } from '../../src/mail/outbox.js';
 import { OutboxRepository } from '../../src/storage/outbox-repository.js';
 import { TestClock } from '../helpers/clock.js';
+import { parseMime } from '../helpers/smtp-inbox.js';
 
 /** What a transport delivered, as the receiving end saw it. */
 interface Received {
@@ -198,29 +199,3 @@ describe('SMTP transport security', () => {
   });
 });
 
-/** A minimal MIME reader for nodemailer's output (multipart/alternative, quoted-printable or base64). */
-function parseMime(raw: string): Received {
-  const header = (block: string, name: string) => new RegExp(`^${name}:\\s*((?:.*)(?:\\r?\\n[ \\t].*)*)`, 'im').exec(block)?.[1]?.replace(/\r?\n[ \t]/g, ' ').trim() ?? '';
-  const [head] = raw.split(/\r?\n\r?\n/, 1);
-  const decodeWords = (v: string) =>
-    v.replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=\s*/gi, (_m, enc: string, data: string) =>
-      enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
-    );
-  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(head!)?.[1];
-  const parts = boundary ? raw.split(`--${boundary}`).slice(1, -1) : [raw];
-  const bodies: Record<string, string> = {};
-  for (const part of parts) {
-    const [partHead, ...rest] = part.replace(/^\r?\n/, '').split(/\r?\n\r?\n/);
-    const body = rest.join('\n\n');
-    const type = header(partHead!, 'Content-Type').split(';')[0]!.toLowerCase();
-    const encoding = header(partHead!, 'Content-Transfer-Encoding').toLowerCase();
-    const decoded =
-      encoding === 'base64'
-        ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
-        : encoding === 'quoted-printable'
-          ? Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')
-          : body;
-    bodies[type] = decoded.replace(/\r\n/g, '\n');
-  }
-  return { to: header(head!, 'To'), subject: decodeWords(header(head!, 'Subject')), text: bodies['text/plain'] ?? '', html: bodies['text/html'] ?? '' };
-}
