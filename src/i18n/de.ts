@@ -155,7 +155,6 @@ export const de: Record<MessageKey, string> = {
   'consent.wants': 'möchte Sie mit Ihrem {siteName}-Konto anmelden.',
   'consent.unverified': '{audience} konnte nicht als die Website bestätigt werden, die Ihre Anmeldung angefragt hat. Fahren Sie nur fort, wenn Sie ihr vertrauen.',
   'consent.willReceive': 'Sie erhält:',
-  'consent.itemsLabel': 'Zu teilende Informationen',
   'consent.identifierOnly': 'Sie erhält nur eine Kennung für Ihr Konto, keine weiteren Informationen.',
   'consent.remember': 'Meine Entscheidung für diese Website merken',
   'consent.withdrawHint': 'Sie können sie jederzeit widerrufen unter',

@@ -164,7 +164,6 @@ export const en = {
   'consent.wants': 'wants to sign you in with your {siteName} account.',
   'consent.unverified': '{audience} could not be verified as the site that asked for your sign-in. Only continue if you trust it.',
   'consent.willReceive': 'It will receive:',
-  'consent.itemsLabel': 'Information to be shared',
   'consent.identifierOnly': 'It will receive only an identifier for your account, no other information.',
   'consent.remember': 'Remember my decision for this site',
   'consent.withdrawHint': 'You can withdraw it at any time under',

@@ -32,7 +32,7 @@ export function ConsentPage(props: ConsentPageProps) {
       {policy.items.length > 0 ? (
         <>
           <p id="consent-items">{t('consent.willReceive')}</p>
-          <ul class="attributes" aria-label={t('consent.itemsLabel')}>
+          <ul class="attributes" aria-labelledby="consent-items">
             {policy.items.map((item) => (
               <li>
                 <strong>{consentLabelText(item.label, t)}</strong>
