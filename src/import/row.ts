@@ -272,7 +272,10 @@ export function mapRecord(record: unknown, line: number, context: RowContext): I
   if (!record || typeof record !== 'object' || Array.isArray(record)) return [{ line, field: 'row', reason: 'must be a JSON object' }];
   const input: Record<string, unknown> = {};
   const errors: RowError[] = [];
-  for (const [wire, value] of Object.entries(record)) {
+  // for…in over own keys, not Object.entries: no array of pairs per row (GC was a tenth of the CPU).
+  for (const wire in record) {
+    if (!Object.hasOwn(record, wire)) continue;
+    const value = (record as Record<string, unknown>)[wire];
     if (!KNOWN.has(wire)) {
       errors.push({ line, field: wire.slice(0, 64), reason: 'unknown field' });
       continue;
