@@ -1,35 +1,67 @@
 import { ConfigError } from '../../config.js';
 import { IdbridgeError } from '../../errors.js';
 import { parseArgs, quote, UsageError } from './cli/args.js';
-import { awJanrainCompat, awRotate, awShow } from './cli/aw.js';
-import { clientAdd, clientList, clientRemove, clientUpdate } from './cli/client.js';
-import { directoryCheck, directoryStatus } from './cli/directory.js';
 import { WrongRoleError, type Command } from './cli/command.js';
-import { keysList, keysRotate } from './cli/keys.js';
-import { migrate } from './cli/migrate.js';
 import { CancelledError } from './cli/password.js';
-import { secretRewrap } from './cli/secret.js';
-import { serveCommand } from './cli/serve.js';
-import { userAdd, userList } from './cli/user.js';
-import { auditList, tokenAdd, tokenList, tokenRevoke } from './cli/token.js';
-import { usersExport, usersImport } from './cli/users-import.js';
-import { webhookAdd, webhookDeliveries, webhookList, webhookRemove } from './cli/webhook.js';
+
+/**
+ * One row of the command table: the words that select a command and how to load it. Why lazy:
+ * every command module pulls in its dependencies (the app with its views and OIDC provider, SQL
+ * drivers, mail), and loading all of them cost ≈ 100 MiB of RSS before a command started, which
+ * `users import` (target: peak RSS under 200 MiB for a million rows) cannot afford. Only the
+ * selected command's module is loaded; `help` loads them all. The name here must equal the loaded
+ * command's name (test/entry/node/cli.test.ts checks every row).
+ */
+export interface CommandEntry {
+  name: string;
+  load(): Promise<Command>;
+}
 
 const serve: Command = {
   name: 'serve',
   synopsis: '',
   summary: 'Start the server (bridge and identity service, per IDBRIDGE_ROLE)',
   options: {},
-  run: () => serveCommand(),
+  run: async () => (await import('./cli/serve.js')).serveCommand(),
 };
 
 /** Every command, in the order `help` lists them. */
-const COMMANDS: readonly Command[] = [serve, migrate, userAdd, userList, usersImport, usersExport, clientAdd, clientUpdate, clientList, clientRemove, keysRotate, keysList, directoryCheck, directoryStatus, awShow, awRotate, awJanrainCompat, secretRewrap, tokenAdd, tokenList, tokenRevoke, auditList, webhookAdd, webhookList, webhookRemove, webhookDeliveries];
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', load: async () => serve },
+  { name: 'migrate', load: async () => (await import('./cli/migrate.js')).migrate },
+  { name: 'user add', load: async () => (await import('./cli/user.js')).userAdd },
+  { name: 'user list', load: async () => (await import('./cli/user.js')).userList },
+  { name: 'users import', load: async () => (await import('./cli/users-import.js')).usersImport },
+  { name: 'users export', load: async () => (await import('./cli/users-import.js')).usersExport },
+  { name: 'client add', load: async () => (await import('./cli/client.js')).clientAdd },
+  { name: 'client update', load: async () => (await import('./cli/client.js')).clientUpdate },
+  { name: 'client list', load: async () => (await import('./cli/client.js')).clientList },
+  { name: 'client remove', load: async () => (await import('./cli/client.js')).clientRemove },
+  { name: 'keys rotate', load: async () => (await import('./cli/keys.js')).keysRotate },
+  { name: 'keys list', load: async () => (await import('./cli/keys.js')).keysList },
+  { name: 'directory check', load: async () => (await import('./cli/directory.js')).directoryCheck },
+  { name: 'directory status', load: async () => (await import('./cli/directory.js')).directoryStatus },
+  { name: 'aw show', load: async () => (await import('./cli/aw.js')).awShow },
+  { name: 'aw rotate', load: async () => (await import('./cli/aw.js')).awRotate },
+  { name: 'aw janrain-compat', load: async () => (await import('./cli/aw.js')).awJanrainCompat },
+  { name: 'secret rewrap', load: async () => (await import('./cli/secret.js')).secretRewrap },
+  { name: 'token add', load: async () => (await import('./cli/token.js')).tokenAdd },
+  { name: 'token list', load: async () => (await import('./cli/token.js')).tokenList },
+  { name: 'token revoke', load: async () => (await import('./cli/token.js')).tokenRevoke },
+  { name: 'audit list', load: async () => (await import('./cli/token.js')).auditList },
+  { name: 'webhook add', load: async () => (await import('./cli/webhook.js')).webhookAdd },
+  { name: 'webhook list', load: async () => (await import('./cli/webhook.js')).webhookList },
+  { name: 'webhook remove', load: async () => (await import('./cli/webhook.js')).webhookRemove },
+  { name: 'webhook deliveries', load: async () => (await import('./cli/webhook.js')).webhookDeliveries },
+];
+
+/** Every command loaded (for help texts only). */
+const loadAll = (entries: readonly CommandEntry[]): Promise<Command[]> => Promise.all(entries.map((e) => e.load()));
 
 const SIDE_MARK = { bridge: '[bridge]', identity: '[identity]' } as const;
 
-function usage(): string {
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(18)}${c.summary}${c.side ? `  ${SIDE_MARK[c.side]}` : ''}`);
+async function usage(): Promise<string> {
+  const lines = (await loadAll(COMMANDS)).map((c) => `  ${c.name.padEnd(18)}${c.summary}${c.side ? `  ${SIDE_MARK[c.side]}` : ''}`);
   return `Usage: idbridge <command> [options]
 
 Commands:
@@ -79,7 +111,7 @@ async function dispatch(argv: string[], json: boolean): Promise<number> {
   if (first === undefined) {
     parseArgs(argv, {}); // reports an unknown option
     if (json && !wantsHelp) throw new UsageError('needs a command');
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return wantsHelp ? 0 : 2;
   }
   if (first === 'help') {
@@ -87,21 +119,22 @@ async function dispatch(argv: string[], json: boolean): Promise<number> {
     const group = COMMANDS.filter((c) => c.name.split(' ')[0] === topic);
     const found = COMMANDS.find((c) => c.name === topic);
     if (topic && !found && group.length === 0) throw new UsageError(`no command ${quote(topic)}`);
-    process.stdout.write(`${found ? commandHelp(found) : group.length > 0 ? groupHelp(topic, group) : usage()}\n`);
+    process.stdout.write(`${found ? commandHelp(await found.load()) : group.length > 0 ? groupHelp(topic, await loadAll(group)) : await usage()}\n`);
     return 0;
   }
   const group = COMMANDS.filter((c) => c.name.split(' ')[0] === first);
   if (group.length === 0) throw new UsageError(`unknown command ${quote(first)}`);
-  const command = group.length === 1 && group[0]!.name === first ? group[0]! : group.find((c) => c.name === `${first} ${second}`);
-  if (!command) {
+  const entry = group.length === 1 && group[0]!.name === first ? group[0]! : group.find((c) => c.name === `${first} ${second}`);
+  if (!entry) {
     if (wantsHelp && second === undefined) {
-      process.stdout.write(`${groupHelp(first, group)}\n`);
+      process.stdout.write(`${groupHelp(first, await loadAll(group))}\n`);
       return 0;
     }
     const subs = group.map((c) => c.name.split(' ')[1]).join(', ');
     if (second === undefined) throw new UsageError(`needs a command: ${subs}`, first);
     throw new UsageError(`unknown command ${quote(second)}; ${first} has ${subs}`, first);
   }
+  const command = await entry.load();
   // Drop the command's own words (the first occurrences), keep everything else in order.
   const rest = [...argv];
   for (const word of command.name.split(' ')) rest.splice(rest.indexOf(word), 1);

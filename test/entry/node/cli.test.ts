@@ -403,3 +403,12 @@ describe('idbridge client update', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('the lazy command table', () => {
+  it('names every command as the module it loads does, once each', async () => {
+    const { COMMANDS } = await import('../../../src/entry/node/cli.js');
+    const loaded = await Promise.all(COMMANDS.map((entry) => entry.load()));
+    expect(loaded.map((c) => c.name)).toEqual(COMMANDS.map((e) => e.name));
+    expect(new Set(COMMANDS.map((e) => e.name)).size).toBe(COMMANDS.length);
+  });
+});

@@ -1,14 +1,8 @@
-import { readOperatorFiles, smtpOptions } from '../operator-files.js';
-import { SmtpMailer } from '../smtp-mailer.js';
-import { createServices, type AppServices } from '../../../app.js';
+import type { AppServices } from '../../../app.js';
 import type { Config, Role } from '../../../config.js';
-import { jsonLogger } from '../../../log.js';
 import { checkDeploymentSecret } from '../../secret-rotation.js';
 import { openDatabase, type NodeDatabase } from '../database.js';
 import { loadNodeConfig } from '../environment.js';
-import { nodeFetch } from '../fetch.js';
-import { nodeScrypt } from '../scrypt.js';
-import { nodeHashPrimitives } from '../hash-primitives.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 
 /** The half of a split deployment a command's data lives with. */
@@ -44,31 +38,52 @@ export interface CommandInput {
  * and the API key with the identity service. The database is closed afterwards.
  */
 export async function withServices(input: CommandInput, run: (services: AppServices, database: NodeDatabase) => Promise<void>): Promise<void> {
+  // The app and its runtime parts are loaded here, not at the top: a command that needs only the
+  // database (`users import`, through withDatabase) then never loads them (RSS; see cli.ts).
+  const [{ createServices }, { readOperatorFiles, smtpOptions }, { SmtpMailer }, { jsonLogger }, { nodeFetch }, { nodeScrypt }, { nodeHashPrimitives }] = await Promise.all([
+    import('../../../app.js'),
+    import('../operator-files.js'),
+    import('../smtp-mailer.js'),
+    import('../../../log.js'),
+    import('../fetch.js'),
+    import('../scrypt.js'),
+    import('../hash-primitives.js'),
+  ]);
+  await withDatabase(input, async (config, database) => {
+    const smtp = smtpOptions(config);
+    const mailer = smtp ? new SmtpMailer(smtp) : undefined;
+    try {
+      await run(
+        createServices({
+          config,
+          mailer,
+          operatorFiles: readOperatorFiles(config),
+          db: database.db,
+          fetch: nodeFetch(),
+          scrypt: nodeScrypt,
+          hashPrimitives: nodeHashPrimitives,
+          logger: jsonLogger((line) => process.stderr.write(`${line}\n`), 'warn'),
+        }),
+        database,
+      );
+    } finally {
+      mailer?.close();
+    }
+  });
+}
+
+/**
+ * The part of {@link withServices} a command working on the database alone needs: the settings,
+ * the side check, the open database and the deployment-secret check (as at serve: with the wrong
+ * secret a command must neither fail obscurely nor seal new values under it). Closed afterwards.
+ */
+export async function withDatabase(input: CommandInput, run: (config: Config, database: NodeDatabase) => Promise<void>): Promise<void> {
   const { config } = loadNodeConfig();
   checkRole(input.command, config);
   const database = openDatabase(config.databasePath);
   try {
-    // As at serve: with the wrong secret a command must neither fail obscurely nor seal new values under it.
     await checkDeploymentSecret(config, database.db, Date.now());
-    const smtp = smtpOptions(config);
-    const mailer = smtp ? new SmtpMailer(smtp) : undefined;
-    try {
-    await run(
-      createServices({
-        config,
-        mailer,
-        operatorFiles: readOperatorFiles(config),
-        db: database.db,
-        fetch: nodeFetch(),
-        scrypt: nodeScrypt,
-        hashPrimitives: nodeHashPrimitives,
-        logger: jsonLogger((line) => process.stderr.write(`${line}\n`), 'warn'),
-      }),
-      database,
-    );
-    } finally {
-      mailer?.close();
-    }
+    await run(config, database);
   } finally {
     database.close();
   }

@@ -21,7 +21,9 @@ import {
 import { iterateUsers, type SqliteImportStore } from '../import/sqlite-import-store.js';
 import { quote, UsageError } from './args.js';
 import { CancelledError } from './password.js';
-import { withServices, type Command, type CommandInput } from './command.js';
+import { withDatabase, type Command, type CommandInput } from './command.js';
+import { PasswordHasher } from '../../../users/password-hasher.js';
+import { nodeScrypt } from '../scrypt.js';
 
 const FORMATS = ['csv', 'jsonl'] as const;
 const MATCHES = ['email', 'external_id'] as const;
@@ -83,18 +85,21 @@ when rows were rejected (see "rejected" and the report).`,
     if (args.flag('resume') && args.flag('dry-run')) throw new UsageError('--dry-run cannot resume (it has no checkpoint)', input.command.name);
     if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such file ${quote(args.positionals[0]!)}`, input.command.name);
     const errorsPath = resolve(args.string('errors') ?? `${path}.errors.csv`);
-    return withServices(input, async (services, database) => {
+    // The database alone, not the whole app (withServices): the import's peak RSS has a target.
+    return withDatabase(input, async (config, database) => {
       const { size, fingerprint, head } = fileFingerprint(path);
-      const store = sqliteImportStore(database.sqlite, services.config.tenant);
+      const store = sqliteImportStore(database.sqlite, config.tenant);
       const identifyHash = nodeHashIdentify();
-      const hashPassword = (password: string) => services.hasher.hash(password);
+      // The hasher the app makes for the built-in directory (app.ts), from the same settings.
+      const hasher = new PasswordHasher(nodeScrypt, config.passwordHash);
+      const hashPassword = (password: string) => hasher.hash(password);
       const reporter = progressReporter(input);
 
       if (args.flag('dry-run')) {
         const options: ImportOptions = { match: match ?? 'email', onConflict: onConflict ?? 'fail', events: false };
         const job = transientJob({ source: path, format: format ?? detectFormat(path, head), options, totalBytes: size, fingerprint });
         const report = new ErrorReport(errorsPath);
-        const dry = new DryRunStore(database.sqlite, services.config.tenant, (errors) => report.write(errors));
+        const dry = new DryRunStore(database.sqlite, config.tenant, (errors) => report.write(errors));
         try {
           reporter.start(job);
           // Plain passwords are not hashed in a dry run: their rules are checked, nothing is stored.
@@ -161,14 +166,14 @@ export const usersExport: Command = {
   side: 'bridge',
   options: { out: { type: 'string' }, 'with-hashes': { type: 'boolean' } },
   run: (input) =>
-    withServices(input, async (services, database) => {
+    withDatabase(input, async (config, database) => {
       const withHashes = input.args.flag('with-hashes') ?? false;
       const target = input.args.string('out');
       // Into a temporary file next to the target, renamed at the end: no half-written export.
       const temp = target ? join(dirname(resolve(target)), `.${Date.now()}.idbridge-export.tmp`) : undefined;
       const out = temp ? createWriteStream(temp, { mode: 0o600 }) : process.stdout;
       let count = 0;
-      for (const user of iterateUsers(database.sqlite, services.config.tenant)) {
+      for (const user of iterateUsers(database.sqlite, config.tenant)) {
         count++;
         // Backpressure: wait for the stream to drain so memory stays flat for any number of users.
         if (!out.write(`${JSON.stringify(exportRecord(user, { withHashes }))}\n`)) await once(out, 'drain');
