@@ -5,7 +5,7 @@ import { invalidRequest } from '../errors.js';
 import type { Account, AccountFieldError, AccountOutcome, AccountSession } from '../identity/account.js';
 import { forgotPasswordHref } from '../identity/availability.js';
 import type { FlowContext } from '../identity/flow-context.js';
-import type { ProfileFieldError, ProfileModel } from '../identity/profile-model.js';
+import { profileErrorMessage, type ProfileFieldError, type ProfileModel } from '../identity/profile-model.js';
 import type { MessageKey } from '../i18n/translate.js';
 import type { ConnectedApps } from '../provider/connected-apps.js';
 import { MAX_PASSWORD_LENGTH } from '../users/password-hasher.js';
@@ -136,15 +136,12 @@ export function accountPageRoutes(deps: AccountPageDeps) {
     return out;
   }
 
-  /** The profile model's errors in the page's language (the model's own messages are English). */
+  /** The profile model's errors in the page's language (the one message builder of the model). */
   function profileMessages(c: Context<AppEnv>, errors: readonly ProfileFieldError[]): ProfileFieldError[] {
-    const { t, locale } = c.get('ui');
+    const ui = c.get('ui');
     return errors.map((e) => {
       const field = deps.model.field(e.field);
-      if (!field) return e;
-      const label = field.labels[locale] ?? field.labels[locale.split('-')[0]!] ?? field.labels.en;
-      const [min, max] = e.code === 'too_short' || e.code === 'too_long' ? [field.minLength, field.maxLength] : [field.min, field.max];
-      return { ...e, message: t(`profile.error.${e.code}`, { label, min: String(min ?? ''), max: String(max ?? '') }) };
+      return field ? { ...e, message: profileErrorMessage(e.code, field, ui) } : e;
     });
   }
 
