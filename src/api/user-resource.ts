@@ -9,6 +9,7 @@
 import { z } from '@hono/zod-openapi';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import type { FieldIssue } from '../errors.js';
+import { isCalendarDate, isTimeZone } from '../users/create-user.js';
 import { MAX_PASSWORD_LENGTH } from '../users/password-hasher.js';
 import type { DirectoryUser, } from '../users/user.js';
 import type { NewUser } from '../users/user-store.js';
@@ -21,20 +22,6 @@ import type { UserChanges } from './ports.js';
 export function toE164(input: string, region?: string): string | undefined {
   const parsed = parsePhoneNumberFromString(input, region ? (region.toUpperCase() as CountryCode) : undefined);
   return parsed && parsed.isPossible() ? parsed.number : undefined;
-}
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isCalendarDate(value: string): boolean {
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);

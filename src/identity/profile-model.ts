@@ -7,6 +7,7 @@
  * custom fields in `DirectoryUser.attributes` by field name. Keys of `attributes` starting with
  * `$` are idbridge's own bookkeeping (see {@link OFFERED_KEY}), never a field.
  */
+import { isTimeZone } from '../users/create-user.js';
 import {
   isCalendarDate,
   STANDARD_PROFILE_FIELDS,
@@ -295,15 +296,6 @@ function compiled(source: string): RegExp {
     patterns.set(source, re);
   }
   return re;
-}
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

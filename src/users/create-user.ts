@@ -7,7 +7,8 @@ import { DuplicateUserError, type UserStore } from './user-store.js';
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
-function isTimeZone(value: string): boolean {
+/** An IANA time zone name this runtime knows (`Europe/Berlin`). */
+export function isTimeZone(value: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: value });
     return true;
@@ -16,7 +17,8 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-function isCalendarDate(value: string): boolean {
+/** A calendar date `YYYY-MM-DD` that exists (no 31 February). */
+export function isCalendarDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
