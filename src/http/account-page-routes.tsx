@@ -14,14 +14,13 @@ import type { UserDirectory } from '../users/user.js';
 import { deviceLabel } from '../util/device-label.js';
 import { AccountPage, AccountSignInPage, type AccountApps, type AccountForm, type AccountFormErrors } from '../views/account-page.js';
 import { MessagePage } from '../views/message-page.js';
-import { readBridgeSession, writeBridgeSession } from './bridge-routes.js';
+import { readBridgeSession, readDeviceEntries, writeBridgeSession, writeDeviceEntries } from './bridge-routes.js';
 import { browserIdentity } from './browser.js';
 import { BRIDGE_COOKIES } from './cookie-names.js';
 import type { AppEnv } from './context.js';
 import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single, type Params } from './params.js';
 
-const DEVICE_TTL_SECONDS = 180 * 24 * 3600;
 
 export interface AccountPageDeps {
   account: Account;
@@ -147,12 +146,8 @@ export function accountPageRoutes(deps: AccountPageDeps) {
 
   const attemptOf = async (c: Context<AppEnv>) => ({
     clientIp: c.get('http').clientIp(c),
-    devices: await deviceEntries(c),
+    devices: await readDeviceEntries(c),
   });
-  const deviceEntries = async (c: Context<AppEnv>): Promise<unknown[]> => {
-    const d = (await c.get('http').cookies.read<{ d: unknown }>(c, BRIDGE_COOKIES.device, DEVICE_TTL_SECONDS))?.d;
-    return Array.isArray(d) ? d : [];
-  };
   const done = (c: Context<AppEnv>, what: keyof typeof DONE) => c.redirect(`/account?done=${what}`, 303);
 
   /** Parse a form post, check its CSRF token, and find the signed-in user. */
@@ -195,14 +190,14 @@ export function accountPageRoutes(deps: AccountPageDeps) {
       identifier,
       password,
       c.get('http').clientIp(c),
-      await deviceEntries(c),
+      await readDeviceEntries(c),
       await readBridgeSession(c, deps.sessionTtlSeconds),
       deviceLabel(c.req.header('user-agent')),
     );
     switch (outcome.kind) {
       case 'signed_in':
         await writeBridgeSession(c, outcome.token, deps.sessionTtlSeconds);
-        await c.get('http').cookies.write(c, BRIDGE_COOKIES.device, { d: outcome.devices }, DEVICE_TTL_SECONDS);
+        await writeDeviceEntries(c, outcome.devices);
         return c.redirect('/account', 303);
       case 'wrong':
         return again(ui.t('account.signin.wrong'), 401);

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { parseDeviceEntries } from '../bridge/login-throttle.js';
+import { parseDeviceEntries, type DeviceEntry } from '../bridge/login-throttle.js';
 import type { BridgeRequest } from '../bridge/ports.js';
 import type { LoginProblem, SignInStep } from '../bridge/sign-in.js';
 import type { BridgeSignIn } from '../bridge/sign-in.js';
@@ -74,12 +74,10 @@ export function bridgeRoutes(signIn: BridgeSignIn, sessionTtlSeconds: number, co
       password,
       c.get('http').clientIp(c),
       await readSession(c),
-      parseDeviceEntries((await c.get('http').cookies.read<{ d: unknown }>(c, DEVICE_COOKIE, DEVICE_TTL_SECONDS))?.d),
+      await readDeviceEntries(c),
     );
-    if (result.sessionToken) {
-      await c.get('http').cookies.writeToken(c, SESSION_COOKIE, 'sid', result.sessionToken, sessionTtlSeconds);
-    }
-    if (result.devices) await c.get('http').cookies.write(c, DEVICE_COOKIE, { d: result.devices }, DEVICE_TTL_SECONDS);
+    if (result.sessionToken) await writeBridgeSession(c, result.sessionToken, sessionTtlSeconds);
+    if (result.devices) await writeDeviceEntries(c, result.devices);
     return render(c, result.step);
   });
 
@@ -194,9 +192,19 @@ export async function readBridgeSession(c: Context<AppEnv>, sessionTtlSeconds: n
   return (await c.get('http').cookies.read<{ sid: string }>(c, SESSION_COOKIE, sessionTtlSeconds))?.sid;
 }
 
-/** Keep a new bridge session in its cookie. */
+/** Keep a new bridge session in its cookie (a token cookie: its whole content is the random id). */
 export async function writeBridgeSession(c: Context<AppEnv>, token: string, sessionTtlSeconds: number): Promise<void> {
-  await c.get('http').cookies.write(c, SESSION_COOKIE, { sid: token }, sessionTtlSeconds);
+  await c.get('http').cookies.writeToken(c, SESSION_COOKIE, 'sid', token, sessionTtlSeconds);
+}
+
+/** This browser's device-cookie entries (bridge/login-throttle.ts); none without a valid cookie. */
+export async function readDeviceEntries(c: Context<AppEnv>): Promise<DeviceEntry[]> {
+  return parseDeviceEntries((await c.get('http').cookies.read<{ d: unknown }>(c, DEVICE_COOKIE, DEVICE_TTL_SECONDS))?.d);
+}
+
+/** Keep the device cookie's entries after a correct password (signed: its content is opaque by construction). */
+export async function writeDeviceEntries(c: Context<AppEnv>, devices: readonly DeviceEntry[]): Promise<void> {
+  await c.get('http').cookies.writeSigned(c, DEVICE_COOKIE, { d: devices }, DEVICE_TTL_SECONDS);
 }
 
 export function requireRequestId(value: string | undefined): string {

@@ -9,7 +9,7 @@ import type { Message } from '../i18n/translate.js';
 import { IdbridgeError, invalidRequest } from '../errors.js';
 import { ConnectionsPage, LinkProofPage } from '../views/connector-pages.js';
 import { MessagePage } from '../views/message-page.js';
-import { render, type DirectConnector } from './bridge-routes.js';
+import { readBridgeSession, render, writeBridgeSession, type DirectConnector } from './bridge-routes.js';
 import { browserIdentity } from './browser.js';
 import { BRIDGE_COOKIES } from './cookie-names.js';
 import type { AppEnv } from './context.js';
@@ -47,7 +47,7 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
   for (const path of ['/connectors/*', '/account/connections', '/account/connections/*']) app.use(path, browserIdentity(BRIDGE_COOKIES.browser));
 
   const readSession = async (c: Context<AppEnv>) =>
-    (await c.get('http').cookies.read<{ sid: string }>(c, BRIDGE_COOKIES.session, sessionTtlSeconds))?.sid;
+    readBridgeSession(c, sessionTtlSeconds);
 
   /** Start the upstream round trip for a pending bridge request (button or relying party's pick). */
   const start = async (c: Context<AppEnv>, requestId: string, connectorId: string, params?: Pick<VerifyParams, 'acrValues' | 'maxAge'>) => {
@@ -78,7 +78,7 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
     switch (outcome.kind) {
       case 'authenticated': {
         const result = await signIn.completeWithUser(outcome.requestId, browser.hash, outcome.user, { amr: outcome.amr, acr: outcome.acr ?? null }, await readSession(c));
-        if (result.sessionToken) await c.get('http').cookies.write(c, BRIDGE_COOKIES.session, { sid: result.sessionToken }, sessionTtlSeconds);
+        if (result.sessionToken) await writeBridgeSession(c, result.sessionToken, sessionTtlSeconds);
         return render(c, result.step);
       }
       case 'linked':

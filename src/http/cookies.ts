@@ -2,14 +2,18 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { Clock } from '../clock.js';
-import { hmacSha256, timingSafeEqualBytes, toBase64Url, utf8, type Bytes } from '../util/bytes.js';
+import { fromBase64Url, hmacSha256, timingSafeEqualBytes, toBase64Url, utf8, type Bytes } from '../util/bytes.js';
 import { TtlCache } from '../util/ttl-cache.js';
 
 /**
  * idbridge's cookies, in two forms chosen by what they hold:
  *
  * - **Sealed** (iron-session: AES-256-CBC + HMAC-SHA-256, with a TTL inside the seal) for content
- *   the browser must neither read nor forge (the device cookie's account keys, the logout target).
+ *   the browser must neither read nor forge (the logout target).
+ * - **Signed** (`s1.<payload>.<expiry>.<MAC>`, the payload base64url JSON) for content that is
+ *   opaque by construction, only HMACs and random nonces, so reading it tells nothing (the device
+ *   cookie, see bridge/login-throttle.ts): MACed and expiring like a token cookie, without the
+ *   seal's cost. Nothing readable may go in one: use a sealed cookie for that.
  * - **Token cookies** for a cookie whose whole content is one random identifier (the browser id,
  *   a session id): `t1.<field>.<token>.<expiry>.<MAC>`, the MAC (HMAC-SHA-256, under a key derived
  *   from the same cookie secret) over the cookie's name, the field, the token and the expiry. Such
@@ -30,6 +34,8 @@ const UNSEAL_CACHE_MS = 60_000;
 /** Token cookies' field names and tokens (what {@link randomToken} makes: base64url). */
 const TOKEN_FIELD = /^[a-z]{1,16}$/;
 const TOKEN_VALUE = /^[A-Za-z0-9_-]{16,512}$/;
+/** A signed cookie's payload: base64url JSON, within a cookie's size. */
+const SIGNED_PAYLOAD = /^[A-Za-z0-9_-]{2,3800}$/;
 
 export class SealedCookies {
   /**
@@ -43,6 +49,8 @@ export class SealedCookies {
   readonly #passwords: readonly string[];
   /** Token-cookie MAC keys, one per password, same order (derived once: purpose-specific). */
   readonly #tokenKeys: Promise<Bytes[]>;
+  /** Signed-cookie MAC keys, likewise (a separate purpose: no value verifies as the other form). */
+  readonly #signedKeys: Promise<Bytes[]>;
 
   /**
    * @param passwords the current password first (seals); during a secret rotation also the
@@ -56,17 +64,19 @@ export class SealedCookies {
     this.#unsealed = new TtlCache(clock, { ttlMs: UNSEAL_CACHE_MS, maxEntries: UNSEAL_CACHE_SIZE });
     this.#passwords = typeof passwords === 'string' ? [passwords] : passwords;
     this.#tokenKeys = Promise.all(this.#passwords.map((p) => hmacSha256(utf8(p), utf8('idbridge/token-cookie/v1'))));
+    this.#signedKeys = Promise.all(this.#passwords.map((p) => hmacSha256(utf8(p), utf8('idbridge/signed-cookie/v1'))));
   }
 
   name(base: string): string {
     return this.secure ? `__Host-${base}` : base;
   }
 
-  /** The cookie's content, in either form (token cookie or sealed); undefined when absent, forged, expired or malformed. */
+  /** The cookie's content, in any form (token, signed or sealed); undefined when absent, forged, expired or malformed. */
   async read<T extends object>(c: Context, base: string, ttlSeconds: number): Promise<Partial<T> | undefined> {
     const raw = getCookie(c, this.name(base));
     if (!raw || raw.length > 4096) return undefined;
     if (raw.startsWith('t1.')) return (await this.#readToken(base, raw, ttlSeconds)) as Partial<T> | undefined;
+    if (raw.startsWith('s1.')) return (await this.#readSigned(base, raw, ttlSeconds)) as Partial<T> | undefined;
     const hit = this.#unsealed.get(raw);
     if (hit) return hit as Partial<T>;
     let data: T | undefined;
@@ -103,6 +113,19 @@ export class SealedCookies {
     this.#set(c, base, `t1.${field}.${token}.${expiry}.${mac}`, ttlSeconds);
   }
 
+  /**
+   * A signed cookie: `data` MACed, not encrypted, so the browser can read it. Only for content
+   * that is opaque by construction (HMACs, random nonces); {@link read} returns the same object.
+   */
+  async writeSigned(c: Context, base: string, data: object, ttlSeconds: number): Promise<void> {
+    const payload = toBase64Url(utf8(JSON.stringify(data)));
+    if (!SIGNED_PAYLOAD.test(payload)) throw new TypeError('A signed cookie holds a small JSON object.');
+    const expiry = Math.floor(this.clock.now() / 1000) + ttlSeconds;
+    const [key] = await this.#signedKeys;
+    const mac = toBase64Url(await signedMac(key!, this.name(base), payload, expiry));
+    this.#set(c, base, `s1.${payload}.${expiry}.${mac}`, ttlSeconds);
+  }
+
   clear(c: Context, base: string): void {
     deleteCookie(c, this.name(base), { path: '/', secure: this.secure });
   }
@@ -111,11 +134,9 @@ export class SealedCookies {
     const parts = raw.split('.');
     if (parts.length !== 5) return undefined;
     const [, field, token, expiryText, macText] = parts as [string, string, string, string, string];
-    if (!TOKEN_FIELD.test(field) || !TOKEN_VALUE.test(token) || !/^\d{1,12}$/.test(expiryText)) return undefined;
+    // Expired, or claiming to live longer than this cookie ever does: refused.
+    if (!TOKEN_FIELD.test(field) || !TOKEN_VALUE.test(token) || !this.#liveExpiry(expiryText, ttlSeconds)) return undefined;
     const expiry = Number(expiryText);
-    const now = this.clock.now();
-    // Expired, or claiming to live longer than this cookie ever does (plus a minute of clock skew).
-    if (expiry * 1000 <= now || expiry * 1000 > now + (ttlSeconds + 60) * 1000) return undefined;
     // Compared as text against the canonical encoding: a MAC spelled differently (base64url's
     // unused trailing bits) is refused rather than decoded to the same bytes.
     const presented = utf8(macText);
@@ -127,6 +148,35 @@ export class SealedCookies {
     return valid ? { [field]: token } : undefined;
   }
 
+  async #readSigned(base: string, raw: string, ttlSeconds: number): Promise<object | undefined> {
+    const parts = raw.split('.');
+    if (parts.length !== 4) return undefined;
+    const [, payload, expiryText, macText] = parts as [string, string, string, string];
+    if (!SIGNED_PAYLOAD.test(payload) || !this.#liveExpiry(expiryText, ttlSeconds)) return undefined;
+    const expiry = Number(expiryText);
+    const presented = utf8(macText);
+    let valid = false;
+    for (const key of await this.#signedKeys) {
+      valid = timingSafeEqualBytes(presented, utf8(toBase64Url(await signedMac(key, this.name(base), payload, expiry)))) || valid;
+    }
+    if (!valid) return undefined;
+    // We wrote it (the MAC says so); still, only an object comes out.
+    try {
+      const data: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64Url(payload)));
+      return typeof data === 'object' && data !== null && !Array.isArray(data) ? data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An expiry (seconds) still ahead, and not beyond what this cookie's TTL allows (plus a minute of clock skew). */
+  #liveExpiry(expiryText: string, ttlSeconds: number): boolean {
+    if (!/^\d{1,12}$/.test(expiryText)) return false;
+    const expiry = Number(expiryText) * 1000;
+    const now = this.clock.now();
+    return expiry > now && expiry <= now + (ttlSeconds + 60) * 1000;
+  }
+
   #set(c: Context, base: string, value: string, ttlSeconds: number): void {
     setCookie(c, this.name(base), value, {
       path: '/',
@@ -136,6 +186,11 @@ export class SealedCookies {
       maxAge: ttlSeconds,
     });
   }
+}
+
+/** Length-prefixed parts, as {@link tokenMac}, under the signed-cookie key. */
+function signedMac(key: Bytes, name: string, payload: string, expiry: number): Promise<Bytes> {
+  return hmacSha256(key, utf8([name, 's1', payload, String(expiry)].map((p) => `${p.length}:${p}`).join('|')));
 }
 
 /** Length-prefixed parts, so no two (name, field, token, expiry) serialise alike. */

@@ -233,12 +233,27 @@ describe('LoginThrottle device cookies (OWASP): lockout is no denial of service'
   it('rememberDevice keeps other users’ entries (newest first, bounded) and renews this user’s nonce', async () => {
     const { throttle } = setup();
     let devices: DeviceEntry[] = [];
-    for (let i = 0; i < 7; i++) devices = await throttle.rememberDevice(devices, `u_${i}`, [`user${i}`]);
-    expect(devices.map((d) => d.u)).toEqual(['u_6', 'u_5', 'u_4', 'u_3', 'u_2']);
+    const keyOf: Record<string, string> = {};
+    for (let i = 0; i < 7; i++) {
+      devices = await throttle.rememberDevice(devices, `u_${i}`, [`user${i}`]);
+      keyOf[`u_${i}`] = devices[0]!.u;
+    }
+    expect(devices.map((d) => d.u)).toEqual(['u_6', 'u_5', 'u_4', 'u_3', 'u_2'].map((u) => keyOf[u]));
     const renewed = await throttle.rememberDevice(devices, 'u_4', ['user4', 'user4@example.com', null]);
-    expect(renewed.map((d) => d.u)).toEqual(['u_4', 'u_6', 'u_5', 'u_3', 'u_2']);
-    expect(renewed[0]!.n).not.toBe(devices.find((d) => d.u === 'u_4')!.n);
+    expect(renewed.map((d) => d.u)).toEqual(['u_4', 'u_6', 'u_5', 'u_3', 'u_2'].map((u) => keyOf[u]));
+    expect(renewed[0]!.n).not.toBe(devices.find((d) => d.u === keyOf.u_4)!.n);
     expect(renewed[0]!.k).toHaveLength(2);
+  });
+
+  it('device entries hold no readable identifier (the cookie is signed, not sealed); a plain-id entry of an old sealed cookie is replaced', async () => {
+    const { throttle } = setup();
+    const entries = await throttle.rememberDevice([{ u: 'u_alice', n: 'old-nonce', k: ['old'] }], 'u_alice', ['alice@example.com', 'alice']);
+    expect(entries).toHaveLength(1);
+    const text = JSON.stringify(entries);
+    for (const readable of ['u_alice', 'alice@example.com', 'alice', 'example.com', 'old-nonce']) expect(text).not.toContain(readable);
+    // The same user always gets the same key (so the entry is renewed in place), another user another.
+    expect((await throttle.rememberDevice([], 'u_alice', ['alice']))[0]!.u).toBe(entries[0]!.u);
+    expect((await throttle.rememberDevice([], 'u_bob', ['bob']))[0]!.u).not.toBe(entries[0]!.u);
   });
 
   it('parseDeviceEntries drops malformed entries', () => {

@@ -120,3 +120,78 @@ describe('token cookies', () => {
     expect(await read(cookieApp(new SealedCookies(A, false, clock)), 'idb_test', sealed)).toEqual({ sid: token });
   });
 });
+
+describe('signed cookies', () => {
+  const clock = new TestClock();
+  const cookies = new SealedCookies(A, false, clock);
+  const data = { d: [{ u: 'mac-of-user', n: randomToken(128), k: ['mac-of-identifier'] }] };
+  const signedApp = (jar: SealedCookies, ttl = TTL) => {
+    const app = new Hono();
+    app.get('/write/:name', async (c) => {
+      await jar.writeSigned(c, c.req.param('name'), data, ttl);
+      return c.text('ok');
+    });
+    app.get('/read/:name', async (c) => c.json((await jar.read(c, c.req.param('name'), TTL)) ?? null));
+    return app;
+  };
+  const app = signedApp(cookies);
+
+  it('read back as the object written, MACed but readable (no seal), with the TTL as Max-Age', async () => {
+    const header = (await app.request('/write/idb_device')).headers.get('set-cookie')!;
+    expect(header).toMatch(/Max-Age=600/);
+    expect(header).toMatch(/HttpOnly/);
+    const value = header.split(';')[0]!.split('=')[1]!;
+    const [form, payload] = value.split('.') as [string, string];
+    expect(form).toBe('s1');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))).toEqual(data);
+    expect(await read(app, 'idb_device', value)).toEqual(data);
+  });
+
+  it('refuse a changed payload, expiry or MAC, a token cookie MAC reused, and malformed values', async () => {
+    const value = await issue(app, '/write/idb_device');
+    const [v, payload, expiry, mac] = value.split('.') as [string, string, string, string];
+    const other = Buffer.from(JSON.stringify({ d: [{ u: 'someone-else', n: 'x', k: ['y'] }] })).toString('base64url');
+    const flip = (s: string) => (s.startsWith('A') ? 'B' : 'A') + s.slice(1);
+    for (const forged of [
+      [v, other, expiry, mac],
+      [v, payload, String(Number(expiry) + 60), mac],
+      [v, payload, expiry, flip(mac)],
+      [v, payload, expiry, ''],
+      [v, payload, expiry],
+      ['t1', payload, expiry, mac],
+      [v, '!!', expiry, mac],
+    ]) {
+      expect(await read(app, 'idb_device', forged.join('.')), forged.join('.')).toBeNull();
+    }
+    // A token cookie's value under the same secret does not verify as a signed one (separate keys).
+    const tokenValue = await issue(cookieApp(cookies), `/token/idb_device?t=${randomToken(256)}`);
+    const [, , t, tokenExpiry, tokenMac] = tokenValue.split('.') as [string, string, string, string, string];
+    expect(await read(app, 'idb_device', ['s1', t, tokenExpiry, tokenMac].join('.'))).toBeNull();
+  });
+
+  it('are bound to their name, expire with their TTL and refuse one minted for longer', async () => {
+    const value = await issue(app, '/write/idb_device');
+    expect(await read(app, 'idb_other', value)).toBeNull();
+    clock.advance(TTL * 1000 + 1000);
+    expect(await read(app, 'idb_device', value)).toBeNull();
+    clock.offset = 0;
+    expect(await read(app, 'idb_device', await issue(signedApp(cookies, TTL * 10), '/write/idb_device'))).toBeNull();
+  });
+
+  it('made under another secret are refused; during a rotation the previous secret still reads', async () => {
+    const value = await issue(app, '/write/idb_device');
+    expect(await read(signedApp(new SealedCookies(B, false, clock)), 'idb_device', value)).toBeNull();
+    expect(await read(signedApp(new SealedCookies([B, A], false, clock)), 'idb_device', value)).toEqual(data);
+  });
+
+  it('hold only an object: a validly MACed array or scalar reads as nothing', async () => {
+    for (const content of [[1, 2], 'text', null]) {
+      const writer = new Hono();
+      writer.get('/', async (c) => {
+        await cookies.writeSigned(c, 'idb_device', content as unknown as object, TTL);
+        return c.text('ok');
+      });
+      expect(await read(app, 'idb_device', await issue(writer, '/'))).toBeNull();
+    }
+  });
+});
