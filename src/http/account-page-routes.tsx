@@ -21,7 +21,6 @@ import type { AppEnv } from './context.js';
 import { assertCsrf } from './csrf-guard.js';
 import { formParams, queryParams, single, type Params } from './params.js';
 
-
 export interface AccountPageDeps {
   account: Account;
   signIn: AccountSignIn;

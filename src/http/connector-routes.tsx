@@ -46,8 +46,7 @@ export function connectorRoutes(deps: ConnectorRouteDeps): { routes: Hono<AppEnv
   const app = new Hono<AppEnv>();
   for (const path of ['/connectors/*', '/account/connections', '/account/connections/*']) app.use(path, browserIdentity(BRIDGE_COOKIES.browser));
 
-  const readSession = async (c: Context<AppEnv>) =>
-    readBridgeSession(c, sessionTtlSeconds);
+  const readSession = (c: Context<AppEnv>) => readBridgeSession(c, sessionTtlSeconds);
 
   /** Start the upstream round trip for a pending bridge request (button or relying party's pick). */
   const start = async (c: Context<AppEnv>, requestId: string, connectorId: string, params?: Pick<VerifyParams, 'acrValues' | 'maxAge'>) => {

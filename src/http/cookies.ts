@@ -6,7 +6,7 @@ import { fromBase64Url, hmacSha256, timingSafeEqualBytes, toBase64Url, utf8, typ
 import { TtlCache } from '../util/ttl-cache.js';
 
 /**
- * idbridge's cookies, in two forms chosen by what they hold:
+ * idbridge's cookies, in three forms chosen by what they hold:
  *
  * - **Sealed** (iron-session: AES-256-CBC + HMAC-SHA-256, with a TTL inside the seal) for content
  *   the browser must neither read nor forge (the logout target).
@@ -109,7 +109,7 @@ export class SealedCookies {
     if (!TOKEN_FIELD.test(field) || !TOKEN_VALUE.test(token)) throw new TypeError('A token cookie holds one random base64url token under a lower-case field name.');
     const expiry = Math.floor(this.clock.now() / 1000) + ttlSeconds;
     const [key] = await this.#tokenKeys;
-    const mac = toBase64Url(await tokenMac(key!, this.name(base), field, token, expiry));
+    const mac = toBase64Url(await cookieMac(key!, [this.name(base), field, token, String(expiry)]));
     this.#set(c, base, `t1.${field}.${token}.${expiry}.${mac}`, ttlSeconds);
   }
 
@@ -122,7 +122,7 @@ export class SealedCookies {
     if (!SIGNED_PAYLOAD.test(payload)) throw new TypeError('A signed cookie holds a small JSON object.');
     const expiry = Math.floor(this.clock.now() / 1000) + ttlSeconds;
     const [key] = await this.#signedKeys;
-    const mac = toBase64Url(await signedMac(key!, this.name(base), payload, expiry));
+    const mac = toBase64Url(await cookieMac(key!, [this.name(base), 's1', payload, String(expiry)]));
     this.#set(c, base, `s1.${payload}.${expiry}.${mac}`, ttlSeconds);
   }
 
@@ -136,15 +136,7 @@ export class SealedCookies {
     const [, field, token, expiryText, macText] = parts as [string, string, string, string, string];
     // Expired, or claiming to live longer than this cookie ever does: refused.
     if (!TOKEN_FIELD.test(field) || !TOKEN_VALUE.test(token) || !this.#liveExpiry(expiryText, ttlSeconds)) return undefined;
-    const expiry = Number(expiryText);
-    // Compared as text against the canonical encoding: a MAC spelled differently (base64url's
-    // unused trailing bits) is refused rather than decoded to the same bytes.
-    const presented = utf8(macText);
-    let valid = false;
-    for (const key of await this.#tokenKeys) {
-      // Every key is checked (no early exit), so timing does not tell which one matched.
-      valid = timingSafeEqualBytes(presented, utf8(toBase64Url(await tokenMac(key, this.name(base), field, token, expiry)))) || valid;
-    }
+    const valid = await macMatches(await this.#tokenKeys, [this.name(base), field, token, String(Number(expiryText))], macText);
     return valid ? { [field]: token } : undefined;
   }
 
@@ -153,13 +145,7 @@ export class SealedCookies {
     if (parts.length !== 4) return undefined;
     const [, payload, expiryText, macText] = parts as [string, string, string, string];
     if (!SIGNED_PAYLOAD.test(payload) || !this.#liveExpiry(expiryText, ttlSeconds)) return undefined;
-    const expiry = Number(expiryText);
-    const presented = utf8(macText);
-    let valid = false;
-    for (const key of await this.#signedKeys) {
-      valid = timingSafeEqualBytes(presented, utf8(toBase64Url(await signedMac(key, this.name(base), payload, expiry)))) || valid;
-    }
-    if (!valid) return undefined;
+    if (!(await macMatches(await this.#signedKeys, [this.name(base), 's1', payload, String(Number(expiryText))], macText))) return undefined;
     // We wrote it (the MAC says so); still, only an object comes out.
     try {
       const data: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64Url(payload)));
@@ -188,12 +174,20 @@ export class SealedCookies {
   }
 }
 
-/** Length-prefixed parts, as {@link tokenMac}, under the signed-cookie key. */
-function signedMac(key: Bytes, name: string, payload: string, expiry: number): Promise<Bytes> {
-  return hmacSha256(key, utf8([name, 's1', payload, String(expiry)].map((p) => `${p.length}:${p}`).join('|')));
+/** The MAC of a token or signed cookie: over length-prefixed parts, so no two part lists serialise alike. */
+function cookieMac(key: Bytes, parts: readonly string[]): Promise<Bytes> {
+  return hmacSha256(key, utf8(parts.map((p) => `${p.length}:${p}`).join('|')));
 }
 
-/** Length-prefixed parts, so no two (name, field, token, expiry) serialise alike. */
-function tokenMac(key: Bytes, name: string, field: string, token: string, expiry: number): Promise<Bytes> {
-  return hmacSha256(key, utf8([name, field, token, String(expiry)].map((p) => `${p.length}:${p}`).join('|')));
+/**
+ * Whether `macText` is the MAC of `parts` under one of `keys`. Every key is checked (no early
+ * exit), so timing does not tell which one matched. Compared as text against the canonical
+ * encoding: a MAC spelled differently (base64url's unused trailing bits) is refused rather than
+ * decoded to the same bytes.
+ */
+async function macMatches(keys: readonly Bytes[], parts: readonly string[], macText: string): Promise<boolean> {
+  const presented = utf8(macText);
+  let valid = false;
+  for (const key of keys) valid = timingSafeEqualBytes(presented, utf8(toBase64Url(await cookieMac(key, parts)))) || valid;
+  return valid;
 }

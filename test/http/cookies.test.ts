@@ -184,6 +184,19 @@ describe('signed cookies', () => {
     expect(await read(signedApp(new SealedCookies([B, A], false, clock)), 'idb_device', value)).toEqual(data);
   });
 
+  it('refuse to write more than a cookie holds, setting no cookie', async () => {
+    const big = new Hono();
+    big.get('/', async (c) => {
+      await cookies.writeSigned(c, 'idb_device', { d: 'x'.repeat(4000) }, TTL);
+      return c.text('ok');
+    });
+    big.onError((error, c) => c.text(error.message, 500));
+    const res = await big.request('/');
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(/small JSON object/);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
   it('hold only an object: a validly MACed array or scalar reads as nothing', async () => {
     for (const content of [[1, 2], 'text', null]) {
       const writer = new Hono();
